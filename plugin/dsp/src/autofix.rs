@@ -1,0 +1,1 @@
+//! Auto fix detector (placeholder, being written).

@@ -1,0 +1,1 @@
+//! Input stage (placeholder, being written).

@@ -1,0 +1,8 @@
+//! Cuewire's signal engine: input decoding and Auto fix, the main output's gain and
+//! ear guard, and the meters. No plugin framework and no GUI live here; every buffer
+//! is allocated in `new()`/`prepare()`, never while processing.
+
+pub mod autofix;
+pub mod input;
+pub mod meter;
+pub mod units;

@@ -1,0 +1,1 @@
+//! Meters (placeholder, being written).
