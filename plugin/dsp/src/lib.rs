@@ -3,6 +3,10 @@
 //! is allocated in `new()`/`prepare()`, never while processing.
 
 pub mod autofix;
+pub mod crossfeed;
+pub mod cue;
+pub mod engine;
 pub mod input;
 pub mod meter;
+pub mod output;
 pub mod units;

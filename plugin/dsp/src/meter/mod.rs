@@ -1,1 +1,355 @@
-//! Meters (placeholder, being written).
+//! Meters: sample peak, true peak (ITU-R BS.1770-4 Annex 2 style), RMS, held peak, headroom,
+//! clip events and true-peak overs per channel, aggregated per stereo output by
+//! [`OutputMeter`]; stereo correlation and balance ([`StereoMeter`]) and the common-mode level
+//! and rejection ([`CommonModeMeter`]) for the main output.
+//!
+//! Real-time rules every type here keeps: `process` never allocates, locks, logs or panics
+//! and accepts blocks of any length (work is done in internal chunks of at most [`CHUNK`]
+//! samples); all state is fixed-size and taken in `new()`. Any block split gives bit-identical
+//! readings at the same sample position, because every piece of state advances per sample or
+//! per hop counted in samples. Input is sanitised on the fly by [`sanitize_sample`]: non-finite
+//! samples meter as silence (the ear guard counts them) and huge ones are clamped, so no
+//! reading ever sticks at NaN or infinity.
+//!
+//! Reading model: "since last read" values (sample peak, true peak) are reset by `read()`, so
+//! the GUI never misses a peak between two frames; everything else is latched until `reset()`.
+//! `reset()` clears readings and counters but keeps signal history (interpolator taps, RMS
+//! window), so a reset in mid-programme neither invents a transient nor blanks the RMS.
+
+mod common_mode;
+mod level;
+mod stereo;
+mod true_peak;
+mod window;
+
+pub use common_mode::{CommonModeMeter, CommonModeReading, REJECTION_CAP_DB};
+pub use level::{
+    ClipCounter, HeldPeak, RmsMeter, SamplePeakMeter, DEFAULT_CLIP_RUN_SAMPLES, DEFAULT_HOLD_MS,
+    HOLD_MS_MAX, HOLD_MS_MIN, RELEASE_DB_PER_S,
+};
+pub use stereo::{StereoMeter, StereoReading, BALANCE_LIMIT_DB};
+pub use true_peak::{TruePeakMeter, TruePeakReading, TP_KAISER_BETA, TP_PROTOTYPE_TAPS};
+
+use crate::units::lin_to_db;
+
+/// Largest internal chunk in samples; every meter processes longer blocks in pieces this long.
+pub const CHUNK: usize = 128;
+
+/// Largest magnitude (linear, +120 dBFS) a meter accepts; bigger finite samples are clamped.
+pub const MAX_METERED_LIN: f32 = 1.0e6;
+
+/// Magnitudes (linear) below this are metered as exact zero, so subnormals never reach the
+/// filters (they are 10⁻³⁰ ≈ −600 dBFS, far below anything audible or displayable).
+pub const MIN_METERED_LIN: f32 = 1.0e-30;
+
+/// Mean square (linear², −140 dBFS RMS) under which a window counts as silent for
+/// correlation, balance and the common-mode rejection estimate.
+pub const SILENCE_MEAN_SQUARE: f64 = 1.0e-14;
+
+/// A sample made safe to meter: NaN and ±inf become 0, magnitudes above [`MAX_METERED_LIN`]
+/// are clamped, magnitudes below [`MIN_METERED_LIN`] (subnormals) become 0.
+#[inline(always)]
+pub fn sanitize_sample(x: f32) -> f32 {
+    let a = x.abs();
+    // Both comparisons are false for NaN; the upper one is false for ±inf. `&` rather than
+    // `&&` and plain selects keep this branch-free, so loops using it vectorise.
+    let keep = (a >= MIN_METERED_LIN) & (a <= f32::MAX);
+    let c = if x > MAX_METERED_LIN {
+        MAX_METERED_LIN
+    } else {
+        x
+    };
+    let c = if c < -MAX_METERED_LIN {
+        -MAX_METERED_LIN
+    } else {
+        c
+    };
+    if keep {
+        c
+    } else {
+        0.0
+    }
+}
+
+/// Larger of two values; plain compare-and-select (maps to `maxps`) because inputs are
+/// already sanitised and the NaN handling of `f32::max` would block vectorisation.
+#[inline(always)]
+pub(crate) fn fmax(a: f32, b: f32) -> f32 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+/// Sanitises `src` into `dst` (as many samples as both hold).
+#[inline]
+pub(crate) fn sanitize_into(dst: &mut [f32], src: &[f32]) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = sanitize_sample(s);
+    }
+}
+
+/// Lanes for max reductions: independent maxima the compiler can keep in one or two vectors.
+const MAX_LANES: usize = 8;
+
+/// Largest sanitised magnitude in raw input `x` (0 for an empty slice).
+#[inline]
+pub(crate) fn max_abs(x: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; MAX_LANES];
+    let mut chunks = x.chunks_exact(MAX_LANES);
+    for c in &mut chunks {
+        let Some(c) = c.first_chunk::<MAX_LANES>() else {
+            break;
+        };
+        let mut s = [0.0f32; MAX_LANES];
+        for j in 0..MAX_LANES {
+            s[j] = sanitize_sample(c[j]);
+        }
+        for j in 0..MAX_LANES {
+            lanes[j] = fmax(lanes[j], s[j].abs());
+        }
+    }
+    let m = chunks
+        .remainder()
+        .iter()
+        .fold(0.0f32, |m, &v| fmax(m, sanitize_sample(v).abs()));
+    lanes.iter().fold(m, |acc, &v| fmax(acc, v))
+}
+
+/// Largest magnitude in already sanitised `x` (0 for an empty slice).
+#[inline]
+pub(crate) fn max_abs_clean(x: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; MAX_LANES];
+    let mut chunks = x.chunks_exact(MAX_LANES);
+    for c in &mut chunks {
+        let Some(c) = c.first_chunk::<MAX_LANES>() else {
+            break;
+        };
+        for j in 0..MAX_LANES {
+            lanes[j] = fmax(lanes[j], c[j].abs());
+        }
+    }
+    let m = chunks
+        .remainder()
+        .iter()
+        .fold(0.0f32, |m, &v| fmax(m, v.abs()));
+    lanes.iter().fold(m, |acc, &v| fmax(acc, v))
+}
+
+/// A usable sample rate in Hz: non-finite or non-positive rates fall back to 48 kHz, the rest
+/// are clamped to 1 kHz..1 MHz so window and hold lengths stay sane.
+pub(crate) fn sanitize_rate_hz(sample_rate_hz: f32) -> f32 {
+    if sample_rate_hz.is_finite() && sample_rate_hz > 0.0 {
+        sample_rate_hz.clamp(1_000.0, 1_000_000.0)
+    } else {
+        48_000.0
+    }
+}
+
+/// One channel's readings (see [`ChannelMeter::read`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ChannelReading {
+    /// Largest |sample| since the last read (linear, full scale = 1.0).
+    pub sample_peak_lin: f32,
+    /// Largest true peak since the last read (linear).
+    pub true_peak_lin: f32,
+    /// RMS over the last 300 ms (linear).
+    pub rms_lin: f32,
+    /// Held true peak now (linear): holds, then falls at [`RELEASE_DB_PER_S`].
+    pub held_peak_lin: f32,
+    /// Highest true peak since reset (linear).
+    pub max_true_peak_lin: f32,
+    /// Ceiling minus highest true peak since reset (dB; ceiling + 200 while silent).
+    pub headroom_db: f32,
+    /// Clip events since reset (runs of at least N samples with |x| ≥ 1.0).
+    pub clip_events: u32,
+    /// True-peak overs since reset (runs of interpolated values above 1.0).
+    pub tp_overs: u32,
+}
+
+/// Every per-channel meter on one channel: sample peak, true peak, RMS, held peak, clip events.
+#[derive(Clone, Debug)]
+pub struct ChannelMeter {
+    sample_peak: SamplePeakMeter,
+    true_peak: TruePeakMeter,
+    rms: RmsMeter,
+    held: HeldPeak,
+    clips: ClipCounter,
+    ceiling_db: f32,
+}
+
+impl ChannelMeter {
+    /// A meter for one channel at `sample_rate_hz` (Hz), default hold, clip run and a 0 dBFS ceiling.
+    pub fn new(sample_rate_hz: f32) -> Self {
+        Self {
+            sample_peak: SamplePeakMeter::new(),
+            true_peak: TruePeakMeter::new(sample_rate_hz),
+            rms: RmsMeter::new(sample_rate_hz),
+            held: HeldPeak::new(sample_rate_hz),
+            clips: ClipCounter::new(DEFAULT_CLIP_RUN_SAMPLES),
+            ceiling_db: 0.0,
+        }
+    }
+
+    /// Adopts `sample_rate_hz` (Hz) and clears all state and history; settings are kept.
+    pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
+        self.sample_peak.reset();
+        self.true_peak.set_sample_rate(sample_rate_hz);
+        self.rms.set_sample_rate(sample_rate_hz);
+        self.held.set_sample_rate(sample_rate_hz);
+        self.clips.clear();
+    }
+
+    /// Peak hold time in ms (clamped to [`HOLD_MS_MIN`]..[`HOLD_MS_MAX`]).
+    pub fn set_hold_ms(&mut self, hold_ms: f32) {
+        self.held.set_hold_ms(hold_ms);
+    }
+
+    /// Consecutive full-scale samples that make a clip event (clamped to 1..10).
+    pub fn set_clip_run_samples(&mut self, run_samples: u32) {
+        self.clips.set_run_samples(run_samples);
+    }
+
+    /// Ceiling in dBFS that headroom is measured against.
+    pub fn set_ceiling_db(&mut self, ceiling_db: f32) {
+        if ceiling_db.is_finite() {
+            self.ceiling_db = ceiling_db;
+        }
+    }
+
+    /// Meters a block of any length.
+    pub fn process(&mut self, x: &[f32]) {
+        for chunk in x.chunks(CHUNK) {
+            // One pass of the true-peak kernel also yields the chunk's sample peak and
+            // per-sample peaks, so the other meters need no extra pass over the chunk.
+            let peaks = self.true_peak.process_chunk(chunk);
+            self.sample_peak.add_peak(peaks.sample_max_lin);
+            self.held.process_chunk(peaks.steps_lin, peaks.step_max_lin);
+            self.clips.process_chunk(chunk, peaks.sample_max_lin);
+            self.rms.process(chunk);
+        }
+    }
+
+    /// Current readings; resets the since-last-read peaks.
+    pub fn read(&mut self) -> ChannelReading {
+        let sample_peak_lin = self.sample_peak.read();
+        let tp = self.true_peak.read();
+        ChannelReading {
+            sample_peak_lin,
+            true_peak_lin: tp.peak_lin,
+            rms_lin: self.rms.read_lin(),
+            held_peak_lin: self.held.read_lin(),
+            max_true_peak_lin: tp.max_lin,
+            headroom_db: self.ceiling_db - lin_to_db(tp.max_lin),
+            clip_events: self.clips.events(),
+            tp_overs: tp.overs,
+        }
+    }
+
+    /// Clears every latched value and counter (peaks, held peak, maximum, events, overs).
+    pub fn reset(&mut self) {
+        self.sample_peak.reset();
+        self.true_peak.reset();
+        self.held.reset();
+        self.clips.reset();
+    }
+}
+
+/// Readings of one stereo output, per channel (index 0 = left, 1 = right).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct OutputReading {
+    /// Largest |sample| since the last read (linear).
+    pub sample_peak_lin: [f32; 2],
+    /// Largest true peak since the last read (linear).
+    pub true_peak_lin: [f32; 2],
+    /// RMS over the last 300 ms (linear).
+    pub rms_lin: [f32; 2],
+    /// Held true peak now (linear).
+    pub held_peak_lin: [f32; 2],
+    /// Highest true peak since reset (linear).
+    pub max_true_peak_lin: [f32; 2],
+    /// Ceiling minus highest true peak since reset (dB).
+    pub headroom_db: [f32; 2],
+    /// Clip events since reset (count).
+    pub clip_events: [u32; 2],
+    /// True-peak overs since reset (count).
+    pub tp_overs: [u32; 2],
+}
+
+/// All per-channel meters of one stereo output (main or a cue).
+#[derive(Clone, Debug)]
+pub struct OutputMeter {
+    channels: [ChannelMeter; 2],
+}
+
+impl OutputMeter {
+    /// Meters for a stereo output at `sample_rate_hz` (Hz).
+    pub fn new(sample_rate_hz: f32) -> Self {
+        Self {
+            channels: [
+                ChannelMeter::new(sample_rate_hz),
+                ChannelMeter::new(sample_rate_hz),
+            ],
+        }
+    }
+
+    /// Adopts `sample_rate_hz` (Hz) and clears all state and history; settings are kept.
+    pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
+        for c in &mut self.channels {
+            c.set_sample_rate(sample_rate_hz);
+        }
+    }
+
+    /// Peak hold time in ms (500..10000, default 2000).
+    pub fn set_hold_ms(&mut self, hold_ms: f32) {
+        for c in &mut self.channels {
+            c.set_hold_ms(hold_ms);
+        }
+    }
+
+    /// Consecutive samples at or over full scale that make one clip event (1..10, default 3).
+    pub fn set_clip_run_samples(&mut self, run_samples: u32) {
+        for c in &mut self.channels {
+            c.set_clip_run_samples(run_samples);
+        }
+    }
+
+    /// Ceiling in dBFS for headroom (the ear guard's ceiling; 0 dBFS for an input meter).
+    pub fn set_ceiling_db(&mut self, ceiling_db: f32) {
+        for c in &mut self.channels {
+            c.set_ceiling_db(ceiling_db);
+        }
+    }
+
+    /// Meters one block; only the first `min(l.len(), r.len())` frames are used so the two
+    /// channels stay aligned.
+    pub fn process(&mut self, l: &[f32], r: &[f32]) {
+        let n = l.len().min(r.len());
+        let [ml, mr] = &mut self.channels;
+        ml.process(l.get(..n).unwrap_or_default());
+        mr.process(r.get(..n).unwrap_or_default());
+    }
+
+    /// Current readings; resets the since-last-read peaks.
+    pub fn read(&mut self) -> OutputReading {
+        let [l, r] = [self.channels[0].read(), self.channels[1].read()];
+        OutputReading {
+            sample_peak_lin: [l.sample_peak_lin, r.sample_peak_lin],
+            true_peak_lin: [l.true_peak_lin, r.true_peak_lin],
+            rms_lin: [l.rms_lin, r.rms_lin],
+            held_peak_lin: [l.held_peak_lin, r.held_peak_lin],
+            max_true_peak_lin: [l.max_true_peak_lin, r.max_true_peak_lin],
+            headroom_db: [l.headroom_db, r.headroom_db],
+            clip_events: [l.clip_events, r.clip_events],
+            tp_overs: [l.tp_overs, r.tp_overs],
+        }
+    }
+
+    /// Clears every latched value and counter on both channels.
+    pub fn reset(&mut self) {
+        for c in &mut self.channels {
+            c.reset();
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! A cue output: like one jack of a hardware headphone splitter, it takes the pre or post feed,
+//! folds it to the listener's mode, and gives it its own level and ear guard.
+
+use crate::output::{OutputSettings, OutputStage};
+
+/// Number of cue outputs.
+pub const CUE_COUNT: usize = 4;
+/// The lowest cue gain, dB.
+pub const CUE_GAIN_MIN_DB: f32 = -60.0;
+/// The highest cue gain, dB.
+pub const CUE_GAIN_MAX_DB: f32 = 12.0;
+/// Length of a source or mode change crossfade, ms.
+pub const CUE_ROUTE_FADE_MS: f32 = 10.0;
+
+/// Where a cue takes its feed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CueSource {
+    /// After the input stage, before the main gain: the cue ignores the main fader.
+    #[default]
+    Pre,
+    /// After main gain, dim, mute and crossfeed (before the main ear guard).
+    Post,
+}
+
+/// How a cue folds its stereo feed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CueMode {
+    /// L to left, R to right.
+    #[default]
+    Stereo,
+    /// (L + R)/2 to both ears.
+    Mono,
+    /// L to both ears.
+    LeftToBoth,
+    /// R to both ears.
+    RightToBoth,
+}
+
+/// The settings of one cue.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CueSettings {
+    /// Whether the cue output carries signal.
+    pub on: bool,
+    /// Pre or post feed.
+    pub source: CueSource,
+    /// Stereo, mono, left or right.
+    pub mode: CueMode,
+    /// Gain (dB, −60..+12), mute and ear guard; `dim` is unused on cues.
+    pub output: OutputSettings,
+}
+
+impl Default for CueSettings {
+    fn default() -> Self {
+        Self {
+            on: false,
+            source: CueSource::Pre,
+            mode: CueMode::Stereo,
+            output: OutputSettings::default(),
+        }
+    }
+}
+
+impl CueSettings {
+    /// The gain stage's settings: an off cue ramps to silence like a mute.
+    fn stage_settings(&self) -> OutputSettings {
+        OutputSettings {
+            gain_db: self.output.gain_db.clamp(CUE_GAIN_MIN_DB, CUE_GAIN_MAX_DB),
+            mute: self.output.mute || !self.on,
+            dim: false,
+            ..self.output
+        }
+    }
+
+    /// The routing matrix: out_l = Σ m[0][k]·in_k, out_r = Σ m[1][k]·in_k over
+    /// in = (pre L, pre R, post L, post R).
+    fn matrix(&self) -> [[f32; 4]; 2] {
+        let (a, b) = match self.mode {
+            CueMode::Stereo => ([1.0, 0.0], [0.0, 1.0]),
+            CueMode::Mono => ([0.5, 0.5], [0.5, 0.5]),
+            CueMode::LeftToBoth => ([1.0, 0.0], [1.0, 0.0]),
+            CueMode::RightToBoth => ([0.0, 1.0], [0.0, 1.0]),
+        };
+        match self.source {
+            CueSource::Pre => [[a[0], a[1], 0.0, 0.0], [b[0], b[1], 0.0, 0.0]],
+            CueSource::Post => [[0.0, 0.0, a[0], a[1]], [0.0, 0.0, b[0], b[1]]],
+        }
+    }
+}
+
+/// The pre and post taps a cue reads from.
+#[derive(Clone, Copy, Debug)]
+pub struct CueTaps<'a> {
+    /// After the input stage (L, R).
+    pub pre: (&'a [f32], &'a [f32]),
+    /// After main gain, dim, mute and crossfeed (L, R).
+    pub post: (&'a [f32], &'a [f32]),
+}
+
+/// One cue output's processing.
+#[derive(Clone, Debug)]
+pub struct CueStage {
+    settings: CueSettings,
+    matrix: [[f32; 4]; 2],
+    step: [[f32; 4]; 2],
+    target: [[f32; 4]; 2],
+    fade_steps_left: u32,
+    fade_samples: u32,
+    stage: OutputStage,
+}
+
+impl CueStage {
+    /// A cue at `sample_rate_hz` resting at `settings`.
+    pub fn new(sample_rate_hz: f32, settings: &CueSettings) -> Self {
+        let matrix = settings.matrix();
+        Self {
+            settings: *settings,
+            matrix,
+            step: [[0.0; 4]; 2],
+            target: matrix,
+            fade_steps_left: 0,
+            fade_samples: ((CUE_ROUTE_FADE_MS * 0.001 * sample_rate_hz).round() as u32).max(1),
+            stage: OutputStage::new(sample_rate_hz, &settings.stage_settings()),
+        }
+    }
+
+    /// New settings: routing changes crossfade, gain ramps, switching off fades out.
+    pub fn set_settings(&mut self, settings: &CueSettings) {
+        if *settings == self.settings {
+            return;
+        }
+        let target = settings.matrix();
+        if target != self.target {
+            self.target = target;
+            self.fade_steps_left = self.fade_samples;
+            for (row, (cur, tgt)) in self.step.iter_mut().zip(self.matrix.iter().zip(&target)) {
+                for k in 0..4 {
+                    row[k] = (tgt[k] - cur[k]) / self.fade_samples as f32;
+                }
+            }
+        }
+        self.stage.set_settings(&settings.stage_settings());
+        self.settings = *settings;
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &CueSettings {
+        &self.settings
+    }
+
+    /// Ends every ramp at its target.
+    pub fn snap(&mut self) {
+        self.matrix = self.target;
+        self.fade_steps_left = 0;
+        self.stage.snap();
+    }
+
+    /// True when the cue is off and has finished fading out: it needs no processing at all.
+    pub fn is_idle(&self) -> bool {
+        !self.settings.on && !self.stage.is_ramping()
+    }
+
+    /// The gain stage and ear guard.
+    pub fn stage(&self) -> &OutputStage {
+        &self.stage
+    }
+
+    /// Clears the guard's counters.
+    pub fn reset_counters(&mut self) {
+        self.stage.reset_counters();
+    }
+
+    /// Renders the cue from `taps` into `out_l`, `out_r` (all the same length).
+    pub fn process(&mut self, taps: CueTaps<'_>, out_l: &mut [f32], out_r: &mut [f32]) {
+        let n = out_l
+            .len()
+            .min(out_r.len())
+            .min(taps.pre.0.len())
+            .min(taps.pre.1.len())
+            .min(taps.post.0.len())
+            .min(taps.post.1.len());
+        let (out_l, out_r) = (&mut out_l[..n], &mut out_r[..n]);
+        let ins = [taps.pre.0, taps.pre.1, taps.post.0, taps.post.1];
+        let mut start = 0;
+        if self.fade_steps_left > 0 {
+            let fade_len = n.min(self.fade_steps_left as usize);
+            for i in 0..fade_len {
+                for (row, step) in self.matrix.iter_mut().zip(&self.step) {
+                    for k in 0..4 {
+                        row[k] += step[k];
+                    }
+                }
+                let m = &self.matrix;
+                let x = [ins[0][i], ins[1][i], ins[2][i], ins[3][i]];
+                out_l[i] = m[0][0] * x[0] + m[0][1] * x[1] + m[0][2] * x[2] + m[0][3] * x[3];
+                out_r[i] = m[1][0] * x[0] + m[1][1] * x[1] + m[1][2] * x[2] + m[1][3] * x[3];
+            }
+            self.fade_steps_left -= fade_len as u32;
+            if self.fade_steps_left == 0 {
+                self.matrix = self.target;
+            }
+            start = fade_len;
+        }
+        if start < n {
+            // Steady state reads only the chosen tap: two inputs, four multiplies per frame.
+            let (k0, (a, b)) = match self.settings.source {
+                CueSource::Pre => (0, (ins[0], ins[1])),
+                CueSource::Post => (2, (ins[2], ins[3])),
+            };
+            let m = &self.matrix;
+            let (ll, lr, rl, rr) = (m[0][k0], m[0][k0 + 1], m[1][k0], m[1][k0 + 1]);
+            for i in start..n {
+                out_l[i] = ll * a[i] + lr * b[i];
+                out_r[i] = rl * a[i] + rr * b[i];
+            }
+        }
+        self.stage.process(out_l, out_r);
+    }
+}

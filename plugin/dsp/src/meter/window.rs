@@ -1,0 +1,188 @@
+//! The 300 ms rectangular window shared by RMS, correlation, balance and the common-mode
+//! meter: a ring of sums over 10 ms hops.
+//!
+//! Why hops and not a per-sample running sum: a running sum that adds the new square and
+//! subtracts the old one drifts, and after a huge burst leaves cancellation residue that makes
+//! silence read as signal (or as a negative power). Summing whole hops and re-adding the ring's
+//! 30 entries at each hop end costs almost nothing and is exact, and every sum is formed in a
+//! fixed order tied to the sample position, so any block split gives bit-identical readings.
+
+use super::sanitize_sample;
+
+/// Hops in one window: 30 hops of 10 ms make the 300 ms window.
+pub(crate) const WINDOW_HOPS: usize = 30;
+
+/// Hop length in milliseconds (the reading refreshes once per hop).
+const HOP_MS: f64 = 10.0;
+
+/// Independent f64 partial sums per quantity, so the sum is not one long add-latency chain
+/// and the compiler can vectorise it. A sample at position `pos` in its hop always lands in
+/// lane `pos % LANES`, which keeps the arithmetic independent of how blocks are split.
+const LANES: usize = 8;
+
+/// Sums of `K` per-sample quantities over the last [`WINDOW_HOPS`] complete hops.
+#[derive(Clone, Debug)]
+pub(crate) struct HopWindow<const K: usize> {
+    hop_samples: usize,
+    pos_in_hop: usize,
+    lanes: [[f64; LANES]; K],
+    ring: [[f64; K]; WINDOW_HOPS],
+    next_slot: usize,
+    totals: [f64; K],
+}
+
+impl<const K: usize> HopWindow<K> {
+    /// An empty window for `sample_rate_hz`.
+    pub(crate) fn new(sample_rate_hz: f32) -> Self {
+        Self {
+            hop_samples: hop_samples_for(sample_rate_hz),
+            pos_in_hop: 0,
+            lanes: [[0.0; LANES]; K],
+            ring: [[0.0; K]; WINDOW_HOPS],
+            next_slot: 0,
+            totals: [0.0; K],
+        }
+    }
+
+    /// Forgets all history and adopts `sample_rate_hz`.
+    pub(crate) fn set_sample_rate(&mut self, sample_rate_hz: f32) {
+        *self = Self::new(sample_rate_hz);
+    }
+
+    /// Forgets all history; keeps the hop length.
+    pub(crate) fn clear(&mut self) {
+        *self = Self {
+            hop_samples: self.hop_samples,
+            ..Self::new(48_000.0)
+        };
+    }
+
+    /// Window length in samples (300 ms rounded to whole hops of whole samples).
+    pub(crate) fn window_samples(&self) -> usize {
+        self.hop_samples * WINDOW_HOPS
+    }
+
+    /// Means (sum / window length) of the `K` quantities over the window; samples before the
+    /// first one count as zeros, so a fresh window ramps up over 300 ms.
+    pub(crate) fn means(&self) -> [f64; K] {
+        let inv = 1.0 / self.window_samples() as f64;
+        self.totals.map(|t| t * inv)
+    }
+
+    /// Accumulates `f(a[i], b[i])` for the first `min(a.len(), b.len())` samples; `f` gets
+    /// sanitised samples.
+    #[inline(always)]
+    pub(crate) fn feed<F>(&mut self, a: &[f32], b: &[f32], f: F)
+    where
+        F: Fn(f32, f32) -> [f64; K] + Copy,
+    {
+        let n = a.len().min(b.len());
+        let (mut a, mut b) = (
+            a.get(..n).unwrap_or_default(),
+            b.get(..n).unwrap_or_default(),
+        );
+        while let (Some(_), Some(_)) = (a.first(), b.first()) {
+            let take = self
+                .hop_samples
+                .saturating_sub(self.pos_in_hop)
+                .clamp(1, a.len());
+            let (Some((head_a, rest_a)), Some((head_b, rest_b))) =
+                (a.split_at_checked(take), b.split_at_checked(take))
+            else {
+                return;
+            };
+            self.accumulate(head_a, head_b, f);
+            if self.pos_in_hop >= self.hop_samples {
+                self.end_hop();
+            }
+            a = rest_a;
+            b = rest_b;
+        }
+    }
+
+    #[inline(always)]
+    fn accumulate<F>(&mut self, a: &[f32], b: &[f32], f: F)
+    where
+        F: Fn(f32, f32) -> [f64; K] + Copy,
+    {
+        let n = a.len().min(b.len());
+        // Head: single samples until the hop position is lane-aligned.
+        let head = ((LANES - self.pos_in_hop % LANES) % LANES).min(n);
+        let (Some((head_a, body_a)), Some((head_b, body_b))) =
+            (a.split_at_checked(head), b.split_at_checked(head))
+        else {
+            return;
+        };
+        for (&x, &y) in head_a.iter().zip(head_b) {
+            self.add_one(f(sanitize_sample(x), sanitize_sample(y)));
+        }
+        let mut ca = body_a.chunks_exact(LANES);
+        let mut cb = body_b.chunks_exact(LANES);
+        // Local copy of the lanes so they stay in registers; fixed-size views and a separate
+        // sanitising step keep the loop in a shape the compiler vectorises.
+        let mut lanes = self.lanes;
+        let mut done = 0;
+        for (xa, xb) in (&mut ca).zip(&mut cb) {
+            let (Some(xa), Some(xb)) = (xa.first_chunk::<LANES>(), xb.first_chunk::<LANES>())
+            else {
+                break;
+            };
+            let mut sa = [0.0f32; LANES];
+            let mut sb = [0.0f32; LANES];
+            for j in 0..LANES {
+                sa[j] = sanitize_sample(xa[j]);
+                sb[j] = sanitize_sample(xb[j]);
+            }
+            for j in 0..LANES {
+                let q = f(sa[j], sb[j]);
+                for (lane, v) in lanes.iter_mut().zip(q) {
+                    lane[j] += v;
+                }
+            }
+            done += LANES;
+        }
+        self.lanes = lanes;
+        self.pos_in_hop += done;
+        for (&x, &y) in ca.remainder().iter().zip(cb.remainder()) {
+            self.add_one(f(sanitize_sample(x), sanitize_sample(y)));
+        }
+    }
+
+    #[inline(always)]
+    fn add_one(&mut self, q: [f64; K]) {
+        let j = self.pos_in_hop % LANES;
+        for (lane, v) in self.lanes.iter_mut().zip(q) {
+            lane[j] += v;
+        }
+        self.pos_in_hop += 1;
+    }
+
+    fn end_hop(&mut self) {
+        let slot = self.next_slot % WINDOW_HOPS;
+        for (k, lane) in self.lanes.iter_mut().enumerate() {
+            // Fixed pairwise order: the result must not depend on block boundaries.
+            let s = ((lane[0] + lane[1]) + (lane[2] + lane[3]))
+                + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+            self.ring[slot][k] = s;
+            *lane = [0.0; LANES];
+        }
+        self.next_slot = (slot + 1) % WINDOW_HOPS;
+        // Re-adding the ring instead of add-new/subtract-old keeps the total exact: no drift,
+        // and no residue once a burst has left the window.
+        let mut totals = [0.0; K];
+        for hop in &self.ring {
+            for (t, v) in totals.iter_mut().zip(hop) {
+                *t += v;
+            }
+        }
+        self.totals = totals;
+        self.pos_in_hop = 0;
+    }
+}
+
+/// Whole samples in one 10 ms hop at `sample_rate_hz` (at least 1; non-finite rates fall back
+/// to 48 kHz so a bad host value cannot produce a zero-length or gigantic window).
+fn hop_samples_for(sample_rate_hz: f32) -> usize {
+    let fs = super::sanitize_rate_hz(sample_rate_hz) as f64;
+    ((fs * HOP_MS * 0.001).round() as usize).max(1)
+}

@@ -1,0 +1,389 @@
+//! Cuewire's parameters. Ids are stable: they are added, never renamed or removed, because
+//! hosts store automation and presets under them.
+
+use std::sync::Arc;
+
+use cuewire_dsp::crossfeed::{CrossfeedSetting, CUT_MAX_HZ, CUT_MIN_HZ, FEED_MAX_DB, FEED_MIN_DB};
+use cuewire_dsp::cue::{
+    CueMode, CueSettings, CueSource, CUE_COUNT, CUE_GAIN_MAX_DB, CUE_GAIN_MIN_DB,
+};
+use cuewire_dsp::engine::EngineSettings;
+use cuewire_dsp::input::{InputMode, InputSettings};
+use cuewire_dsp::output::{OutputSettings, CEILING_MAX_DB, CEILING_MIN_DB};
+use nice_plug::prelude::*;
+
+use crate::shared::SharedSettings;
+
+/// The lowest main gain, dB.
+pub const MAIN_GAIN_MIN_DB: f32 = -60.0;
+/// The highest main gain, dB.
+pub const MAIN_GAIN_MAX_DB: f32 = 24.0;
+/// The cold-leg trim's range either side of 0, dB.
+pub const COLD_TRIM_RANGE_DB: f32 = 3.0;
+
+/// The input mode as the host sees it (names are what the host shows; ids are stable).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputModeParam {
+    /// Both channels pass as they are.
+    #[id = "stereo"]
+    #[name = "Stereo"]
+    Stereo,
+    /// Detects a one-ear or anti-phase feed and fixes it.
+    #[id = "auto"]
+    #[name = "Auto fix"]
+    AutoFix,
+    /// Channel 1 to both ears.
+    #[id = "left"]
+    #[name = "Left → both"]
+    LeftToBoth,
+    /// Channel 2 to both ears.
+    #[id = "right"]
+    #[name = "Right → both"]
+    RightToBoth,
+    /// (L + R) / 2 to both ears.
+    #[id = "mono"]
+    #[name = "Mono sum"]
+    MonoSum,
+    /// Left and right exchanged.
+    #[id = "swap"]
+    #[name = "Swap"]
+    Swap,
+    /// Channel 1 hot, channel 2 cold, decoded to both ears.
+    #[id = "balanced"]
+    #[name = "Balanced pair"]
+    BalancedPair,
+}
+
+impl From<InputModeParam> for InputMode {
+    fn from(mode: InputModeParam) -> Self {
+        match mode {
+            InputModeParam::Stereo => InputMode::Stereo,
+            InputModeParam::AutoFix => InputMode::AutoFix,
+            InputModeParam::LeftToBoth => InputMode::LeftToBoth,
+            InputModeParam::RightToBoth => InputMode::RightToBoth,
+            InputModeParam::MonoSum => InputMode::MonoSum,
+            InputModeParam::Swap => InputMode::Swap,
+            InputModeParam::BalancedPair => InputMode::BalancedPair,
+        }
+    }
+}
+
+/// The main output's crossfeed as the host sees it.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrossfeedParam {
+    /// No crossfeed (transparent).
+    #[id = "off"]
+    #[name = "Off"]
+    Off,
+    /// bs2b default: 700 Hz, 4.5 dB.
+    #[id = "bs2b"]
+    #[name = "bs2b default"]
+    Bs2bDefault,
+    /// bs2b Chu Moy: 700 Hz, 6.0 dB.
+    #[id = "cmoy"]
+    #[name = "Chu Moy"]
+    ChuMoy,
+    /// bs2b Jan Meier: 650 Hz, 9.5 dB.
+    #[id = "jmeier"]
+    #[name = "Jan Meier"]
+    JanMeier,
+    /// The custom cut and feed parameters.
+    #[id = "custom"]
+    #[name = "Custom"]
+    Custom,
+}
+
+/// A cue's feed point as the host sees it.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CueSourceParam {
+    /// After the input stage, before the main gain.
+    #[id = "pre"]
+    #[name = "Pre"]
+    Pre,
+    /// After main gain, dim, mute and crossfeed.
+    #[id = "post"]
+    #[name = "Post"]
+    Post,
+}
+
+/// A cue's fold-down as the host sees it.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CueModeParam {
+    /// L to left, R to right.
+    #[id = "stereo"]
+    #[name = "Stereo"]
+    Stereo,
+    /// (L + R)/2 to both.
+    #[id = "mono"]
+    #[name = "Mono"]
+    Mono,
+    /// L to both.
+    #[id = "left"]
+    #[name = "Left → both"]
+    LeftToBoth,
+    /// R to both.
+    #[id = "right"]
+    #[name = "Right → both"]
+    RightToBoth,
+}
+
+/// One cue output's parameters (ids get the suffix _1 … _4).
+#[derive(Params)]
+pub struct CueParams {
+    /// Whether the cue output carries signal.
+    #[id = "cue_on"]
+    pub on: BoolParam,
+    /// Pre or post feed.
+    #[id = "cue_src"]
+    pub source: EnumParam<CueSourceParam>,
+    /// Gain, dB.
+    #[id = "cue_gain"]
+    pub gain_db: FloatParam,
+    /// Mute.
+    #[id = "cue_mute"]
+    pub mute: BoolParam,
+    /// Stereo, mono, left or right.
+    #[id = "cue_mode"]
+    pub mode: EnumParam<CueModeParam>,
+    /// Ear guard ceiling, dBFS.
+    #[id = "cue_ceiling"]
+    pub ceiling_db: FloatParam,
+}
+
+impl CueParams {
+    /// The parameters of cue `number` (1-based; it appears in every name).
+    pub fn new(number: usize) -> Self {
+        Self {
+            on: BoolParam::new(format!("Cue {number} on"), false),
+            source: EnumParam::new(format!("Cue {number} source"), CueSourceParam::Pre),
+            gain_db: db_param(
+                &format!("Cue {number} gain"),
+                0.0,
+                CUE_GAIN_MIN_DB,
+                CUE_GAIN_MAX_DB,
+                0.1,
+            ),
+            mute: BoolParam::new(format!("Cue {number} mute"), false),
+            mode: EnumParam::new(format!("Cue {number} mode"), CueModeParam::Stereo),
+            ceiling_db: db_param(
+                &format!("Cue {number} ceiling"),
+                CEILING_MAX_DB,
+                CEILING_MIN_DB,
+                CEILING_MAX_DB,
+                0.1,
+            ),
+        }
+    }
+
+    /// The engine settings of this cue.
+    pub fn settings(&self) -> CueSettings {
+        CueSettings {
+            on: self.on.value(),
+            source: match self.source.value() {
+                CueSourceParam::Pre => CueSource::Pre,
+                CueSourceParam::Post => CueSource::Post,
+            },
+            mode: match self.mode.value() {
+                CueModeParam::Stereo => CueMode::Stereo,
+                CueModeParam::Mono => CueMode::Mono,
+                CueModeParam::LeftToBoth => CueMode::LeftToBoth,
+                CueModeParam::RightToBoth => CueMode::RightToBoth,
+            },
+            output: OutputSettings {
+                gain_db: self.gain_db.value(),
+                dim: false,
+                mute: self.mute.value(),
+                guard: true,
+                ceiling_db: self.ceiling_db.value(),
+            },
+        }
+    }
+}
+
+/// Input stage parameters.
+#[derive(Params)]
+pub struct InputParams {
+    /// What the input stage does with its two channels.
+    #[id = "in_mode"]
+    pub mode: EnumParam<InputModeParam>,
+    /// Cold-leg trim of the left (or only) balanced pair, dB.
+    #[id = "in_trim_l"]
+    pub cold_trim_l_db: FloatParam,
+    /// Cold-leg trim of the right balanced pair, dB.
+    #[id = "in_trim_r"]
+    pub cold_trim_r_db: FloatParam,
+    /// Polarity inversion of channel 1 (the left pair after decoding).
+    #[id = "in_inv_l"]
+    pub invert_l: BoolParam,
+    /// Polarity inversion of channel 2 (the right pair after decoding).
+    #[id = "in_inv_r"]
+    pub invert_r: BoolParam,
+}
+
+/// The main output's parameters.
+#[derive(Params)]
+pub struct MainParams {
+    /// Gain, dB.
+    #[id = "main_gain"]
+    pub gain_db: FloatParam,
+    /// Dim (−20 dB).
+    #[id = "main_dim"]
+    pub dim: BoolParam,
+    /// Mute.
+    #[id = "main_mute"]
+    pub mute: BoolParam,
+    /// Ear guard on/off.
+    #[id = "main_guard"]
+    pub guard: BoolParam,
+    /// Ear guard ceiling, dBFS.
+    #[id = "main_ceiling"]
+    pub ceiling_db: FloatParam,
+    /// Crossfeed preset, or off.
+    #[id = "main_xfeed"]
+    pub crossfeed: EnumParam<CrossfeedParam>,
+    /// Custom crossfeed cut frequency, Hz.
+    #[id = "main_xf_cut"]
+    pub crossfeed_cut_hz: FloatParam,
+    /// Custom crossfeed feed level, dB.
+    #[id = "main_xf_feed"]
+    pub crossfeed_feed_db: FloatParam,
+}
+
+/// All of Cuewire's parameters and its persisted non-parameter settings.
+#[derive(Params)]
+pub struct CuewireParams {
+    /// Analog calibration, meter options and editor size, saved with the plugin state.
+    #[persist = "settings"]
+    pub settings: Arc<SharedSettings>,
+    /// The host's bypass switch.
+    #[id = "bypass"]
+    pub bypass: BoolParam,
+    /// Input stage.
+    #[nested(group = "Input")]
+    pub input: InputParams,
+    /// Main output.
+    #[nested(group = "Main")]
+    pub main: MainParams,
+    /// The four cue outputs.
+    #[nested(array, group = "Cue")]
+    pub cues: [CueParams; CUE_COUNT],
+}
+
+/// A dB parameter with 0.1 dB display and " dB" unit.
+fn db_param(name: &str, default_db: f32, min_db: f32, max_db: f32, step_db: f32) -> FloatParam {
+    let decimals = if step_db < 0.1 { 2 } else { 1 };
+    FloatParam::new(
+        name,
+        default_db,
+        FloatRange::Linear {
+            min: min_db,
+            max: max_db,
+        },
+    )
+    .with_step_size(step_db)
+    .with_unit(" dB")
+    .with_value_to_string(formatters::v2s_f32_rounded(decimals))
+}
+
+impl Default for InputParams {
+    fn default() -> Self {
+        Self {
+            mode: EnumParam::new("Input mode", InputModeParam::Stereo),
+            cold_trim_l_db: db_param(
+                "Cold trim L",
+                0.0,
+                -COLD_TRIM_RANGE_DB,
+                COLD_TRIM_RANGE_DB,
+                0.01,
+            ),
+            cold_trim_r_db: db_param(
+                "Cold trim R",
+                0.0,
+                -COLD_TRIM_RANGE_DB,
+                COLD_TRIM_RANGE_DB,
+                0.01,
+            ),
+            invert_l: BoolParam::new("Invert L", false),
+            invert_r: BoolParam::new("Invert R", false),
+        }
+    }
+}
+
+impl Default for MainParams {
+    fn default() -> Self {
+        Self {
+            gain_db: db_param("Main gain", 0.0, MAIN_GAIN_MIN_DB, MAIN_GAIN_MAX_DB, 0.1),
+            dim: BoolParam::new("Main dim", false),
+            mute: BoolParam::new("Main mute", false),
+            guard: BoolParam::new("Ear guard", true),
+            ceiling_db: db_param(
+                "Ceiling",
+                CEILING_MAX_DB,
+                CEILING_MIN_DB,
+                CEILING_MAX_DB,
+                0.1,
+            ),
+            crossfeed: EnumParam::new("Crossfeed", CrossfeedParam::Off),
+            crossfeed_cut_hz: FloatParam::new(
+                "Crossfeed cut",
+                700.0,
+                FloatRange::Skewed {
+                    min: CUT_MIN_HZ,
+                    max: CUT_MAX_HZ,
+                    factor: FloatRange::skew_factor(-1.0),
+                },
+            )
+            .with_step_size(1.0)
+            .with_unit(" Hz")
+            .with_value_to_string(formatters::v2s_f32_rounded(0)),
+            crossfeed_feed_db: db_param("Crossfeed feed", 4.5, FEED_MIN_DB, FEED_MAX_DB, 0.1),
+        }
+    }
+}
+
+impl Default for CuewireParams {
+    fn default() -> Self {
+        Self {
+            settings: Arc::new(SharedSettings::default()),
+            bypass: BoolParam::new("Bypass", false).make_bypass(),
+            input: InputParams::default(),
+            main: MainParams::default(),
+            cues: std::array::from_fn(|i| CueParams::new(i + 1)),
+        }
+    }
+}
+
+impl CuewireParams {
+    /// The engine settings the parameters currently ask for.
+    pub fn engine_settings(&self) -> EngineSettings {
+        EngineSettings {
+            input: InputSettings {
+                mode: self.input.mode.value().into(),
+                cold_trim_db: [
+                    self.input.cold_trim_l_db.value(),
+                    self.input.cold_trim_r_db.value(),
+                ],
+                invert: [self.input.invert_l.value(), self.input.invert_r.value()],
+            },
+            main: OutputSettings {
+                gain_db: self.main.gain_db.value(),
+                dim: self.main.dim.value(),
+                mute: self.main.mute.value(),
+                guard: self.main.guard.value(),
+                ceiling_db: self.main.ceiling_db.value(),
+            },
+            crossfeed: match self.main.crossfeed.value() {
+                CrossfeedParam::Off => CrossfeedSetting::Off,
+                CrossfeedParam::Bs2bDefault => CrossfeedSetting::Bs2bDefault,
+                CrossfeedParam::ChuMoy => CrossfeedSetting::ChuMoy,
+                CrossfeedParam::JanMeier => CrossfeedSetting::JanMeier,
+                CrossfeedParam::Custom => CrossfeedSetting::Custom {
+                    cut_hz: self.main.crossfeed_cut_hz.value(),
+                    feed_db: self.main.crossfeed_feed_db.value(),
+                },
+            },
+            cues: std::array::from_fn(|i| self.cues[i].settings()),
+            bypass: self.bypass.value(),
+        }
+    }
+}
