@@ -114,25 +114,6 @@ impl Default for Cuewire {
     }
 }
 
-/// Copies the engine's status into the shared atomics for the GUI.
-fn publish(shared: &Shared, engine: &Engine) {
-    let status = &shared.status;
-    status
-        .auto_fix_decision
-        .store(engine.input().decision() as u32, Ordering::Relaxed);
-    status
-        .balanced_active
-        .store(engine.balanced_active(), Ordering::Relaxed);
-    status.non_finite_count.store(
-        engine
-            .main()
-            .guard()
-            .non_finite_count()
-            .min(u64::from(u32::MAX)) as u32,
-        Ordering::Relaxed,
-    );
-}
-
 impl Plugin for Cuewire {
     const NAME: &'static str = "Cuewire";
     const VENDOR: &'static str = "Cuewire";
@@ -173,11 +154,10 @@ impl Plugin for Cuewire {
             return false;
         }
         context.set_latency_samples(0);
-        self.engine = Some(Engine::new(
-            sample_rate_hz,
-            layout,
-            &self.params.engine_settings(),
-        ));
+        let mut engine = Engine::new(sample_rate_hz, layout, &self.params.engine_settings());
+        let options = self.params.settings.get();
+        engine.set_meter_options(options.hold_ms, options.clip_run_samples);
+        self.engine = Some(engine);
         true
     }
 
@@ -206,8 +186,13 @@ impl Plugin for Cuewire {
             // A state load sets parameters behind the ramps' back: act from the first sample.
             engine.snap();
         }
-        if self.shared.reset_meters.swap(false, Ordering::AcqRel) {
-            engine.reset_meters();
+        let reset_mask = self.shared.reset_meters.swap(0, Ordering::AcqRel);
+        if reset_mask != 0 {
+            engine.reset_meters_masked(reset_mask);
+        }
+        if self.params.settings.take_changed() {
+            let options = self.params.settings.get();
+            engine.set_meter_options(options.hold_ms, options.clip_run_samples);
         }
 
         let aux_in = match aux.inputs.first() {
@@ -230,7 +215,8 @@ impl Plugin for Cuewire {
         if let [l, r, ..] = buffer.as_slice() {
             engine.process(l, r, aux_in, &mut cue_outs);
         }
-        publish(&self.shared, engine);
+        let readings = engine.read_meters();
+        self.shared.publish(&readings, engine.input().decision());
         ProcessStatus::Normal
     }
 }

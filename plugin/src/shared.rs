@@ -11,6 +11,10 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
 use atomic_float::AtomicF32;
+use cuewire_dsp::autofix::AutoFixDecision;
+use cuewire_dsp::cue::CUE_COUNT;
+use cuewire_dsp::engine::EngineReadings;
+use cuewire_dsp::meter::{CommonModeReading, OutputReading, StereoReading};
 use nice_plug::params::persist::PersistentField;
 use serde::{Deserialize, Serialize};
 
@@ -165,6 +169,102 @@ impl<'a> PersistentField<'a, SettingsData> for Arc<SharedSettings> {
     }
 }
 
+/// A pair of atomics, one per channel (0 = left, 1 = right).
+type Pair<T> = [T; 2];
+
+/// One stereo output's meters as the GUI sees them.
+///
+/// Read-and-reset: the audio thread raises the since-last-read peaks with `fetch_max` after
+/// every block; the GUI takes them with `swap(0.0)`. A peak that happens between two GUI
+/// frames therefore stays in the atomic until the next frame takes it: it is never lost, and
+/// it is shown exactly once. Everything else is a latest value, simply stored.
+#[derive(Debug, Default)]
+pub struct MeterShared {
+    sample_peak_lin: Pair<AtomicF32>,
+    true_peak_lin: Pair<AtomicF32>,
+    rms_lin: Pair<AtomicF32>,
+    held_peak_lin: Pair<AtomicF32>,
+    max_true_peak_lin: Pair<AtomicF32>,
+    headroom_db: Pair<AtomicF32>,
+    clip_events: Pair<AtomicU32>,
+    tp_overs: Pair<AtomicU32>,
+    /// Whether this output carried signal in the last block (cues: on and connected).
+    pub active: AtomicBool,
+}
+
+impl MeterShared {
+    /// Audio thread: merges one block's readings in.
+    pub fn publish(&self, r: &OutputReading, active: bool) {
+        for ch in 0..2 {
+            self.sample_peak_lin[ch].fetch_max(r.sample_peak_lin[ch], Ordering::Relaxed);
+            self.true_peak_lin[ch].fetch_max(r.true_peak_lin[ch], Ordering::Relaxed);
+            self.rms_lin[ch].store(r.rms_lin[ch], Ordering::Relaxed);
+            self.held_peak_lin[ch].store(r.held_peak_lin[ch], Ordering::Relaxed);
+            self.max_true_peak_lin[ch].store(r.max_true_peak_lin[ch], Ordering::Relaxed);
+            self.headroom_db[ch].store(r.headroom_db[ch], Ordering::Relaxed);
+            self.clip_events[ch].store(r.clip_events[ch], Ordering::Relaxed);
+            self.tp_overs[ch].store(r.tp_overs[ch], Ordering::Relaxed);
+        }
+        self.active.store(active, Ordering::Relaxed);
+    }
+
+    /// GUI: the readings, taking (and so resetting) the since-last-read peaks.
+    pub fn take(&self) -> OutputReading {
+        let each = |f: &dyn Fn(usize) -> f32| [f(0), f(1)];
+        OutputReading {
+            sample_peak_lin: each(&|c| self.sample_peak_lin[c].swap(0.0, Ordering::Relaxed)),
+            true_peak_lin: each(&|c| self.true_peak_lin[c].swap(0.0, Ordering::Relaxed)),
+            rms_lin: each(&|c| self.rms_lin[c].load(Ordering::Relaxed)),
+            held_peak_lin: each(&|c| self.held_peak_lin[c].load(Ordering::Relaxed)),
+            max_true_peak_lin: each(&|c| self.max_true_peak_lin[c].load(Ordering::Relaxed)),
+            headroom_db: each(&|c| self.headroom_db[c].load(Ordering::Relaxed)),
+            clip_events: [0, 1].map(|c| self.clip_events[c].load(Ordering::Relaxed)),
+            tp_overs: [0, 1].map(|c| self.tp_overs[c].load(Ordering::Relaxed)),
+        }
+    }
+}
+
+/// The main output's extra readings.
+#[derive(Debug, Default)]
+pub struct MainExtras {
+    correlation: AtomicF32,
+    balance_db: AtomicF32,
+    cm_rms_db: Pair<AtomicF32>,
+    rejection_db: Pair<AtomicF32>,
+    cm_present: Pair<AtomicBool>,
+}
+
+impl MainExtras {
+    /// Audio thread: stores the latest values.
+    fn publish(&self, stereo: &StereoReading, cm: &[CommonModeReading; 2]) {
+        self.correlation
+            .store(stereo.correlation, Ordering::Relaxed);
+        self.balance_db.store(stereo.balance_db, Ordering::Relaxed);
+        for (ch, reading) in cm.iter().enumerate() {
+            self.cm_rms_db[ch].store(reading.cm_rms_db, Ordering::Relaxed);
+            self.rejection_db[ch].store(reading.rejection_db, Ordering::Relaxed);
+            self.cm_present[ch].store(reading.cm_present, Ordering::Relaxed);
+        }
+    }
+
+    /// GUI: correlation and balance.
+    pub fn stereo(&self) -> StereoReading {
+        StereoReading {
+            correlation: self.correlation.load(Ordering::Relaxed),
+            balance_db: self.balance_db.load(Ordering::Relaxed),
+        }
+    }
+
+    /// GUI: common-mode level and rejection per ear.
+    pub fn common_mode(&self) -> [CommonModeReading; 2] {
+        [0, 1].map(|ch| CommonModeReading {
+            cm_rms_db: self.cm_rms_db[ch].load(Ordering::Relaxed),
+            rejection_db: self.rejection_db[ch].load(Ordering::Relaxed),
+            cm_present: self.cm_present[ch].load(Ordering::Relaxed),
+        })
+    }
+}
+
 /// What the audio thread publishes for the GUI besides the meters.
 #[derive(Debug, Default)]
 pub struct EngineStatus {
@@ -176,11 +276,128 @@ pub struct EngineStatus {
     pub non_finite_count: AtomicU32,
 }
 
+impl EngineStatus {
+    /// GUI: Auto fix's current decision.
+    pub fn decision(&self) -> AutoFixDecision {
+        match self.auto_fix_decision.load(Ordering::Relaxed) {
+            1 => AutoFixDecision::LeftOnly,
+            2 => AutoFixDecision::RightOnly,
+            3 => AutoFixDecision::AntiPhase,
+            _ => AutoFixDecision::NoFault,
+        }
+    }
+}
+
 /// Everything the audio thread and the GUI share, behind one `Arc`.
 #[derive(Debug, Default)]
 pub struct Shared {
     /// Engine status lamps and counters.
     pub status: EngineStatus,
-    /// Set by the GUI to clear every latched meter value; cleared by the audio thread.
-    pub reset_meters: AtomicBool,
+    /// The decoded input before any gain.
+    pub input: MeterShared,
+    /// The main output.
+    pub main: MeterShared,
+    /// Correlation, balance and common mode of the main output.
+    pub main_extras: MainExtras,
+    /// Each cue output.
+    pub cues: [MeterShared; CUE_COUNT],
+    /// Meters the GUI wants cleared, as `cuewire_dsp::engine::meter_bits`; the audio thread
+    /// takes the mask with `swap(0)` and clears those meters.
+    pub reset_meters: AtomicU32,
+}
+
+impl Shared {
+    /// Audio thread: publishes one block's readings.
+    pub fn publish(&self, r: &EngineReadings, decision: AutoFixDecision) {
+        self.input.publish(&r.input, true);
+        self.main.publish(&r.main, true);
+        self.main_extras.publish(&r.stereo, &r.common_mode);
+        for (shared, (reading, active)) in self.cues.iter().zip(r.cues.iter().zip(r.cue_active)) {
+            shared.publish(reading, active);
+        }
+        let status = &self.status;
+        status
+            .auto_fix_decision
+            .store(decision as u32, Ordering::Relaxed);
+        status
+            .balanced_active
+            .store(r.balanced_active, Ordering::Relaxed);
+        status.non_finite_count.store(
+            r.non_finite_count.min(u64::from(u32::MAX)) as u32,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// GUI: asks the audio thread to clear the meters in `mask`.
+    pub fn request_meter_reset(&self, mask: u32) {
+        self.reset_meters.fetch_or(mask, Ordering::AcqRel);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading_with_peak(peak_lin: f32) -> OutputReading {
+        OutputReading {
+            sample_peak_lin: [peak_lin, 0.0],
+            true_peak_lin: [peak_lin * 1.1, 0.0],
+            ..OutputReading::default()
+        }
+    }
+
+    #[test]
+    fn a_single_block_peak_between_two_gui_reads_is_never_lost() {
+        let shared = MeterShared::default();
+        // Many audio blocks per GUI frame: one carries a peak, later ones are quiet.
+        shared.publish(&reading_with_peak(0.1), true);
+        shared.publish(&reading_with_peak(0.9), true);
+        for _ in 0..50 {
+            shared.publish(&reading_with_peak(0.05), true);
+        }
+        let first = shared.take();
+        assert_eq!(first.sample_peak_lin[0], 0.9);
+        assert!((first.true_peak_lin[0] - 0.99).abs() < 1e-6);
+        // Taking resets: the next frame shows only what came after.
+        shared.publish(&reading_with_peak(0.05), true);
+        assert_eq!(shared.take().sample_peak_lin[0], 0.05);
+        assert_eq!(shared.take().sample_peak_lin[0], 0.0);
+    }
+
+    #[test]
+    fn settings_missing_from_a_state_take_defaults_and_nonsense_is_clamped() {
+        let partial: SettingsData = serde_json::from_str(r#"{"full_scale_dbu": 4.0}"#).unwrap();
+        assert_eq!(partial.full_scale_dbu, 4.0);
+        assert_eq!(partial.hold_ms, DEFAULT_HOLD_MS);
+        assert_eq!(partial.clip_run_samples, DEFAULT_CLIP_RUN_SAMPLES);
+        let wild = SettingsData {
+            hold_ms: 1e9,
+            clip_run_samples: 0,
+            amp_k_v: f32::NAN,
+            ..SettingsData::default()
+        }
+        .sanitized();
+        assert_eq!(wild.hold_ms, 10_000.0);
+        assert_eq!(wild.clip_run_samples, 1);
+        assert_eq!(wild.amp_k_v, DEFAULT_AMP_K_V);
+    }
+
+    #[test]
+    fn persisting_round_trips_and_flags_a_state_load() {
+        let settings = Arc::new(SharedSettings::default());
+        let data = SettingsData {
+            full_scale_dbu: 18.0,
+            hold_ms: 3500.0,
+            ..SettingsData::default()
+        };
+        PersistentField::set(&settings, data);
+        assert!(settings.take_state_loaded());
+        assert!(!settings.take_state_loaded());
+        assert_eq!(PersistentField::map(&settings, |d| *d), data);
+        let json = serde_json::to_string(&settings.get()).unwrap();
+        let back: SettingsData = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, data);
+        // Serialising is deterministic, byte for byte.
+        assert_eq!(json, serde_json::to_string(&settings.get()).unwrap());
+    }
 }

@@ -198,14 +198,17 @@ impl Crossfeed {
         let fading = self.amount.is_ramping() || self.amount.current_lin() != 1.0;
         let [(mut hl_x1, mut hl_y1), (mut hr_x1, mut hr_y1)] = self.hi_state;
         let [mut lo_l, mut lo_r] = self.lo_state;
+        // Flush tiny state to zero per sample (block-size independent): a decaying IIR must
+        // not run into subnormals on silence.
+        let flush = |v: f64| if v.abs() < 1e-30 { 0.0 } else { v };
         for i in 0..n {
             // Non-finite input must not poison the filter state forever.
             let finite = |x: f32| if x.is_finite() { f64::from(x) } else { 0.0 };
             let (xl, xr) = (finite(l[i]), finite(r[i]));
-            lo_l = c.a0_lo * xl + c.b1_lo * lo_l;
-            lo_r = c.a0_lo * xr + c.b1_lo * lo_r;
-            let hi_l = c.a0_hi * xl + c.a1_hi * hl_x1 + c.b1_hi * hl_y1;
-            let hi_r = c.a0_hi * xr + c.a1_hi * hr_x1 + c.b1_hi * hr_y1;
+            lo_l = flush(c.a0_lo * xl + c.b1_lo * lo_l);
+            lo_r = flush(c.a0_lo * xr + c.b1_lo * lo_r);
+            let hi_l = flush(c.a0_hi * xl + c.a1_hi * hl_x1 + c.b1_hi * hl_y1);
+            let hi_r = flush(c.a0_hi * xr + c.a1_hi * hr_x1 + c.b1_hi * hr_y1);
             (hl_x1, hl_y1, hr_x1, hr_y1) = (xl, hi_l, xr, hi_r);
             let (wet_l, wet_r) = ((hi_l + lo_r) * c.gain, (hi_r + lo_l) * c.gain);
             if fading {
@@ -218,10 +221,8 @@ impl Crossfeed {
                 r[i] = wet_r as f32;
             }
         }
-        // Flush tiny state to zero: a decaying IIR must not run into subnormals on silence.
-        let flush = |v: f64| if v.abs() < 1e-30 { 0.0 } else { v };
-        self.hi_state = [(flush(hl_x1), flush(hl_y1)), (flush(hr_x1), flush(hr_y1))];
-        self.lo_state = [flush(lo_l), flush(lo_r)];
+        self.hi_state = [(hl_x1, hl_y1), (hr_x1, hr_y1)];
+        self.lo_state = [lo_l, lo_r];
     }
 }
 

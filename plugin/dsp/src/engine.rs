@@ -5,6 +5,9 @@
 use crate::crossfeed::{Crossfeed, CrossfeedSetting};
 use crate::cue::{CueSettings, CueStage, CueTaps, CUE_COUNT};
 use crate::input::{InputLayout, InputSettings, InputStage};
+use crate::meter::{
+    CommonModeMeter, CommonModeReading, OutputMeter, OutputReading, StereoMeter, StereoReading,
+};
 use crate::output::{GainRamp, OutputSettings, OutputStage};
 
 /// Samples the engine works on at once; host blocks of any length are cut into these, so
@@ -27,6 +30,49 @@ pub struct EngineSettings {
     pub bypass: bool,
 }
 
+/// Which meters a reset clears, as bits of a mask.
+pub mod meter_bits {
+    /// The input meter (decoded input before any gain).
+    pub const INPUT: u32 = 1;
+    /// The main output's meters, correlation, balance, common mode and non-finite count.
+    pub const MAIN: u32 = 2;
+    /// Cue n's meters (n = 0..3) are bit `CUE_0 << n`.
+    pub const CUE_0: u32 = 4;
+    /// Every meter.
+    pub const ALL: u32 = u32::MAX;
+}
+
+/// Everything the meters read, taken once per host block for the GUI.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct EngineReadings {
+    /// The decoded input before any gain: the headroom of what is being tracked.
+    pub input: OutputReading,
+    /// The main output.
+    pub main: OutputReading,
+    /// Correlation and balance of the main output.
+    pub stereo: StereoReading,
+    /// Common-mode level and rejection per ear (meaningful when `balanced_active`).
+    pub common_mode: [CommonModeReading; 2],
+    /// Each cue output.
+    pub cues: [OutputReading; CUE_COUNT],
+    /// Whether each cue carried signal in the last block.
+    pub cue_active: [bool; CUE_COUNT],
+    /// Whether a balanced decode is active.
+    pub balanced_active: bool,
+    /// Non-finite samples the main ear guard turned into silence since the last reset.
+    pub non_finite_count: u64,
+}
+
+/// The meters of one engine.
+struct Meters {
+    input: OutputMeter,
+    main: OutputMeter,
+    stereo: StereoMeter,
+    common_mode: [CommonModeMeter; 2],
+    cues: [OutputMeter; CUE_COUNT],
+    cue_active: [bool; CUE_COUNT],
+}
+
 /// A cue output buffer pair handed over by the host, or `None` when the host gave no usable
 /// buffer (port absent, switched off, or null channel pointers).
 pub type CueOut<'a> = Option<(&'a mut [f32], &'a mut [f32])>;
@@ -46,6 +92,7 @@ pub struct Engine {
     pre: [Vec<f32>; 2],
     post: [Vec<f32>; 2],
     balanced_active: bool,
+    meters: Meters,
 }
 
 impl Engine {
@@ -67,7 +114,19 @@ impl Engine {
             pre: scratch(),
             post: scratch(),
             balanced_active: false,
+            meters: Meters {
+                input: OutputMeter::new(sample_rate_hz),
+                main: OutputMeter::new(sample_rate_hz),
+                stereo: StereoMeter::new(sample_rate_hz),
+                common_mode: [
+                    CommonModeMeter::new(sample_rate_hz),
+                    CommonModeMeter::new(sample_rate_hz),
+                ],
+                cues: std::array::from_fn(|_| OutputMeter::new(sample_rate_hz)),
+                cue_active: [false; CUE_COUNT],
+            },
         };
+        engine.update_meter_ceilings();
         engine.reset();
         engine
     }
@@ -93,7 +152,37 @@ impl Engine {
             cue.set_settings(cue_settings);
         }
         self.wet.set_target(if settings.bypass { 0.0 } else { 1.0 });
+        let ceilings_changed = settings.main.ceiling_db != self.settings.main.ceiling_db
+            || (0..CUE_COUNT).any(|i| {
+                settings.cues[i].output.ceiling_db != self.settings.cues[i].output.ceiling_db
+            });
         self.settings = *settings;
+        if ceilings_changed {
+            self.update_meter_ceilings();
+        }
+    }
+
+    /// Headroom is measured against each output's ear-guard ceiling (0 dBFS for the input).
+    fn update_meter_ceilings(&mut self) {
+        self.meters.input.set_ceiling_db(0.0);
+        self.meters
+            .main
+            .set_ceiling_db(self.settings.main.ceiling_db);
+        for (meter, cue) in self.meters.cues.iter_mut().zip(&self.settings.cues) {
+            meter.set_ceiling_db(cue.output.ceiling_db);
+        }
+    }
+
+    /// Meter options for every output: peak hold (ms) and the clip run length (samples).
+    pub fn set_meter_options(&mut self, hold_ms: f32, clip_run_samples: u32) {
+        let m = &mut self.meters;
+        for meter in [&mut m.input, &mut m.main]
+            .into_iter()
+            .chain(m.cues.iter_mut())
+        {
+            meter.set_hold_ms(hold_ms);
+            meter.set_clip_run_samples(clip_run_samples);
+        }
     }
 
     /// Clears all signal state; every ramp jumps to its target, so after activation the
@@ -119,9 +208,43 @@ impl Engine {
 
     /// Clears every latched meter value and counter.
     pub fn reset_meters(&mut self) {
-        self.main.reset_counters();
-        for cue in &mut self.cues {
-            cue.reset_counters();
+        self.reset_meters_masked(meter_bits::ALL);
+    }
+
+    /// Clears the latched values of the meters selected by `mask` (see [`meter_bits`]).
+    pub fn reset_meters_masked(&mut self, mask: u32) {
+        let m = &mut self.meters;
+        if mask & meter_bits::INPUT != 0 {
+            m.input.reset();
+        }
+        if mask & meter_bits::MAIN != 0 {
+            m.main.reset();
+            m.stereo.reset();
+            for cm in &mut m.common_mode {
+                cm.reset();
+            }
+            self.main.reset_counters();
+        }
+        for (i, (meter, cue)) in m.cues.iter_mut().zip(&mut self.cues).enumerate() {
+            if mask & (meter_bits::CUE_0 << i) != 0 {
+                meter.reset();
+                cue.reset_counters();
+            }
+        }
+    }
+
+    /// Takes the meter readings; the since-last-read peaks start over.
+    pub fn read_meters(&mut self) -> EngineReadings {
+        let m = &mut self.meters;
+        EngineReadings {
+            input: m.input.read(),
+            main: m.main.read(),
+            stereo: m.stereo.read(),
+            common_mode: [m.common_mode[0].read(), m.common_mode[1].read()],
+            cues: std::array::from_fn(|i| m.cues[i].read()),
+            cue_active: m.cue_active,
+            balanced_active: self.balanced_active,
+            non_finite_count: self.main.guard().non_finite_count(),
         }
     }
 
@@ -214,6 +337,13 @@ impl Engine {
             self.input
                 .process(self.layout, l, r, aux, &mut cm_l[..n], &mut cm_r[..n]);
 
+        self.meters.input.process(l, r);
+        if self.balanced_active {
+            let [cm_l, cm_r] = &self.cm;
+            self.meters.common_mode[0].process(&cm_l[..n], l);
+            self.meters.common_mode[1].process(&cm_r[..n], r);
+        }
+
         let cues_active = self
             .cues
             .iter()
@@ -234,13 +364,17 @@ impl Engine {
                 pre: (&self.pre[0][..n], &self.pre[1][..n]),
                 post: (&self.post[0][..n], &self.post[1][..n]),
             };
-            for (cue, out) in self.cues.iter_mut().zip(cue_outs.iter_mut()) {
-                if let Some((a, b)) = out {
-                    if !cue.is_idle() {
-                        cue.process(taps, &mut a[range.clone()], &mut b[range.clone()]);
-                    }
+            for (i, (cue, out)) in self.cues.iter_mut().zip(cue_outs.iter_mut()).enumerate() {
+                let active = out.is_some() && !cue.is_idle();
+                self.meters.cue_active[i] = active;
+                if let (true, Some((a, b))) = (active, out) {
+                    let (a, b) = (&mut a[range.clone()], &mut b[range.clone()]);
+                    cue.process(taps, a, b);
+                    self.meters.cues[i].process(a, b);
                 }
             }
+        } else {
+            self.meters.cue_active = [false; CUE_COUNT];
         }
 
         self.main.apply_guard(l, r);
@@ -248,6 +382,8 @@ impl Engine {
         if bypass_involved {
             self.mix_dry(l, r);
         }
+        self.meters.main.process(l, r);
+        self.meters.stereo.process(l, r);
     }
 
     /// Crossfades the processed signal with the dry input by the bypass ramp.
@@ -262,8 +398,14 @@ impl Engine {
         }
         for i in 0..n {
             let wet = self.wet.next_lin();
-            l[i] = wet * l[i] + (1.0 - wet) * dry_l[i];
-            r[i] = wet * r[i] + (1.0 - wet) * dry_r[i];
+            if wet == 0.0 {
+                // The ramp has landed on bypass: pass the input bit for bit (−0.0 included).
+                l[i] = dry_l[i];
+                r[i] = dry_r[i];
+            } else {
+                l[i] = wet * l[i] + (1.0 - wet) * dry_l[i];
+                r[i] = wet * r[i] + (1.0 - wet) * dry_r[i];
+            }
         }
     }
 }

@@ -634,8 +634,9 @@ fn programme(fs: f64, seed: u64) -> (Vec<f32>, Vec<f32>) {
         *v = 0.0;
     }
     // Clipped 200 Hz bursts: long runs at full scale.
-    for i in (2.3 * q as f64) as usize..(2.6 * q as f64) as usize {
-        l[i] = (1.3 * (2.0 * PI * 200.0 * i as f64 / fs).sin()).clamp(-1.0, 1.0) as f32;
+    let (start, end) = ((2.3 * q as f64) as usize, (2.6 * q as f64) as usize);
+    for (i, v) in l.iter_mut().enumerate().take(end).skip(start) {
+        *v = (1.3 * (2.0 * PI * 200.0 * i as f64 / fs).sin()).clamp(-1.0, 1.0) as f32;
     }
     for v in &mut r[(2.6 * q as f64) as usize..] {
         *v *= 0.05;

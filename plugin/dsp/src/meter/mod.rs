@@ -51,9 +51,9 @@ pub const SILENCE_MEAN_SQUARE: f64 = 1.0e-14;
 #[inline(always)]
 pub fn sanitize_sample(x: f32) -> f32 {
     let a = x.abs();
-    // Both comparisons are false for NaN; the upper one is false for ±inf. `&` rather than
-    // `&&` and plain selects keep this branch-free, so loops using it vectorise.
-    let keep = (a >= MIN_METERED_LIN) & (a <= f32::MAX);
+    // The range excludes NaN and ±inf; with plain selects below this stays branch-free, so
+    // loops using it vectorise.
+    let keep = (MIN_METERED_LIN..=f32::MAX).contains(&a);
     let c = if x > MAX_METERED_LIN {
         MAX_METERED_LIN
     } else {
