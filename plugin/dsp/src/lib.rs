@@ -9,4 +9,5 @@ pub mod engine;
 pub mod input;
 pub mod meter;
 pub mod output;
+mod simd;
 pub mod units;

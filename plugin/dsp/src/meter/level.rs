@@ -78,6 +78,7 @@ impl RmsMeter {
     }
 
     /// Meters a block of any length.
+    #[inline(always)]
     pub fn process(&mut self, x: &[f32]) {
         self.window.feed(x, x, |v, _| {
             let v = f64::from(v);
@@ -177,14 +178,26 @@ impl HeldPeak {
 
     /// Feeds up to [`CHUNK`] peaks whose largest magnitude `max_lin` is already known.
     pub(crate) fn process_chunk(&mut self, peaks_lin: &[f32], max_lin: f32) {
+        let floor = self.floor_for_chunk(peaks_lin.len());
+        self.process_chunk_above(peaks_lin, max_lin, floor);
+    }
+
+    /// The reading at the last sample of the next `n` samples if nothing takes over: the
+    /// reading only falls within a chunk, so no value at or below this can take over.
+    #[inline]
+    pub(crate) fn floor_for_chunk(&self, n: usize) -> f32 {
+        self.value_at((self.now + n as u64).saturating_sub(1))
+    }
+
+    /// Feeds up to [`CHUNK`] peaks whose largest magnitude is `max_lin`, with `floor_lin`
+    /// from [`Self::floor_for_chunk`]; `peaks_lin` is only read when `max_lin > floor_lin`
+    /// (only its length counts otherwise).
+    pub(crate) fn process_chunk_above(&mut self, peaks_lin: &[f32], max_lin: f32, floor_lin: f32) {
         if peaks_lin.is_empty() {
             return;
         }
-        let n = peaks_lin.len() as u64;
-        // The reading only falls within a chunk, so nothing can take over unless the
-        // chunk's largest value beats the reading at its last sample; otherwise one
-        // compare settles the whole chunk.
-        if max_lin > self.value_at(self.now + n - 1) {
+        // One compare settles the whole chunk unless its largest value beats the floor.
+        if max_lin > floor_lin {
             for (i, &v) in peaks_lin.iter().enumerate() {
                 let v = sanitize_sample(v).abs();
                 let t = self.now + i as u64;
@@ -194,7 +207,7 @@ impl HeldPeak {
                 }
             }
         }
-        self.now += n;
+        self.now += peaks_lin.len() as u64;
     }
 
     /// The held peak at the last processed sample (linear).

@@ -30,6 +30,7 @@ pub use level::{
 pub use stereo::{StereoMeter, StereoReading, BALANCE_LIMIT_DB};
 pub use true_peak::{TruePeakMeter, TruePeakReading, TP_KAISER_BETA, TP_PROTOTYPE_TAPS};
 
+use crate::simd::{dispatch, Kernel};
 use crate::units::lin_to_db;
 
 /// Largest internal chunk in samples; every meter processes longer blocks in pieces this long.
@@ -83,7 +84,7 @@ pub(crate) fn fmax(a: f32, b: f32) -> f32 {
 }
 
 /// Sanitises `src` into `dst` (as many samples as both hold).
-#[inline]
+#[inline(always)]
 pub(crate) fn sanitize_into(dst: &mut [f32], src: &[f32]) {
     for (d, &s) in dst.iter_mut().zip(src) {
         *d = sanitize_sample(s);
@@ -118,7 +119,7 @@ pub(crate) fn max_abs(x: &[f32]) -> f32 {
 }
 
 /// Largest magnitude in already sanitised `x` (0 for an empty slice).
-#[inline]
+#[inline(always)]
 pub(crate) fn max_abs_clean(x: &[f32]) -> f32 {
     let mut lanes = [0.0f32; MAX_LANES];
     let mut chunks = x.chunks_exact(MAX_LANES);
@@ -220,15 +221,28 @@ impl ChannelMeter {
 
     /// Meters a block of any length.
     pub fn process(&mut self, x: &[f32]) {
-        for chunk in x.chunks(CHUNK) {
-            // One pass of the true-peak kernel also yields the chunk's sample peak and
-            // per-sample peaks, so the other meters need no extra pass over the chunk.
-            let peaks = self.true_peak.process_chunk(chunk);
-            self.sample_peak.add_peak(peaks.sample_max_lin);
-            self.held.process_chunk(peaks.steps_lin, peaks.step_max_lin);
-            self.clips.process_chunk(chunk, peaks.sample_max_lin);
-            self.rms.process(chunk);
+        /// The whole block through one instruction-set instantiation.
+        struct Pass<'a>(&'a mut ChannelMeter, &'a [f32]);
+        impl Kernel for Pass<'_> {
+            type Out = ();
+            #[inline(always)]
+            fn run<const FMA: bool>(self) {
+                let Pass(m, x) = self;
+                for chunk in x.chunks(CHUNK) {
+                    // One pass of the true-peak kernel also yields the chunk's sample peak
+                    // and (when the held peak can change) the per-sample peaks, so the other
+                    // meters need no extra pass over the chunk.
+                    let held_floor = m.held.floor_for_chunk(chunk.len());
+                    let peaks = m.true_peak.process_chunk::<FMA>(chunk, held_floor);
+                    m.sample_peak.add_peak(peaks.sample_max_lin);
+                    m.held
+                        .process_chunk_above(peaks.steps_lin, peaks.step_max_lin, held_floor);
+                    m.clips.process_chunk(chunk, peaks.sample_max_lin);
+                    m.rms.process(chunk);
+                }
+            }
         }
+        dispatch(self.true_peak.isa(), Pass(self, x));
     }
 
     /// Current readings; resets the since-last-read peaks.

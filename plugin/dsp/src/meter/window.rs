@@ -8,6 +8,7 @@
 //! fixed order tied to the sample position, so any block split gives bit-identical readings.
 
 use super::sanitize_sample;
+use crate::simd::{dispatch, Isa, Kernel};
 
 /// Hops in one window: 30 hops of 10 ms make the 300 ms window.
 pub(crate) const WINDOW_HOPS: usize = 30;
@@ -23,6 +24,7 @@ const LANES: usize = 8;
 /// Sums of `K` per-sample quantities over the last [`WINDOW_HOPS`] complete hops.
 #[derive(Clone, Debug)]
 pub(crate) struct HopWindow<const K: usize> {
+    isa: Isa,
     hop_samples: usize,
     pos_in_hop: usize,
     lanes: [[f64; LANES]; K],
@@ -35,6 +37,7 @@ impl<const K: usize> HopWindow<K> {
     /// An empty window for `sample_rate_hz`.
     pub(crate) fn new(sample_rate_hz: f32) -> Self {
         Self {
+            isa: Isa::detect(),
             hop_samples: hop_samples_for(sample_rate_hz),
             pos_in_hop: 0,
             lanes: [[0.0; LANES]; K],
@@ -67,6 +70,24 @@ impl<const K: usize> HopWindow<K> {
     pub(crate) fn means(&self) -> [f64; K] {
         let inv = 1.0 / self.window_samples() as f64;
         self.totals.map(|t| t * inv)
+    }
+
+    /// [`Self::feed`] compiled for the best instruction set of this CPU, for callers that are
+    /// not already inside a dispatched kernel.
+    pub(crate) fn feed_dispatched<F>(&mut self, a: &[f32], b: &[f32], f: F)
+    where
+        F: Fn(f32, f32) -> [f64; K] + Copy,
+    {
+        /// One feed through one instruction-set instantiation.
+        struct Feed<'a, const K: usize, F>(&'a mut HopWindow<K>, &'a [f32], &'a [f32], F);
+        impl<const K: usize, F: Fn(f32, f32) -> [f64; K] + Copy> Kernel for Feed<'_, K, F> {
+            type Out = ();
+            #[inline(always)]
+            fn run<const FMA: bool>(self) {
+                self.0.feed(self.1, self.2, self.3);
+            }
+        }
+        dispatch(self.isa, Feed(self, a, b, f));
     }
 
     /// Accumulates `f(a[i], b[i])` for the first `min(a.len(), b.len())` samples; `f` gets
