@@ -10,4 +10,6 @@ pub mod input;
 pub mod meter;
 pub mod output;
 mod simd;
+
+pub use simd::FORCE_PORTABLE_ENV;
 pub mod units;

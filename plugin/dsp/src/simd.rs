@@ -18,15 +18,27 @@ pub(crate) enum Isa {
     Avx2Fma,
 }
 
+/// Environment variable that forces the portable kernels (set to anything), so that the
+/// test suite and the benches can be run on both instantiations on one machine.
+pub const FORCE_PORTABLE_ENV: &str = "CUEWIRE_DSP_PORTABLE";
+
 impl Isa {
-    /// The best instruction set this CPU supports (the detection result is cached by std).
+    /// The best instruction set this CPU supports, unless [`FORCE_PORTABLE_ENV`] is set;
+    /// decided once per process.
     pub(crate) fn detect() -> Self {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            return Self::Avx2Fma;
-        }
-        Self::Portable
+        static CHOICE: std::sync::OnceLock<Isa> = std::sync::OnceLock::new();
+        *CHOICE.get_or_init(|| {
+            if std::env::var_os(FORCE_PORTABLE_ENV).is_some() {
+                return Self::Portable;
+            }
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                return Self::Avx2Fma;
+            }
+            Self::Portable
+        })
     }
 }
 

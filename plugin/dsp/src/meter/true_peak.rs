@@ -322,11 +322,33 @@ fn interpolate<const P: usize, const T: usize, const FMA: bool, const STORE: boo
     steps: &mut [f32; CHUNK],
 ) -> [f32; 3] {
     let n = cur.len().min(CHUNK);
-    let tiles = n / TILE;
+    // Whole tiles only where every load stays inside `win` (it always does for a chunk).
+    let tiles = n.min((win.len() + 1).saturating_sub(T)) / TILE;
     let mut sample_lanes = [0.0f32; TILE];
-    let mut step_lanes = [0.0f32; TILE];
     let mut interp_lanes = [0.0f32; TILE];
-    for t in 0..tiles {
+    #[cfg(target_arch = "x86_64")]
+    if FMA {
+        // SAFETY: `FMA` is only true inside `simd::run_avx2_fma`, which runs only on CPUs
+        // with AVX2 and FMA; `tiles` keeps every access in bounds (see `tiles_avx2_fma`).
+        unsafe {
+            tiles_avx2_fma::<P, T, STORE>(
+                coeffs,
+                win,
+                cur,
+                phases,
+                steps,
+                tiles,
+                &mut sample_lanes,
+                &mut interp_lanes,
+            );
+        }
+    }
+    let portable_tiles = if cfg!(target_arch = "x86_64") && FMA {
+        0
+    } else {
+        tiles
+    };
+    for t in 0..portable_tiles {
         let i = t * TILE;
         // Fixed-size views (first_chunk) let the compiler drop bounds checks, keep the
         // accumulators in registers and vectorise across the tile; every loaded window
@@ -349,30 +371,29 @@ fn interpolate<const P: usize, const T: usize, const FMA: bool, const STORE: boo
                 }
             }
         }
-        let mut s = [0.0f32; TILE];
+        // The per-sample peak is only formed when stored: the largest one is simply
+        // max(largest |sample|, largest |interpolated value|).
         for j in 0..TILE {
-            s[j] = c[j].abs();
-            sample_lanes[j] = fmax(sample_lanes[j], s[j]);
+            sample_lanes[j] = fmax(sample_lanes[j], c[j].abs());
         }
-        for (a, row) in acc.iter().zip(phases.iter_mut()) {
-            let mut m = [0.0f32; TILE];
+        for a in &acc {
             for j in 0..TILE {
-                m[j] = a[j].abs();
+                interp_lanes[j] = fmax(interp_lanes[j], a[j].abs());
             }
+        }
+        if STORE {
+            let mut s = [0.0f32; TILE];
             for j in 0..TILE {
-                s[j] = fmax(s[j], m[j]);
-                interp_lanes[j] = fmax(interp_lanes[j], m[j]);
+                s[j] = c[j].abs();
             }
-            if STORE {
+            for (a, row) in acc.iter().zip(phases.iter_mut()) {
+                for j in 0..TILE {
+                    s[j] = fmax(s[j], a[j].abs());
+                }
                 if let Some(out) = row.get_mut(i..).and_then(|r| r.first_chunk_mut::<TILE>()) {
                     *out = *a;
                 }
             }
-        }
-        for j in 0..TILE {
-            step_lanes[j] = fmax(step_lanes[j], s[j]);
-        }
-        if STORE {
             if let Some(out) = steps.get_mut(i..).and_then(|r| r.first_chunk_mut::<TILE>()) {
                 *out = s;
             }
@@ -381,7 +402,6 @@ fn interpolate<const P: usize, const T: usize, const FMA: bool, const STORE: boo
     // The tail repeats the tile arithmetic exactly (same start, same tap order, same
     // multiply-add), so a sample gets the same values whichever path meets it.
     let mut sample_max = 0.0f32;
-    let mut step_max = 0.0f32;
     let mut interp_max = 0.0f32;
     for i in tiles * TILE..n {
         let (Some(w), Some(&c)) = (win.get(i..i + T), cur.get(i)) else {
@@ -403,14 +423,83 @@ fn interpolate<const P: usize, const T: usize, const FMA: bool, const STORE: boo
         if let (true, Some(o)) = (STORE, steps.get_mut(i)) {
             *o = s;
         }
-        step_max = fmax(step_max, s);
     }
     let fold = |init: f32, lanes: [f32; TILE]| lanes.iter().fold(init, |m, &v| fmax(m, v));
-    [
-        fold(sample_max, sample_lanes),
-        fold(step_max, step_lanes),
-        fold(interp_max, interp_lanes),
-    ]
+    let sample_max = fold(sample_max, sample_lanes);
+    let interp_max = fold(interp_max, interp_lanes);
+    [sample_max, fmax(sample_max, interp_max), interp_max]
+}
+
+/// The tiles of [`interpolate`] with explicit AVX2 + FMA: the same arithmetic as its
+/// portable loop with fused multiply-adds (the tail's `mul_add` gives identical values),
+/// sixteen outputs per tile in two registers per branch, every loaded window shared by all
+/// branches. Folds |samples| and |interpolated values| into the two lane arrays (the first
+/// eight lanes; the rest stay as they are).
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA, and `tiles * TILE` must not exceed `cur.len()`,
+/// `CHUNK`, nor `win.len() + 1 - T`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn tiles_avx2_fma<const P: usize, const T: usize, const STORE: bool>(
+    coeffs: &[[f32; T]; P],
+    win: &[f32],
+    cur: &[f32],
+    phases: &mut [[f32; CHUNK]; P4],
+    steps: &mut [f32; CHUNK],
+    tiles: usize,
+    sample_lanes: &mut [f32; TILE],
+    interp_lanes: &mut [f32; TILE],
+) {
+    use std::arch::x86_64::*;
+    debug_assert!(tiles * TILE <= cur.len().min(CHUNK).min(win.len() + 1 - T));
+    let abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
+    let abs = |v: __m256| _mm256_and_ps(v, abs_mask);
+    let (wp, cp) = (win.as_ptr(), cur.as_ptr());
+    let mut sample_max = _mm256_setzero_ps();
+    let mut interp_max = _mm256_setzero_ps();
+    for t in 0..tiles {
+        let i = t * TILE;
+        let mut acc = [[_mm256_setzero_ps(); 2]; P];
+        for k in 0..T {
+            // In bounds: i + k + 15 < tiles * TILE + T - 1 <= win.len().
+            let x0 = _mm256_loadu_ps(wp.add(i + k));
+            let x1 = _mm256_loadu_ps(wp.add(i + k + 8));
+            for (a, row) in acc.iter_mut().zip(coeffs) {
+                let c = _mm256_set1_ps(row[k]);
+                a[0] = _mm256_fmadd_ps(c, x0, a[0]);
+                a[1] = _mm256_fmadd_ps(c, x1, a[1]);
+            }
+        }
+        let s0 = abs(_mm256_loadu_ps(cp.add(i)));
+        let s1 = abs(_mm256_loadu_ps(cp.add(i + 8)));
+        sample_max = _mm256_max_ps(sample_max, _mm256_max_ps(s0, s1));
+        let (mut p0, mut p1) = (s0, s1);
+        for (a, row) in acc.iter().zip(phases.iter_mut()) {
+            let (m0, m1) = (abs(a[0]), abs(a[1]));
+            interp_max = _mm256_max_ps(interp_max, _mm256_max_ps(m0, m1));
+            if STORE {
+                p0 = _mm256_max_ps(p0, m0);
+                p1 = _mm256_max_ps(p1, m1);
+                _mm256_storeu_ps(row.as_mut_ptr().add(i), a[0]);
+                _mm256_storeu_ps(row.as_mut_ptr().add(i + 8), a[1]);
+            }
+        }
+        if STORE {
+            _mm256_storeu_ps(steps.as_mut_ptr().add(i), p0);
+            _mm256_storeu_ps(steps.as_mut_ptr().add(i + 8), p1);
+        }
+    }
+    let mut lanes = [0.0f32; 8];
+    _mm256_storeu_ps(lanes.as_mut_ptr(), sample_max);
+    for (l, v) in sample_lanes.iter_mut().zip(lanes) {
+        *l = fmax(*l, v);
+    }
+    _mm256_storeu_ps(lanes.as_mut_ptr(), interp_max);
+    for (l, v) in interp_lanes.iter_mut().zip(lanes) {
+        *l = fmax(*l, v);
+    }
 }
 
 /// The `P` non-trivial branches of the `factor`× interpolator (branch 0, the identity, is
