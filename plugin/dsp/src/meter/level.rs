@@ -86,6 +86,15 @@ impl RmsMeter {
         });
     }
 
+    /// Meters samples that are already sanitised (skips the second sanitising pass).
+    #[inline(always)]
+    pub(crate) fn process_clean(&mut self, clean: &[f32]) {
+        self.window.feed_clean(clean, clean, |v, _| {
+            let v = f64::from(v);
+            [v * v]
+        });
+    }
+
     /// RMS over the last 300 ms (linear).
     pub fn read_lin(&self) -> f32 {
         let [ms] = self.window.means();

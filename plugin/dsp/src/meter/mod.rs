@@ -236,7 +236,7 @@ impl ChannelMeter {
                     m.held
                         .process_chunk_above(peaks.steps_lin, peaks.step_max_lin, held_floor);
                     m.clips.process_chunk(chunk, peaks.sample_max_lin);
-                    m.rms.process(chunk);
+                    m.rms.process_clean(peaks.clean);
                 }
             }
         }

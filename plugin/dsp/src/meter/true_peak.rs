@@ -84,6 +84,8 @@ impl Oversampling {
 
 /// What one chunk of the true-peak pass hands to the channel's other meters.
 pub(crate) struct ChunkPeaks<'a> {
+    /// The chunk's samples, sanitised (see [`super::sanitize_sample`]).
+    pub(crate) clean: &'a [f32],
     /// Per-sample true peak: max(|x|, |interpolated values of that step|) (linear).
     pub(crate) steps_lin: &'a [f32],
     /// Largest of `steps_lin` (linear).
@@ -116,6 +118,9 @@ pub struct TruePeakMeter {
     coeffs2: [[f32; T2]; P2],
     /// `hist[..HIST]` = the last HIST samples before the chunk, `hist[HIST..]` = the chunk.
     hist: [f32; HIST + CHUNK],
+    /// Length of the chunk still in `hist[HIST..]`: history is shifted at the start of the
+    /// next chunk, so the sanitised chunk stays available to the channel's other meters.
+    unshifted: usize,
     /// Per-sample true peak of the last chunk: max(|x|, |interpolated values|) (linear).
     steps: [f32; CHUNK],
     /// Interpolated values of the last chunk, one row per non-trivial branch in time order.
@@ -140,6 +145,7 @@ impl TruePeakMeter {
             coeffs4: branch_coeffs::<P4, T4>(4),
             coeffs2: branch_coeffs::<P2, T2>(2),
             hist: [0.0; HIST + CHUNK],
+            unshifted: 0,
             steps: [0.0; CHUNK],
             phases: [[0.0; CHUNK]; P4],
             peak_lin: 0.0,
@@ -202,6 +208,8 @@ impl TruePeakMeter {
         steps_above_lin: f32,
     ) -> ChunkPeaks<'_> {
         let n = x.len().min(CHUNK);
+        let last = std::mem::replace(&mut self.unshifted, n);
+        self.hist.copy_within(last..last + HIST, 0);
         if let Some(current) = self.hist.get_mut(HIST..HIST + n) {
             sanitize_into(current, x);
         }
@@ -245,8 +253,8 @@ impl TruePeakMeter {
 
         self.peak_lin = fmax(self.peak_lin, step_max);
         self.max_lin = fmax(self.max_lin, step_max);
-        self.hist.copy_within(n..n + HIST, 0);
         ChunkPeaks {
+            clean: self.hist.get(HIST..HIST + n).unwrap_or_default(),
             steps_lin: self.steps.get(..n).unwrap_or_default(),
             step_max_lin: step_max,
             sample_max_lin: sample_max,

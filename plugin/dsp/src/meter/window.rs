@@ -97,6 +97,23 @@ impl<const K: usize> HopWindow<K> {
     where
         F: Fn(f32, f32) -> [f64; K] + Copy,
     {
+        self.feed_impl::<true, F>(a, b, f);
+    }
+
+    /// [`Self::feed`] for samples that are already sanitised (bit-identical result).
+    #[inline(always)]
+    pub(crate) fn feed_clean<F>(&mut self, a: &[f32], b: &[f32], f: F)
+    where
+        F: Fn(f32, f32) -> [f64; K] + Copy,
+    {
+        self.feed_impl::<false, F>(a, b, f);
+    }
+
+    #[inline(always)]
+    fn feed_impl<const SANITIZE: bool, F>(&mut self, a: &[f32], b: &[f32], f: F)
+    where
+        F: Fn(f32, f32) -> [f64; K] + Copy,
+    {
         let n = a.len().min(b.len());
         let (mut a, mut b) = (
             a.get(..n).unwrap_or_default(),
@@ -112,7 +129,7 @@ impl<const K: usize> HopWindow<K> {
             else {
                 return;
             };
-            self.accumulate(head_a, head_b, f);
+            self.accumulate::<SANITIZE, F>(head_a, head_b, f);
             if self.pos_in_hop >= self.hop_samples {
                 self.end_hop();
             }
@@ -122,10 +139,11 @@ impl<const K: usize> HopWindow<K> {
     }
 
     #[inline(always)]
-    fn accumulate<F>(&mut self, a: &[f32], b: &[f32], f: F)
+    fn accumulate<const SANITIZE: bool, F>(&mut self, a: &[f32], b: &[f32], f: F)
     where
         F: Fn(f32, f32) -> [f64; K] + Copy,
     {
+        let clean = |x: f32| if SANITIZE { sanitize_sample(x) } else { x };
         let n = a.len().min(b.len());
         // Head: single samples until the hop position is lane-aligned.
         let head = ((LANES - self.pos_in_hop % LANES) % LANES).min(n);
@@ -135,7 +153,7 @@ impl<const K: usize> HopWindow<K> {
             return;
         };
         for (&x, &y) in head_a.iter().zip(head_b) {
-            self.add_one(f(sanitize_sample(x), sanitize_sample(y)));
+            self.add_one(f(clean(x), clean(y)));
         }
         let mut ca = body_a.chunks_exact(LANES);
         let mut cb = body_b.chunks_exact(LANES);
@@ -151,8 +169,8 @@ impl<const K: usize> HopWindow<K> {
             let mut sa = [0.0f32; LANES];
             let mut sb = [0.0f32; LANES];
             for j in 0..LANES {
-                sa[j] = sanitize_sample(xa[j]);
-                sb[j] = sanitize_sample(xb[j]);
+                sa[j] = clean(xa[j]);
+                sb[j] = clean(xb[j]);
             }
             for j in 0..LANES {
                 let q = f(sa[j], sb[j]);
@@ -165,7 +183,7 @@ impl<const K: usize> HopWindow<K> {
         self.lanes = lanes;
         self.pos_in_hop += done;
         for (&x, &y) in ca.remainder().iter().zip(cb.remainder()) {
-            self.add_one(f(sanitize_sample(x), sanitize_sample(y)));
+            self.add_one(f(clean(x), clean(y)));
         }
     }
 
