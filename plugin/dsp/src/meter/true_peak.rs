@@ -332,30 +332,21 @@ fn interpolate<const P: usize, const T: usize, const FMA: bool, const STORE: boo
     let n = cur.len().min(CHUNK);
     // Whole tiles only where every load stays inside `win` (it always does for a chunk).
     let tiles = n.min((win.len() + 1).saturating_sub(T)) / TILE;
-    let mut sample_lanes = [0.0f32; TILE];
-    let mut interp_lanes = [0.0f32; TILE];
+    let (mut sample_max, mut interp_max) = (0.0f32, 0.0f32);
     #[cfg(target_arch = "x86_64")]
     if FMA {
         // SAFETY: `FMA` is only true inside `simd::run_avx2_fma`, which runs only on CPUs
         // with AVX2 and FMA; `tiles` keeps every access in bounds (see `tiles_avx2_fma`).
-        unsafe {
-            tiles_avx2_fma::<P, T, STORE>(
-                coeffs,
-                win,
-                cur,
-                phases,
-                steps,
-                tiles,
-                &mut sample_lanes,
-                &mut interp_lanes,
-            );
-        }
+        (sample_max, interp_max) =
+            unsafe { tiles_avx2_fma::<P, T, STORE>(coeffs, win, cur, phases, steps, tiles) };
     }
     let portable_tiles = if cfg!(target_arch = "x86_64") && FMA {
         0
     } else {
         tiles
     };
+    let mut sample_lanes = [0.0f32; TILE];
+    let mut interp_lanes = [0.0f32; TILE];
     for t in 0..portable_tiles {
         let i = t * TILE;
         // Fixed-size views (first_chunk) let the compiler drop bounds checks, keep the
@@ -407,10 +398,13 @@ fn interpolate<const P: usize, const T: usize, const FMA: bool, const STORE: boo
             }
         }
     }
+    if portable_tiles > 0 {
+        let fold = |init: f32, lanes: [f32; TILE]| lanes.iter().fold(init, |m, &v| fmax(m, v));
+        sample_max = fold(sample_max, sample_lanes);
+        interp_max = fold(interp_max, interp_lanes);
+    }
     // The tail repeats the tile arithmetic exactly (same start, same tap order, same
     // multiply-add), so a sample gets the same values whichever path meets it.
-    let mut sample_max = 0.0f32;
-    let mut interp_max = 0.0f32;
     for i in tiles * TILE..n {
         let (Some(w), Some(&c)) = (win.get(i..i + T), cur.get(i)) else {
             break;
@@ -432,17 +426,13 @@ fn interpolate<const P: usize, const T: usize, const FMA: bool, const STORE: boo
             *o = s;
         }
     }
-    let fold = |init: f32, lanes: [f32; TILE]| lanes.iter().fold(init, |m, &v| fmax(m, v));
-    let sample_max = fold(sample_max, sample_lanes);
-    let interp_max = fold(interp_max, interp_lanes);
     [sample_max, fmax(sample_max, interp_max), interp_max]
 }
 
 /// The tiles of [`interpolate`] with explicit AVX2 + FMA: the same arithmetic as its
 /// portable loop with fused multiply-adds (the tail's `mul_add` gives identical values),
 /// sixteen outputs per tile in two registers per branch, every loaded window shared by all
-/// branches. Folds |samples| and |interpolated values| into the two lane arrays (the first
-/// eight lanes; the rest stay as they are).
+/// branches. Returns (largest |sample|, largest |interpolated value|) over the tiles.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA, and `tiles * TILE` must not exceed `cur.len()`,
@@ -457,9 +447,7 @@ unsafe fn tiles_avx2_fma<const P: usize, const T: usize, const STORE: bool>(
     phases: &mut [[f32; CHUNK]; P4],
     steps: &mut [f32; CHUNK],
     tiles: usize,
-    sample_lanes: &mut [f32; TILE],
-    interp_lanes: &mut [f32; TILE],
-) {
+) -> (f32, f32) {
     use std::arch::x86_64::*;
     debug_assert!(tiles * TILE <= cur.len().min(CHUNK).min(win.len() + 1 - T));
     let abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
@@ -499,15 +487,12 @@ unsafe fn tiles_avx2_fma<const P: usize, const T: usize, const STORE: bool>(
             _mm256_storeu_ps(steps.as_mut_ptr().add(i + 8), p1);
         }
     }
-    let mut lanes = [0.0f32; 8];
-    _mm256_storeu_ps(lanes.as_mut_ptr(), sample_max);
-    for (l, v) in sample_lanes.iter_mut().zip(lanes) {
-        *l = fmax(*l, v);
-    }
-    _mm256_storeu_ps(lanes.as_mut_ptr(), interp_max);
-    for (l, v) in interp_lanes.iter_mut().zip(lanes) {
-        *l = fmax(*l, v);
-    }
+    let horizontal_max = |v: __m256| {
+        let m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+        let m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+        _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)))
+    };
+    (horizontal_max(sample_max), horizontal_max(interp_max))
 }
 
 /// The `P` non-trivial branches of the `factor`× interpolator (branch 0, the identity, is
