@@ -19,21 +19,23 @@ use common::{configurations, Signal, BLOCKS, FRAMES};
 /// Rounds per block size; each round runs every configuration once.
 const ROUNDS: usize = 15;
 
-/// Largest allowed cost of a configuration as a multiple of the plain copy. The copy runs
-/// at about 0.2 ns per frame, so 800× is about 160 ns per frame.
+/// Largest allowed cost of a configuration as a multiple of the plain copy: about four
+/// times what this 2-core machine measured under load (BENCHMARKS.md), so only a real
+/// regression (a kernel that stopped vectorising, a meter that went per-sample) trips it.
 const BOUNDS_X_COPY: [(&str, f64); 8] = [
-    ("passthrough", 400.0),
-    ("passthrough_signal_path", 100.0),
-    ("balanced_pair", 500.0),
-    ("balanced_pairs_4ch", 600.0),
-    ("auto_fix", 500.0),
-    ("cues_off", 500.0),
-    ("full", 1200.0),
-    ("true_peak_10ch_ours", 800.0),
+    ("passthrough", 250.0),
+    ("passthrough_signal_path", 30.0),
+    ("balanced_pair", 300.0),
+    ("balanced_pairs_4ch", 300.0),
+    ("auto_fix", 300.0),
+    ("cues_off", 250.0),
+    ("full", 800.0),
+    ("true_peak_10ch_ours", 400.0),
 ];
 
-/// Largest allowed ratio of our true peak's time to ebur128's on the same channels.
-const BOUND_TP_VS_EBUR128: f64 = 1.0;
+/// Largest allowed ratio of our true peak's time to ebur128's on the same channels: the
+/// issue's target of at least 2× faster (measured: 3.5–6×).
+const BOUND_TP_VS_EBUR128: f64 = 0.5;
 
 fn main() -> ExitCode {
     let mut failures = 0;
@@ -106,7 +108,11 @@ fn check(signal: Signal, block: usize) -> usize {
         println!(
             "  true peak ours / ebur128: {r:.3} ({:.1}x faster) {}",
             theirs / ours,
-            if ok { "ok" } else { "EXCEEDS bound 1.0" }
+            if ok {
+                "ok".to_string()
+            } else {
+                format!("EXCEEDS bound {BOUND_TP_VS_EBUR128}")
+            }
         );
     }
     failures
