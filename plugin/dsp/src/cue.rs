@@ -208,9 +208,12 @@ impl CueStage {
             };
             let m = &self.matrix;
             let (ll, lr, rl, rr) = (m[0][k0], m[0][k0 + 1], m[1][k0], m[1][k0 + 1]);
-            for i in start..n {
-                out_l[i] = ll * a[i] + lr * b[i];
-                out_r[i] = rl * a[i] + rr * b[i];
+            let (a, b) = (&a[start..n], &b[start..n]);
+            let (out_l, out_r) = (&mut out_l[start..n], &mut out_r[start..n]);
+            // Equal-length slices let the compiler drop bounds checks and vectorise.
+            for (((ol, or), &a), &b) in out_l.iter_mut().zip(out_r.iter_mut()).zip(a).zip(b) {
+                *ol = ll * a + lr * b;
+                *or = rl * a + rr * b;
             }
         }
         self.stage.process(out_l, out_r);

@@ -9,4 +9,7 @@ pub mod engine;
 pub mod input;
 pub mod meter;
 pub mod output;
+mod simd;
+
+pub use simd::FORCE_PORTABLE_ENV;
 pub mod units;

@@ -1,5 +1,6 @@
 //! An output's gain stage (gain, dim, mute, click-free ramps) and its ear guard.
 
+use crate::simd::{dispatch, Isa, Kernel};
 use crate::units::db_to_lin;
 
 /// Length of a gain ramp, ms: long enough that a −60 → +24 dB jump has no zipper noise,
@@ -96,8 +97,11 @@ impl GainRamp {
         let gain_lin = self.current_lin;
         // Unity is skipped so that a transparent setting is bit-exact and free.
         if gain_lin != 1.0 {
-            for x in l[done..].iter_mut().chain(r[done..].iter_mut()) {
-                *x *= gain_lin;
+            // One plain loop per channel: a chained iterator defeats vectorisation.
+            for ch in [&mut l[done..], &mut r[done..]] {
+                for x in ch.iter_mut() {
+                    *x *= gain_lin;
+                }
             }
         }
     }
@@ -161,18 +165,29 @@ impl EarGuard {
         } else {
             f32::MAX
         };
-        let mut non_finite = 0u32;
-        let mut clamped = 0u32;
-        // Branch-free so that it vectorises; the counters are sums of comparisons.
-        for chunk in x.chunks_mut(4096) {
-            for s in chunk.iter_mut() {
-                let finite = s.is_finite();
-                non_finite += u32::from(!finite);
-                let v = if finite { *s } else { 0.0 };
-                clamped += u32::from(v.abs() > ceiling_lin);
-                *s = v.clamp(-ceiling_lin, ceiling_lin);
+        /// The guard loop through one instruction-set instantiation (identical results).
+        struct Guard<'a>(&'a mut [f32], f32);
+        impl Kernel for Guard<'_> {
+            type Out = (u32, u32);
+            #[inline(always)]
+            fn run<const FMA: bool>(self) -> (u32, u32) {
+                let Guard(x, ceiling_lin) = self;
+                let mut non_finite = 0u32;
+                let mut clamped = 0u32;
+                // Branch-free so that it vectorises; the counters are sums of comparisons.
+                for chunk in x.chunks_mut(4096) {
+                    for s in chunk.iter_mut() {
+                        let finite = s.is_finite();
+                        non_finite += u32::from(!finite);
+                        let v = if finite { *s } else { 0.0 };
+                        clamped += u32::from(v.abs() > ceiling_lin);
+                        *s = v.clamp(-ceiling_lin, ceiling_lin);
+                    }
+                }
+                (non_finite, clamped)
             }
         }
+        let (non_finite, clamped) = dispatch(Isa::detect(), Guard(x, ceiling_lin));
         self.non_finite_count += u64::from(non_finite);
         self.clamped_count += u64::from(clamped);
     }

@@ -78,8 +78,18 @@ impl RmsMeter {
     }
 
     /// Meters a block of any length.
+    #[inline(always)]
     pub fn process(&mut self, x: &[f32]) {
         self.window.feed(x, x, |v, _| {
+            let v = f64::from(v);
+            [v * v]
+        });
+    }
+
+    /// Meters samples that are already sanitised (skips the second sanitising pass).
+    #[inline(always)]
+    pub(crate) fn process_clean(&mut self, clean: &[f32]) {
+        self.window.feed_clean(clean, clean, |v, _| {
             let v = f64::from(v);
             [v * v]
         });
@@ -111,6 +121,9 @@ pub struct HeldPeak {
     held_at: u64,
     /// Samples processed since creation / sample-rate change.
     now: u64,
+    /// The last floor computed, (sample index, reading): a read right after the chunk asks
+    /// for the same sample, and during the release that saves a `powf`. `u64::MAX` = none.
+    memo: (u64, f32),
 }
 
 impl HeldPeak {
@@ -124,6 +137,7 @@ impl HeldPeak {
             held_lin: 0.0,
             held_at: 0,
             now: 0,
+            memo: (u64::MAX, 0.0),
         };
         h.update_rates();
         h
@@ -152,6 +166,7 @@ impl HeldPeak {
     }
 
     fn update_rates(&mut self) {
+        self.memo.0 = u64::MAX;
         let fs = f64::from(self.sample_rate_hz);
         self.hold_samples = (f64::from(self.hold_ms) * 0.001 * fs).round() as u64;
         self.release_db_per_sample = RELEASE_DB_PER_S / fs;
@@ -177,35 +192,58 @@ impl HeldPeak {
 
     /// Feeds up to [`CHUNK`] peaks whose largest magnitude `max_lin` is already known.
     pub(crate) fn process_chunk(&mut self, peaks_lin: &[f32], max_lin: f32) {
+        let floor = self.floor_for_chunk(peaks_lin.len());
+        self.process_chunk_above(peaks_lin, max_lin, floor);
+    }
+
+    /// The reading at the last sample of the next `n` samples if nothing takes over: the
+    /// reading only falls within a chunk, so no value at or below this can take over.
+    #[inline]
+    pub(crate) fn floor_for_chunk(&mut self, n: usize) -> f32 {
+        let t = (self.now + n as u64).saturating_sub(1);
+        if self.memo.0 != t {
+            self.memo = (t, self.value_at(t));
+        }
+        self.memo.1
+    }
+
+    /// Feeds up to [`CHUNK`] peaks whose largest magnitude is `max_lin`, with `floor_lin`
+    /// from [`Self::floor_for_chunk`]; `peaks_lin` is only read when `max_lin > floor_lin`
+    /// (only its length counts otherwise).
+    pub(crate) fn process_chunk_above(&mut self, peaks_lin: &[f32], max_lin: f32, floor_lin: f32) {
         if peaks_lin.is_empty() {
             return;
         }
-        let n = peaks_lin.len() as u64;
-        // The reading only falls within a chunk, so nothing can take over unless the
-        // chunk's largest value beats the reading at its last sample; otherwise one
-        // compare settles the whole chunk.
-        if max_lin > self.value_at(self.now + n - 1) {
+        // One compare settles the whole chunk unless its largest value beats the floor.
+        if max_lin > floor_lin {
             for (i, &v) in peaks_lin.iter().enumerate() {
                 let v = sanitize_sample(v).abs();
                 let t = self.now + i as u64;
                 if v > self.held_lin || (v > 0.0 && v > self.value_at(t)) {
                     self.held_lin = v;
                     self.held_at = t;
+                    self.memo.0 = u64::MAX;
                 }
             }
         }
-        self.now += n;
+        self.now += peaks_lin.len() as u64;
     }
 
     /// The held peak at the last processed sample (linear).
     pub fn read_lin(&self) -> f32 {
-        self.value_at(self.now.saturating_sub(1))
+        let t = self.now.saturating_sub(1);
+        if self.memo.0 == t {
+            self.memo.1
+        } else {
+            self.value_at(t)
+        }
     }
 
     /// Drops the held value (reads 0 until the next peak).
     pub fn reset(&mut self) {
         self.held_lin = 0.0;
         self.held_at = self.now;
+        self.memo.0 = u64::MAX;
     }
 }
 
@@ -280,5 +318,31 @@ impl ClipCounter {
     /// Clears the count and the run in progress (new stream).
     pub(crate) fn clear(&mut self) {
         *self = Self::new(self.run_samples);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The memoised floor and reading equal the closed-form value during hold and release.
+    #[test]
+    fn held_memo_matches_closed_form() {
+        let mut h = HeldPeak::new(48_000.0);
+        h.set_hold_ms(HOLD_MS_MIN);
+        let mut x = vec![0.0f32; 64];
+        x[10] = 0.8;
+        let floor = h.floor_for_chunk(x.len());
+        h.process_chunk_above(&x, 0.8, floor);
+        for _ in 0..2_000 {
+            let floor = h.floor_for_chunk(64);
+            h.process_chunk_above(&[0.0; 64], 0.0, floor);
+            assert_eq!(h.read_lin(), h.value_at(h.now - 1));
+        }
+        // Well into the release: 0.8 held at sample 10 for 500 ms, then falling.
+        let fall_samples = (h.now - 1 - 10 - 24_000) as f64;
+        let expected_db = 20.0 * 0.8f64.log10() - RELEASE_DB_PER_S * fall_samples / 48_000.0;
+        assert!(expected_db < -20.0);
+        assert!((20.0 * f64::from(h.read_lin()).log10() - expected_db).abs() < 0.01);
     }
 }

@@ -30,6 +30,7 @@ pub use level::{
 pub use stereo::{StereoMeter, StereoReading, BALANCE_LIMIT_DB};
 pub use true_peak::{TruePeakMeter, TruePeakReading, TP_KAISER_BETA, TP_PROTOTYPE_TAPS};
 
+use crate::simd::{dispatch, Kernel};
 use crate::units::lin_to_db;
 
 /// Largest internal chunk in samples; every meter processes longer blocks in pieces this long.
@@ -71,19 +72,17 @@ pub fn sanitize_sample(x: f32) -> f32 {
     }
 }
 
-/// Larger of two values; plain compare-and-select (maps to `maxps`) because inputs are
-/// already sanitised and the NaN handling of `f32::max` would block vectorisation.
+/// Larger of two values, for already sanitised (never NaN) inputs. `f32::max` lowers to a
+/// vector max (plus a NaN fix-up that never fires here); a hand-written compare-and-select
+/// was turned into per-lane branches by the compiler inside the true-peak kernel, which cost
+/// more than the whole FIR on noisy input.
 #[inline(always)]
 pub(crate) fn fmax(a: f32, b: f32) -> f32 {
-    if a > b {
-        a
-    } else {
-        b
-    }
+    a.max(b)
 }
 
 /// Sanitises `src` into `dst` (as many samples as both hold).
-#[inline]
+#[inline(always)]
 pub(crate) fn sanitize_into(dst: &mut [f32], src: &[f32]) {
     for (d, &s) in dst.iter_mut().zip(src) {
         *d = sanitize_sample(s);
@@ -118,7 +117,7 @@ pub(crate) fn max_abs(x: &[f32]) -> f32 {
 }
 
 /// Largest magnitude in already sanitised `x` (0 for an empty slice).
-#[inline]
+#[inline(always)]
 pub(crate) fn max_abs_clean(x: &[f32]) -> f32 {
     let mut lanes = [0.0f32; MAX_LANES];
     let mut chunks = x.chunks_exact(MAX_LANES);
@@ -177,6 +176,9 @@ pub struct ChannelMeter {
     held: HeldPeak,
     clips: ClipCounter,
     ceiling_db: f32,
+    /// (highest true peak, its level in dB) from the last read: the highest peak rarely
+    /// changes, so reads mostly skip the logarithm. NaN = none yet.
+    max_db_memo: (f32, f32),
 }
 
 impl ChannelMeter {
@@ -189,6 +191,7 @@ impl ChannelMeter {
             held: HeldPeak::new(sample_rate_hz),
             clips: ClipCounter::new(DEFAULT_CLIP_RUN_SAMPLES),
             ceiling_db: 0.0,
+            max_db_memo: (f32::NAN, 0.0),
         }
     }
 
@@ -220,28 +223,44 @@ impl ChannelMeter {
 
     /// Meters a block of any length.
     pub fn process(&mut self, x: &[f32]) {
-        for chunk in x.chunks(CHUNK) {
-            // One pass of the true-peak kernel also yields the chunk's sample peak and
-            // per-sample peaks, so the other meters need no extra pass over the chunk.
-            let peaks = self.true_peak.process_chunk(chunk);
-            self.sample_peak.add_peak(peaks.sample_max_lin);
-            self.held.process_chunk(peaks.steps_lin, peaks.step_max_lin);
-            self.clips.process_chunk(chunk, peaks.sample_max_lin);
-            self.rms.process(chunk);
+        /// The whole block through one instruction-set instantiation.
+        struct Pass<'a>(&'a mut ChannelMeter, &'a [f32]);
+        impl Kernel for Pass<'_> {
+            type Out = ();
+            #[inline(always)]
+            fn run<const FMA: bool>(self) {
+                let Pass(m, x) = self;
+                for chunk in x.chunks(CHUNK) {
+                    // One pass of the true-peak kernel also yields the chunk's sample peak
+                    // and (when the held peak can change) the per-sample peaks, so the other
+                    // meters need no extra pass over the chunk.
+                    let held_floor = m.held.floor_for_chunk(chunk.len());
+                    let peaks = m.true_peak.process_chunk::<FMA>(chunk, held_floor);
+                    m.sample_peak.add_peak(peaks.sample_max_lin);
+                    m.held
+                        .process_chunk_above(peaks.steps_lin, peaks.step_max_lin, held_floor);
+                    m.clips.process_chunk(chunk, peaks.sample_max_lin);
+                    m.rms.process_clean(peaks.clean);
+                }
+            }
         }
+        dispatch(self.true_peak.isa(), Pass(self, x));
     }
 
     /// Current readings; resets the since-last-read peaks.
     pub fn read(&mut self) -> ChannelReading {
         let sample_peak_lin = self.sample_peak.read();
         let tp = self.true_peak.read();
+        if self.max_db_memo.0 != tp.max_lin {
+            self.max_db_memo = (tp.max_lin, lin_to_db(tp.max_lin));
+        }
         ChannelReading {
             sample_peak_lin,
             true_peak_lin: tp.peak_lin,
             rms_lin: self.rms.read_lin(),
             held_peak_lin: self.held.read_lin(),
             max_true_peak_lin: tp.max_lin,
-            headroom_db: self.ceiling_db - lin_to_db(tp.max_lin),
+            headroom_db: self.ceiling_db - self.max_db_memo.1,
             clip_events: self.clips.events(),
             tp_overs: tp.overs,
         }
@@ -281,6 +300,11 @@ pub struct OutputReading {
 #[derive(Clone, Debug)]
 pub struct OutputMeter {
     channels: [ChannelMeter; 2],
+    /// What `read()` returns until the meter changes again: set by a read (with the
+    /// since-last-read peaks at zero, as the read left them), cleared by anything that
+    /// changes the meter. A port that is not processed (a cue that is off) then costs no
+    /// logarithms per host block.
+    unchanged_reading: Option<OutputReading>,
 }
 
 impl OutputMeter {
@@ -291,11 +315,13 @@ impl OutputMeter {
                 ChannelMeter::new(sample_rate_hz),
                 ChannelMeter::new(sample_rate_hz),
             ],
+            unchanged_reading: None,
         }
     }
 
     /// Adopts `sample_rate_hz` (Hz) and clears all state and history; settings are kept.
     pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
+        self.unchanged_reading = None;
         for c in &mut self.channels {
             c.set_sample_rate(sample_rate_hz);
         }
@@ -303,6 +329,7 @@ impl OutputMeter {
 
     /// Peak hold time in ms (500..10000, default 2000).
     pub fn set_hold_ms(&mut self, hold_ms: f32) {
+        self.unchanged_reading = None;
         for c in &mut self.channels {
             c.set_hold_ms(hold_ms);
         }
@@ -310,6 +337,7 @@ impl OutputMeter {
 
     /// Consecutive samples at or over full scale that make one clip event (1..10, default 3).
     pub fn set_clip_run_samples(&mut self, run_samples: u32) {
+        self.unchanged_reading = None;
         for c in &mut self.channels {
             c.set_clip_run_samples(run_samples);
         }
@@ -317,6 +345,7 @@ impl OutputMeter {
 
     /// Ceiling in dBFS for headroom (the ear guard's ceiling; 0 dBFS for an input meter).
     pub fn set_ceiling_db(&mut self, ceiling_db: f32) {
+        self.unchanged_reading = None;
         for c in &mut self.channels {
             c.set_ceiling_db(ceiling_db);
         }
@@ -325,6 +354,7 @@ impl OutputMeter {
     /// Meters one block; only the first `min(l.len(), r.len())` frames are used so the two
     /// channels stay aligned.
     pub fn process(&mut self, l: &[f32], r: &[f32]) {
+        self.unchanged_reading = None;
         let n = l.len().min(r.len());
         let [ml, mr] = &mut self.channels;
         ml.process(l.get(..n).unwrap_or_default());
@@ -333,8 +363,11 @@ impl OutputMeter {
 
     /// Current readings; resets the since-last-read peaks.
     pub fn read(&mut self) -> OutputReading {
+        if let Some(reading) = self.unchanged_reading {
+            return reading;
+        }
         let [l, r] = [self.channels[0].read(), self.channels[1].read()];
-        OutputReading {
+        let reading = OutputReading {
             sample_peak_lin: [l.sample_peak_lin, r.sample_peak_lin],
             true_peak_lin: [l.true_peak_lin, r.true_peak_lin],
             rms_lin: [l.rms_lin, r.rms_lin],
@@ -343,13 +376,55 @@ impl OutputMeter {
             headroom_db: [l.headroom_db, r.headroom_db],
             clip_events: [l.clip_events, r.clip_events],
             tp_overs: [l.tp_overs, r.tp_overs],
-        }
+        };
+        self.unchanged_reading = Some(OutputReading {
+            sample_peak_lin: [0.0; 2],
+            true_peak_lin: [0.0; 2],
+            ..reading
+        });
+        reading
     }
 
     /// Clears every latched value and counter on both channels.
     pub fn reset(&mut self) {
+        self.unchanged_reading = None;
         for c in &mut self.channels {
             c.reset();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A read of a meter that has not changed since the last read returns that read's
+    /// values with the since-last-read peaks at zero, exactly what a full read computes.
+    #[test]
+    fn unchanged_reading_equals_a_full_read() {
+        let x: Vec<f32> = (0..4_800)
+            .map(|i| 1.2 * (i as f32 * 0.05).sin() * (i as f32 / 4_800.0))
+            .collect();
+        let mut cached = OutputMeter::new(48_000.0);
+        let mut fresh = OutputMeter::new(48_000.0);
+        for block in x.chunks(100) {
+            cached.process(block, block);
+            fresh.process(block, block);
+            let a = cached.read();
+            assert_eq!(a, fresh.read());
+            // No processing in between: the cached meter answers from its cache, the other
+            // one computes again; both must agree, peaks since the last read being zero.
+            fresh.unchanged_reading = None;
+            let (b, c) = (cached.read(), fresh.read());
+            assert_eq!(b, c);
+            assert_eq!(b.true_peak_lin, [0.0; 2]);
+            assert_eq!(b.max_true_peak_lin, a.max_true_peak_lin);
+        }
+        assert!(cached.read().tp_overs[0] > 0);
+        cached.reset();
+        fresh.reset();
+        fresh.unchanged_reading = None;
+        assert_eq!(cached.read(), fresh.read());
+        assert_eq!(cached.read().tp_overs, [0, 0]);
     }
 }

@@ -39,7 +39,7 @@ impl StereoMeter {
 
     /// Meters one block; only the first `min(l.len(), r.len())` frames are used.
     pub fn process(&mut self, l: &[f32], r: &[f32]) {
-        self.window.feed(l, r, |a, b| {
+        self.window.feed_dispatched(l, r, |a, b| {
             let (a, b) = (f64::from(a), f64::from(b));
             [a * a, b * b, a * b]
         });

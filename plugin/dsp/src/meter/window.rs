@@ -8,6 +8,7 @@
 //! fixed order tied to the sample position, so any block split gives bit-identical readings.
 
 use super::sanitize_sample;
+use crate::simd::{dispatch, Isa, Kernel};
 
 /// Hops in one window: 30 hops of 10 ms make the 300 ms window.
 pub(crate) const WINDOW_HOPS: usize = 30;
@@ -23,6 +24,7 @@ const LANES: usize = 8;
 /// Sums of `K` per-sample quantities over the last [`WINDOW_HOPS`] complete hops.
 #[derive(Clone, Debug)]
 pub(crate) struct HopWindow<const K: usize> {
+    isa: Isa,
     hop_samples: usize,
     pos_in_hop: usize,
     lanes: [[f64; LANES]; K],
@@ -35,6 +37,7 @@ impl<const K: usize> HopWindow<K> {
     /// An empty window for `sample_rate_hz`.
     pub(crate) fn new(sample_rate_hz: f32) -> Self {
         Self {
+            isa: Isa::detect(),
             hop_samples: hop_samples_for(sample_rate_hz),
             pos_in_hop: 0,
             lanes: [[0.0; LANES]; K],
@@ -69,10 +72,45 @@ impl<const K: usize> HopWindow<K> {
         self.totals.map(|t| t * inv)
     }
 
+    /// [`Self::feed`] compiled for the best instruction set of this CPU, for callers that are
+    /// not already inside a dispatched kernel.
+    pub(crate) fn feed_dispatched<F>(&mut self, a: &[f32], b: &[f32], f: F)
+    where
+        F: Fn(f32, f32) -> [f64; K] + Copy,
+    {
+        /// One feed through one instruction-set instantiation.
+        struct Feed<'a, const K: usize, F>(&'a mut HopWindow<K>, &'a [f32], &'a [f32], F);
+        impl<const K: usize, F: Fn(f32, f32) -> [f64; K] + Copy> Kernel for Feed<'_, K, F> {
+            type Out = ();
+            #[inline(always)]
+            fn run<const FMA: bool>(self) {
+                self.0.feed(self.1, self.2, self.3);
+            }
+        }
+        dispatch(self.isa, Feed(self, a, b, f));
+    }
+
     /// Accumulates `f(a[i], b[i])` for the first `min(a.len(), b.len())` samples; `f` gets
     /// sanitised samples.
     #[inline(always)]
     pub(crate) fn feed<F>(&mut self, a: &[f32], b: &[f32], f: F)
+    where
+        F: Fn(f32, f32) -> [f64; K] + Copy,
+    {
+        self.feed_impl::<true, F>(a, b, f);
+    }
+
+    /// [`Self::feed`] for samples that are already sanitised (bit-identical result).
+    #[inline(always)]
+    pub(crate) fn feed_clean<F>(&mut self, a: &[f32], b: &[f32], f: F)
+    where
+        F: Fn(f32, f32) -> [f64; K] + Copy,
+    {
+        self.feed_impl::<false, F>(a, b, f);
+    }
+
+    #[inline(always)]
+    fn feed_impl<const SANITIZE: bool, F>(&mut self, a: &[f32], b: &[f32], f: F)
     where
         F: Fn(f32, f32) -> [f64; K] + Copy,
     {
@@ -91,7 +129,7 @@ impl<const K: usize> HopWindow<K> {
             else {
                 return;
             };
-            self.accumulate(head_a, head_b, f);
+            self.accumulate::<SANITIZE, F>(head_a, head_b, f);
             if self.pos_in_hop >= self.hop_samples {
                 self.end_hop();
             }
@@ -101,10 +139,11 @@ impl<const K: usize> HopWindow<K> {
     }
 
     #[inline(always)]
-    fn accumulate<F>(&mut self, a: &[f32], b: &[f32], f: F)
+    fn accumulate<const SANITIZE: bool, F>(&mut self, a: &[f32], b: &[f32], f: F)
     where
         F: Fn(f32, f32) -> [f64; K] + Copy,
     {
+        let clean = |x: f32| if SANITIZE { sanitize_sample(x) } else { x };
         let n = a.len().min(b.len());
         // Head: single samples until the hop position is lane-aligned.
         let head = ((LANES - self.pos_in_hop % LANES) % LANES).min(n);
@@ -114,7 +153,7 @@ impl<const K: usize> HopWindow<K> {
             return;
         };
         for (&x, &y) in head_a.iter().zip(head_b) {
-            self.add_one(f(sanitize_sample(x), sanitize_sample(y)));
+            self.add_one(f(clean(x), clean(y)));
         }
         let mut ca = body_a.chunks_exact(LANES);
         let mut cb = body_b.chunks_exact(LANES);
@@ -130,8 +169,8 @@ impl<const K: usize> HopWindow<K> {
             let mut sa = [0.0f32; LANES];
             let mut sb = [0.0f32; LANES];
             for j in 0..LANES {
-                sa[j] = sanitize_sample(xa[j]);
-                sb[j] = sanitize_sample(xb[j]);
+                sa[j] = clean(xa[j]);
+                sb[j] = clean(xb[j]);
             }
             for j in 0..LANES {
                 let q = f(sa[j], sb[j]);
@@ -144,7 +183,7 @@ impl<const K: usize> HopWindow<K> {
         self.lanes = lanes;
         self.pos_in_hop += done;
         for (&x, &y) in ca.remainder().iter().zip(cb.remainder()) {
-            self.add_one(f(sanitize_sample(x), sanitize_sample(y)));
+            self.add_one(f(clean(x), clean(y)));
         }
     }
 

@@ -1,0 +1,299 @@
+//! What the engine benches and the regression guard share: test signals, the configurations
+//! of issue 7, and one "host run" per configuration (48 kHz, host blocks of a given size).
+//!
+//! Every run does what a host plus the plugin do per block: copy the input into the in-place
+//! buffers, process, and (for engine runs) read the meters as the plugin's `process()` does,
+//! so "since last read" peaks start over every block as they do in the product.
+
+#![allow(dead_code)]
+
+use std::hint::black_box;
+
+use cuewire_dsp::crossfeed::{Crossfeed, CrossfeedSetting};
+use cuewire_dsp::cue::{CueMode, CueSettings, CueSource, CUE_COUNT};
+use cuewire_dsp::engine::{CueOut, Engine, EngineSettings};
+use cuewire_dsp::input::{InputLayout, InputMode, InputStage};
+use cuewire_dsp::meter::TruePeakMeter;
+use cuewire_dsp::output::{OutputSettings, OutputStage};
+use ebur128::{EbuR128, Mode};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+/// Sample rate of every bench (Hz).
+pub const RATE: f32 = 48_000.0;
+/// Frames per pass: a multiple of every block size.
+pub const FRAMES: usize = 8192;
+/// Host block sizes (frames).
+pub const BLOCKS: [usize; 3] = [32, 64, 512];
+/// Output channels of the full configuration: main plus four cues, stereo each.
+pub const OUTPUT_CHANNELS: usize = 2 + 2 * CUE_COUNT;
+
+/// Low-passed, partly correlated stereo noise with two partials, about −12 dBFS: a stand-in
+/// for programme material whose level moves.
+pub fn music(seed: u64) -> (Vec<f32>, Vec<f32>) {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let (mut a, mut b, mut c) = (0.0f32, 0.0f32, 0.0f32);
+    (0..FRAMES)
+        .map(|i| {
+            let t = i as f32 / RATE;
+            a = 0.97 * a + 0.03 * rng.gen_range(-1.0..1.0);
+            b = 0.9 * b + 0.1 * rng.gen_range(-1.0..1.0);
+            c = 0.9 * c + 0.1 * rng.gen_range(-1.0..1.0);
+            let tone = 0.1 * (std::f32::consts::TAU * 220.0 * t).sin();
+            (a + 0.3 * b + tone, a + 0.3 * c + 0.7 * tone)
+        })
+        .unzip()
+}
+
+/// Full-band white noise at ±0.5 (the true peak's worst case: every sample near the top).
+pub fn white(seed: u64) -> (Vec<f32>, Vec<f32>) {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    (0..FRAMES)
+        .map(|_| (rng.gen_range(-0.5..0.5), rng.gen_range(-0.5..0.5)))
+        .unzip()
+}
+
+fn hum() -> Vec<f32> {
+    (0..FRAMES)
+        .map(|i| 0.05 * (std::f32::consts::TAU * 50.0 * i as f32 / RATE).sin())
+        .collect()
+}
+
+/// Hot and cold legs carrying `x` with hum on both.
+fn legs(x: &[f32], hum: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    x.iter().zip(hum).map(|(s, h)| (s + h, h - s)).unzip()
+}
+
+fn cue(source: CueSource, mode: CueMode, gain_db: f32) -> CueSettings {
+    CueSettings {
+        on: true,
+        source,
+        mode,
+        output: OutputSettings {
+            gain_db,
+            ..OutputSettings::default()
+        },
+    }
+}
+
+/// What one configuration runs per host block.
+pub enum Work {
+    /// Only the host's copy into the in-place buffers: the floor.
+    Copy,
+    /// The engine (`cues`: four cue buffers connected), meters read every block.
+    Engine { engine: Box<Engine>, cues: bool },
+    /// The signal path alone (input stage, gain, crossfeed, ear guard), no meters: what
+    /// the engine would cost if metering were free. Not a product configuration.
+    SignalPath {
+        layout: InputLayout,
+        input: Box<InputStage>,
+        main: Box<OutputStage>,
+        crossfeed: Box<Crossfeed>,
+        cm: [Vec<f32>; 2],
+    },
+    /// Our true-peak meter alone on `OUTPUT_CHANNELS` channels (main and cue signals).
+    OurTruePeak(Vec<TruePeakMeter>),
+    /// The ebur128 crate's true peak on the same channels.
+    Ebur128TruePeak(Box<EbuR128>),
+}
+
+/// One configuration with the host's buffers.
+pub struct Host {
+    /// Short name used in tables.
+    pub name: &'static str,
+    in_l: Vec<f32>,
+    in_r: Vec<f32>,
+    aux: Option<(Vec<f32>, Vec<f32>)>,
+    l: Vec<f32>,
+    r: Vec<f32>,
+    cues: [[Vec<f32>; 2]; CUE_COUNT],
+    work: Work,
+}
+
+impl Host {
+    fn new(
+        name: &'static str,
+        (in_l, in_r): (Vec<f32>, Vec<f32>),
+        aux: Option<(Vec<f32>, Vec<f32>)>,
+        block: usize,
+        work: Work,
+    ) -> Self {
+        Self {
+            name,
+            in_l,
+            in_r,
+            aux,
+            l: vec![0.0; block],
+            r: vec![0.0; block],
+            cues: std::array::from_fn(|_| [vec![0.0; block], vec![0.0; block]]),
+            work,
+        }
+    }
+
+    /// One pass over the signal (`FRAMES` frames) in host blocks of `block` frames.
+    pub fn run(&mut self, block: usize) {
+        for start in (0..FRAMES).step_by(block) {
+            let end = start + block;
+            self.l.copy_from_slice(&self.in_l[start..end]);
+            self.r.copy_from_slice(&self.in_r[start..end]);
+            let aux = self
+                .aux
+                .as_ref()
+                .map(|(a, b)| (&a[start..end], &b[start..end]));
+            match &mut self.work {
+                Work::Copy => {}
+                Work::Engine { engine, cues } => {
+                    if *cues {
+                        let mut outs: [CueOut<'_>; CUE_COUNT] = [None, None, None, None];
+                        for (slot, [a, b]) in outs.iter_mut().zip(self.cues.iter_mut()) {
+                            *slot = Some((a.as_mut_slice(), b.as_mut_slice()));
+                        }
+                        engine.process(&mut self.l, &mut self.r, aux, &mut outs);
+                    } else {
+                        engine.process_main(&mut self.l, &mut self.r, aux);
+                    }
+                    black_box(engine.read_meters());
+                }
+                Work::SignalPath {
+                    layout,
+                    input,
+                    main,
+                    crossfeed,
+                    cm,
+                } => {
+                    let [cm_l, cm_r] = cm;
+                    let (l, r) = (&mut self.l[..], &mut self.r[..]);
+                    input.process(*layout, l, r, aux, &mut cm_l[..block], &mut cm_r[..block]);
+                    main.apply_gain(l, r);
+                    crossfeed.process(l, r);
+                    main.apply_guard(l, r);
+                }
+                Work::OurTruePeak(meters) => {
+                    for pair in meters.chunks_exact_mut(2) {
+                        pair[0].process(&self.l);
+                        pair[1].process(&self.r);
+                    }
+                    black_box(meters[0].read());
+                }
+                Work::Ebur128TruePeak(state) => {
+                    let planes: [&[f32]; OUTPUT_CHANNELS] =
+                        std::array::from_fn(|c| if c % 2 == 0 { &self.l[..] } else { &self.r[..] });
+                    state.add_frames_planar_f32(&planes).expect("frames");
+                    black_box(state.true_peak(0).expect("true peak"));
+                }
+            }
+            black_box((&mut self.l, &mut self.r, &mut self.cues));
+        }
+    }
+}
+
+/// Which test signal the stereo configurations get.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// [`music`].
+    Music,
+    /// [`white`].
+    White,
+}
+
+/// Every configuration of issue 7 at one block size, the floor (`copy`) first.
+pub fn configurations(block: usize, signal: Signal) -> Vec<Host> {
+    let stereo = match signal {
+        Signal::Music => music(1),
+        Signal::White => white(1),
+    };
+    let hum = hum();
+    let (hot_l, cold_l) = legs(&stereo.0, &hum);
+    let (hot_r, cold_r) = legs(&stereo.1, &hum);
+
+    let unity = EngineSettings::default();
+    let mut minus6 = unity;
+    minus6.main.gain_db = -6.0;
+    let mut balanced = minus6;
+    balanced.input.mode = InputMode::BalancedPair;
+    let mut autofix = minus6;
+    autofix.input.mode = InputMode::AutoFix;
+    let mut full = minus6;
+    full.crossfeed = CrossfeedSetting::Bs2bDefault;
+    full.cues = [
+        cue(CueSource::Pre, CueMode::Stereo, 0.0),
+        cue(CueSource::Post, CueMode::Mono, -3.0),
+        cue(CueSource::Pre, CueMode::LeftToBoth, 3.0),
+        cue(CueSource::Post, CueMode::RightToBoth, -6.0),
+    ];
+
+    let st = InputLayout::Stereo;
+    let engine = |layout, s: EngineSettings, cues| Work::Engine {
+        engine: Box::new(Engine::new(RATE, layout, &s)),
+        cues,
+    };
+    let signal_path = |layout, s: EngineSettings| {
+        let mut input = InputStage::new(RATE);
+        input.set_settings(&s.input);
+        Work::SignalPath {
+            layout,
+            input: Box::new(input),
+            main: Box::new(OutputStage::new(RATE, &s.main)),
+            crossfeed: Box::new(Crossfeed::new(RATE, s.crossfeed)),
+            cm: [vec![0.0; block], vec![0.0; block]],
+        }
+    };
+    let ours = Work::OurTruePeak(
+        (0..OUTPUT_CHANNELS)
+            .map(|_| TruePeakMeter::new(RATE))
+            .collect(),
+    );
+    let ebur = Work::Ebur128TruePeak(Box::new(
+        EbuR128::new(OUTPUT_CHANNELS as u32, RATE as u32, Mode::TRUE_PEAK).expect("ebur128"),
+    ));
+    let pair = (hot_l.clone(), cold_l.clone());
+    let pairs_aux = Some((hot_r, cold_r));
+    vec![
+        Host::new("copy", stereo.clone(), None, block, Work::Copy),
+        Host::new(
+            "passthrough",
+            stereo.clone(),
+            None,
+            block,
+            engine(st, unity, false),
+        ),
+        Host::new(
+            "passthrough_signal_path",
+            stereo.clone(),
+            None,
+            block,
+            signal_path(st, unity),
+        ),
+        Host::new(
+            "balanced_pair",
+            pair.clone(),
+            None,
+            block,
+            engine(st, balanced, false),
+        ),
+        Host::new(
+            "balanced_pairs_4ch",
+            (hot_l, cold_l),
+            pairs_aux,
+            block,
+            engine(InputLayout::BalancedPairs, minus6, false),
+        ),
+        Host::new(
+            "auto_fix",
+            stereo.clone(),
+            None,
+            block,
+            engine(st, autofix, false),
+        ),
+        Host::new(
+            "cues_off",
+            stereo.clone(),
+            None,
+            block,
+            engine(st, minus6, true),
+        ),
+        Host::new("full", stereo.clone(), None, block, engine(st, full, true)),
+        Host::new("true_peak_10ch_ours", stereo.clone(), None, block, ours),
+        Host::new("true_peak_10ch_ebur128", stereo, None, block, ebur),
+    ]
+}

@@ -1,0 +1,85 @@
+//! Runtime choice of the instruction set for the hot meter kernels.
+//!
+//! The kernels are written once, as plain loops over fixed-size arrays that the compiler
+//! vectorises, and instantiated twice: for the baseline target (SSE2 on x86-64) and, when the
+//! CPU has them, with AVX2 and FMA enabled (twice the vector width, and fused multiply-add in
+//! the true-peak FIR). The choice is made once per meter in `new()`, so a stream is always
+//! processed by one instantiation and block-size invariance holds on every machine. Without
+//! FMA both instantiations are bit-identical (same operations, same order, only wider
+//! registers); the FMA one differs from the portable one by rounding only (≤ 1e-6 relative).
+
+/// Instruction set a kernel runs with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Isa {
+    /// The compilation target's baseline (SSE2 on x86-64), no fused multiply-add.
+    Portable,
+    /// AVX2 with fused multiply-add (x86-64 CPUs that report both).
+    #[cfg(target_arch = "x86_64")]
+    Avx2Fma,
+}
+
+/// Environment variable that forces the portable kernels (set to anything), so that the
+/// test suite and the benches can be run on both instantiations on one machine.
+pub const FORCE_PORTABLE_ENV: &str = "CUEWIRE_DSP_PORTABLE";
+
+impl Isa {
+    /// The best instruction set this CPU supports, unless [`FORCE_PORTABLE_ENV`] is set;
+    /// decided once per process.
+    pub(crate) fn detect() -> Self {
+        static CHOICE: std::sync::OnceLock<Isa> = std::sync::OnceLock::new();
+        *CHOICE.get_or_init(|| {
+            if std::env::var_os(FORCE_PORTABLE_ENV).is_some() {
+                return Self::Portable;
+            }
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                return Self::Avx2Fma;
+            }
+            Self::Portable
+        })
+    }
+}
+
+/// A piece of work generic over whether multiply-adds are fused (`FMA`). `run` must be
+/// `#[inline(always)]` (and so must everything hot it calls) so that it is compiled inside
+/// the feature-enabled wrapper rather than called from it.
+pub(crate) trait Kernel {
+    /// What the work returns.
+    type Out;
+    /// Does the work; `FMA` is true only inside the AVX2 + FMA instantiation.
+    fn run<const FMA: bool>(self) -> Self::Out;
+}
+
+/// Runs `kernel` with the instruction set `isa`.
+#[inline(always)]
+pub(crate) fn dispatch<K: Kernel>(isa: Isa, kernel: K) -> K::Out {
+    match isa {
+        Isa::Portable => kernel.run::<false>(),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Isa::Avx2Fma` is only ever produced by `Isa::detect` after the CPU
+        // reported both AVX2 and FMA.
+        Isa::Avx2Fma => unsafe { run_avx2_fma(kernel) },
+    }
+}
+
+/// `kernel` compiled with AVX2 and FMA enabled.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn run_avx2_fma<K: Kernel>(kernel: K) -> K::Out {
+    kernel.run::<true>()
+}
+
+/// `acc + c·x`, fused (one rounding) when `FMA`, else multiply then add.
+#[inline(always)]
+pub(crate) fn mac<const FMA: bool>(acc: f32, c: f32, x: f32) -> f32 {
+    if FMA {
+        c.mul_add(x, acc)
+    } else {
+        acc + c * x
+    }
+}
