@@ -8,7 +8,7 @@ use crate::input::{InputLayout, InputSettings, InputStage};
 use crate::meter::{
     CommonModeMeter, CommonModeReading, OutputMeter, OutputReading, StereoMeter, StereoReading,
 };
-use crate::output::{GainRamp, OutputSettings, OutputStage};
+use crate::output::{flush_subnormals, sanitise_unguarded, GainRamp, OutputSettings, OutputStage};
 
 /// Samples the engine works on at once; host blocks of any length are cut into these, so
 /// the scratch memory is fixed at construction and the result never depends on the host's
@@ -330,12 +330,20 @@ impl Engine {
                 &*r
             };
             self.dry[1][..n].copy_from_slice(dry_r);
+            // The bypass path skips the guard: still never hand the host NaN or subnormals.
+            sanitise_unguarded(&mut self.dry[0][..n]);
+            sanitise_unguarded(&mut self.dry[1][..n]);
         }
 
         let [cm_l, cm_r] = &mut self.cm;
         self.balanced_active =
             self.input
                 .process(self.layout, l, r, aux, &mut cm_l[..n], &mut cm_r[..n]);
+        // Subnormal input is flushed once here, so no later stage (gain, crossfeed, cues,
+        // meters' filters) pays the subnormal penalty: denormal input costs what normal input does.
+        for x in [&mut *l, &mut *r, &mut cm_l[..n], &mut cm_r[..n]] {
+            flush_subnormals(x);
+        }
 
         self.meters.input.process(l, r);
         if self.balanced_active {
