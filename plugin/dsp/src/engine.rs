@@ -79,6 +79,7 @@ pub type CueOut<'a> = Option<(&'a mut [f32], &'a mut [f32])>;
 
 /// Cuewire's engine for one instance at one sample rate and input layout.
 pub struct Engine {
+    sample_rate_hz: f32,
     layout: InputLayout,
     settings: EngineSettings,
     input: InputStage,
@@ -102,6 +103,7 @@ impl Engine {
         input.set_settings(&settings.input);
         let scratch = || [vec![0.0; CHUNK_FRAMES], vec![0.0; CHUNK_FRAMES]];
         let mut engine = Self {
+            sample_rate_hz,
             layout,
             settings: *settings,
             input,
@@ -192,6 +194,16 @@ impl Engine {
         self.crossfeed.reset();
         self.snap();
         self.reset_meters();
+        // A reset starts a new stream: the level meters also forget their filter history and
+        // RMS window (arrays, no allocation), or the first true peaks after it would interpolate
+        // across the old audio and report its level.
+        let m = &mut self.meters;
+        for meter in [&mut m.input, &mut m.main]
+            .into_iter()
+            .chain(m.cues.iter_mut())
+        {
+            meter.set_sample_rate(self.sample_rate_hz);
+        }
         self.balanced_active = false;
     }
 
