@@ -8,7 +8,9 @@ use crate::input::{InputLayout, InputSettings, InputStage};
 use crate::meter::{
     CommonModeMeter, CommonModeReading, OutputMeter, OutputReading, StereoMeter, StereoReading,
 };
-use crate::output::{flush_subnormals, sanitise_unguarded, GainRamp, OutputSettings, OutputStage};
+use crate::output::{
+    flush_subnormal, flush_subnormals, sanitise_unguarded, GainRamp, OutputSettings, OutputStage,
+};
 
 /// Samples the engine works on at once; host blocks of any length are cut into these, so
 /// the scratch memory is fixed at construction and the result never depends on the host's
@@ -332,6 +334,21 @@ impl Engine {
         range: std::ops::Range<usize>,
     ) {
         let n = l.len();
+        // Subnormal input is flushed to zeros of its sign before anything reads it: it is
+        // inaudible (< −758 dBFS), and every multiply touching a subnormal takes a slow path on
+        // x86 without FTZ/DAZ, so denormal input would cost many times normal input. The aux
+        // legs are read-only: their flushed copy goes through `pre`, unused until the cue taps.
+        flush_subnormals(l);
+        flush_subnormals(r);
+        let aux = aux.map(|(a, b)| {
+            let [x, y] = &mut self.pre;
+            for (dst, src) in [(&mut x[..n], a), (&mut y[..n], b)] {
+                dst.iter_mut()
+                    .zip(src)
+                    .for_each(|(d, s)| *d = flush_subnormal(*s));
+            }
+            (&self.pre[0][..n], &self.pre[1][..n])
+        });
         let bypass_involved = self.wet.is_ramping() || self.wet.current_lin() != 1.0;
         if bypass_involved {
             self.dry[0][..n].copy_from_slice(l);
@@ -351,8 +368,8 @@ impl Engine {
         self.balanced_active =
             self.input
                 .process(self.layout, l, r, aux, &mut cm_l[..n], &mut cm_r[..n]);
-        // Subnormal input is flushed once here, so no later stage (gain, crossfeed, cues,
-        // meters' filters) pays the subnormal penalty: denormal input costs what normal input does.
+        // Decoding tiny normal legs can still make a subnormal ((h − g·c)/2): flush again so
+        // no later stage (gain, crossfeed, cues, the meters' filters) ever meets one.
         for x in [&mut *l, &mut *r, &mut cm_l[..n], &mut cm_r[..n]] {
             flush_subnormals(x);
         }
