@@ -12,6 +12,9 @@ pub const CUT_MAX_HZ: f32 = 2000.0;
 pub const FEED_MIN_DB: f32 = 1.0;
 /// The highest custom feed level, dB (bs2b's maximum).
 pub const FEED_MAX_DB: f32 = 15.0;
+/// Magnitude (linear, +120 dBFS) above which a sample is a fault, not audio: the filters
+/// restart from silence rather than carry it (see [`Crossfeed::process`]).
+pub const FAULT_LIN: f64 = 1.0e6;
 
 /// Which crossfeed, if any.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
@@ -202,9 +205,20 @@ impl Crossfeed {
         // not run into subnormals on silence.
         let flush = |v: f64| if v.abs() < 1e-30 { 0.0 } else { v };
         for i in 0..n {
-            // Non-finite input must not poison the filter state forever.
-            let finite = |x: f32| if x.is_finite() { f64::from(x) } else { 0.0 };
-            let (xl, xr) = (finite(l[i]), finite(r[i]));
+            let (xl, xr) = (f64::from(l[i]), f64::from(r[i]));
+            let amount = if fading {
+                f64::from(self.amount.next_lin())
+            } else {
+                1.0
+            };
+            // NaN fails the comparison too. Garbage (NaN, ±inf, absurd levels) is not audio: it
+            // passes unfiltered to the ear guard, which silences or clamps it and counts it, and
+            // both ears' filters restart from silence, so it leaves no tail: from the next sample
+            // on the output is that of a freshly reset crossfeed.
+            if !(xl.abs() <= FAULT_LIN && xr.abs() <= FAULT_LIN) {
+                (hl_x1, hl_y1, hr_x1, hr_y1, lo_l, lo_r) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+                continue;
+            }
             lo_l = flush(c.a0_lo * xl + c.b1_lo * lo_l);
             lo_r = flush(c.a0_lo * xr + c.b1_lo * lo_r);
             let hi_l = flush(c.a0_hi * xl + c.a1_hi * hl_x1 + c.b1_hi * hl_y1);
@@ -213,9 +227,8 @@ impl Crossfeed {
             let (wet_l, wet_r) = ((hi_l + lo_r) * c.gain, (hi_r + lo_l) * c.gain);
             if fading {
                 // Switching on or off blends dry and crossfed signals so it never clicks.
-                let a = f64::from(self.amount.next_lin());
-                l[i] = (xl + a * (wet_l - xl)) as f32;
-                r[i] = (xr + a * (wet_r - xr)) as f32;
+                l[i] = (xl + amount * (wet_l - xl)) as f32;
+                r[i] = (xr + amount * (wet_r - xr)) as f32;
             } else {
                 l[i] = wet_l as f32;
                 r[i] = wet_r as f32;

@@ -8,7 +8,9 @@ use crate::input::{InputLayout, InputSettings, InputStage};
 use crate::meter::{
     CommonModeMeter, CommonModeReading, OutputMeter, OutputReading, StereoMeter, StereoReading,
 };
-use crate::output::{GainRamp, OutputSettings, OutputStage};
+use crate::output::{
+    flush_subnormal, flush_subnormals, sanitise_unguarded, GainRamp, OutputSettings, OutputStage,
+};
 
 /// Samples the engine works on at once; host blocks of any length are cut into these, so
 /// the scratch memory is fixed at construction and the result never depends on the host's
@@ -79,6 +81,7 @@ pub type CueOut<'a> = Option<(&'a mut [f32], &'a mut [f32])>;
 
 /// Cuewire's engine for one instance at one sample rate and input layout.
 pub struct Engine {
+    sample_rate_hz: f32,
     layout: InputLayout,
     settings: EngineSettings,
     input: InputStage,
@@ -102,6 +105,7 @@ impl Engine {
         input.set_settings(&settings.input);
         let scratch = || [vec![0.0; CHUNK_FRAMES], vec![0.0; CHUNK_FRAMES]];
         let mut engine = Self {
+            sample_rate_hz,
             layout,
             settings: *settings,
             input,
@@ -192,6 +196,16 @@ impl Engine {
         self.crossfeed.reset();
         self.snap();
         self.reset_meters();
+        // A reset starts a new stream: the level meters also forget their filter history and
+        // RMS window (arrays, no allocation), or the first true peaks after it would interpolate
+        // across the old audio and report its level.
+        let m = &mut self.meters;
+        for meter in [&mut m.input, &mut m.main]
+            .into_iter()
+            .chain(m.cues.iter_mut())
+        {
+            meter.set_sample_rate(self.sample_rate_hz);
+        }
         self.balanced_active = false;
     }
 
@@ -320,6 +334,21 @@ impl Engine {
         range: std::ops::Range<usize>,
     ) {
         let n = l.len();
+        // Subnormal input is flushed to zeros of its sign before anything reads it: it is
+        // inaudible (< −758 dBFS), and every multiply touching a subnormal takes a slow path on
+        // x86 without FTZ/DAZ, so denormal input would cost many times normal input. The aux
+        // legs are read-only: their flushed copy goes through `pre`, unused until the cue taps.
+        flush_subnormals(l);
+        flush_subnormals(r);
+        let aux = aux.map(|(a, b)| {
+            let [x, y] = &mut self.pre;
+            for (dst, src) in [(&mut x[..n], a), (&mut y[..n], b)] {
+                dst.iter_mut()
+                    .zip(src)
+                    .for_each(|(d, s)| *d = flush_subnormal(*s));
+            }
+            (&self.pre[0][..n], &self.pre[1][..n])
+        });
         let bypass_involved = self.wet.is_ramping() || self.wet.current_lin() != 1.0;
         if bypass_involved {
             self.dry[0][..n].copy_from_slice(l);
@@ -330,12 +359,20 @@ impl Engine {
                 &*r
             };
             self.dry[1][..n].copy_from_slice(dry_r);
+            // The bypass path skips the guard: still never hand the host NaN or subnormals.
+            sanitise_unguarded(&mut self.dry[0][..n]);
+            sanitise_unguarded(&mut self.dry[1][..n]);
         }
 
         let [cm_l, cm_r] = &mut self.cm;
         self.balanced_active =
             self.input
                 .process(self.layout, l, r, aux, &mut cm_l[..n], &mut cm_r[..n]);
+        // Decoding tiny normal legs can still make a subnormal ((h − g·c)/2): flush again so
+        // no later stage (gain, crossfeed, cues, the meters' filters) ever meets one.
+        for x in [&mut *l, &mut *r, &mut cm_l[..n], &mut cm_r[..n]] {
+            flush_subnormals(x);
+        }
 
         self.meters.input.process(l, r);
         if self.balanced_active {
