@@ -252,7 +252,6 @@ pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
         parsed.flag("quiet"),
     );
     let report = analyze(&audio, parsed.flag("pair"), &mut progress)?;
-    let err = |e: std::io::Error| CliError::output(format!("cannot write report: {e}"));
     if parsed.flag("json") {
         let value = to_json(path, &audio, &report);
         writeln!(
@@ -260,9 +259,9 @@ pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
             "{}",
             serde_json::to_string_pretty(&value).unwrap_or_default()
         )
-        .map_err(err)
+        .map_err(CliError::report)
     } else {
-        write_text(out, path, &audio, &report).map_err(err)
+        write_text(out, path, &audio, &report).map_err(CliError::report)
     }
 }
 

@@ -53,6 +53,19 @@ impl CliError {
             code: EXIT_OUTPUT,
         }
     }
+
+    /// A failed write of the report to stdout; a closed pipe (`| head`) stops the tool quietly
+    /// with exit code 0.
+    pub fn report(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Self {
+                message: String::new(),
+                code: 0,
+            }
+        } else {
+            Self::output(format!("cannot write report: {e}"))
+        }
+    }
 }
 
 /// The help text.
@@ -88,7 +101,6 @@ pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
     let Some((command, rest)) = args.split_first() else {
         return Err(CliError::usage("no command given (try `cuewire --help`)"));
     };
-    let write_err = |e: std::io::Error| CliError::output(format!("cannot write report: {e}"));
     match command.as_str() {
         "render" => render::run(rest, out),
         "params" => {
@@ -102,12 +114,12 @@ pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
                     "{:width$}  {:name_width$}  {}  (default {})",
                     p.id, p.name, p.range, p.default
                 )
-                .map_err(write_err)?;
+                .map_err(CliError::report)?;
             }
             Ok(())
         }
         "analyze" => analyze::run(rest, out),
-        "-h" | "--help" | "help" => writeln!(out, "{USAGE}").map_err(write_err),
+        "-h" | "--help" | "help" => writeln!(out, "{USAGE}").map_err(CliError::report),
         other => Err(CliError::usage(format!(
             "unknown command '{other}' (commands: render, params, analyze)"
         ))),
@@ -121,6 +133,8 @@ pub fn main_with_args(args: &[String]) -> i32 {
     let mut out = stdout.lock();
     match run(args, &mut out) {
         Ok(()) => 0,
+        // A reader that stopped early (`| head`): nothing to say, not a failure.
+        Err(e) if e.code == 0 => 0,
         Err(e) => {
             let _ = out.flush();
             eprintln!("cuewire: error: {}", e.message);

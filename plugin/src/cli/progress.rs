@@ -1,6 +1,7 @@
-//! A progress bar on stderr for long files (hand-rolled: one line redrawn with `\r`).
+//! A progress bar on stderr for long files (hand-rolled: one line redrawn with `\r`), drawn
+//! only when stderr is a terminal so logs and pipes get no carriage-return noise.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 /// Files shorter than this (seconds of audio) show no bar: they finish before one is useful.
 pub const MIN_SECONDS_FOR_BAR: f64 = 5.0;
@@ -21,13 +22,13 @@ pub struct Progress {
 
 impl Progress {
     /// A bar for `total_frames` frames at `sample_rate_hz`, drawn only when the audio is longer
-    /// than [`MIN_SECONDS_FOR_BAR`] and `quiet` is false.
+    /// than [`MIN_SECONDS_FOR_BAR`], `quiet` is false and stderr is a terminal.
     pub fn new(label: &'static str, total_frames: usize, sample_rate_hz: u32, quiet: bool) -> Self {
         let seconds = total_frames as f64 / f64::from(sample_rate_hz.max(1));
         Self {
             total_frames,
             label,
-            enabled: !quiet && seconds > MIN_SECONDS_FOR_BAR,
+            enabled: !quiet && seconds > MIN_SECONDS_FOR_BAR && std::io::stderr().is_terminal(),
             last_percent: None,
         }
     }

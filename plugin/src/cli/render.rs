@@ -5,7 +5,7 @@ use std::path::Path;
 
 use cuewire_dsp::cue::CUE_COUNT;
 use cuewire_dsp::engine::{CueOut, Engine, EngineReadings, EngineSettings};
-use cuewire_dsp::input::InputLayout;
+use cuewire_dsp::input::{InputLayout, InputMode};
 use cuewire_dsp::units::lin_to_db;
 
 use super::progress::Progress;
@@ -37,8 +37,8 @@ pub struct Rendered {
     pub cues: Vec<[Vec<f32>; 2]>,
     /// The meters after the last block.
     pub readings: EngineReadings,
-    /// Auto fix's decision at the end.
-    pub autofix_label: &'static str,
+    /// Auto fix's decision at the end, when the input mode is Auto fix.
+    pub autofix_label: Option<&'static str>,
 }
 
 /// Runs `channels` (1, 2 or 4 of equal length) through a fresh engine with `settings`, exactly
@@ -84,7 +84,8 @@ pub fn process(
         main,
         cues,
         readings: engine.read_meters(),
-        autofix_label: engine.input().decision().label(),
+        autofix_label: (settings.input.mode == InputMode::AutoFix)
+            .then(|| engine.input().decision().label()),
     })
 }
 
@@ -208,7 +209,6 @@ fn report(
     format: SampleFormat,
     written: &[String],
 ) -> Result<(), CliError> {
-    let err = |e: std::io::Error| CliError::output(format!("cannot write report: {e}"));
     let main = &rendered.readings.main;
     writeln!(
         out,
@@ -219,15 +219,17 @@ fn report(
         format.describe(),
         written.join(", ")
     )
-    .map_err(err)?;
+    .map_err(CliError::report)?;
+    let autofix = rendered
+        .autofix_label
+        .map_or(String::new(), |label| format!("; auto fix: {label}"));
     writeln!(
         out,
-        "main out: true peak L {:.1} dBTP, R {:.1} dBTP; clip events {} / {}; auto fix: {}",
+        "main out: true peak L {:.1} dBTP, R {:.1} dBTP; clip events {} / {}{autofix}",
         lin_to_db(main.max_true_peak_lin[0]),
         lin_to_db(main.max_true_peak_lin[1]),
         main.clip_events[0],
         main.clip_events[1],
-        rendered.autofix_label
     )
-    .map_err(err)
+    .map_err(CliError::report)
 }
