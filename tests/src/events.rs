@@ -50,8 +50,8 @@ pub(crate) struct InputEvents {
 }
 
 impl InputEvents {
-    /// The list for these events, sorted by time as CLAP requires.
-    pub(crate) fn new(events: &[ParamEvent]) -> Self {
+    /// The list for these events, sorted by time as CLAP requires when `sort` is set.
+    pub(crate) fn new(events: &[ParamEvent], sort: bool) -> Self {
         let mut events: Vec<clap_event_param_value> = events
             .iter()
             .map(|e| clap_event_param_value {
@@ -71,7 +71,9 @@ impl InputEvents {
                 value: e.value,
             })
             .collect();
-        events.sort_by_key(|e| e.header.time);
+        if sort {
+            events.sort_by_key(|e| e.header.time);
+        }
         Self { events }
     }
 

@@ -133,6 +133,26 @@ impl ProcessStatus {
     }
 }
 
+/// Host behaviours for one [`PluginInstance::process_with`] call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessOptions {
+    /// Sort the input events by time, as CLAP requires (false: pass them in the given order,
+    /// to test a plugin's robustness against a misbehaving host).
+    pub sort_events: bool,
+    /// Pass the main input's channel pointers as the main output's too (in-place processing);
+    /// the result is then in `buffers.inputs[0]` and `buffers.outputs[0]` is left untouched.
+    pub in_place_main: bool,
+}
+
+impl Default for ProcessOptions {
+    fn default() -> Self {
+        Self {
+            sort_events: true,
+            in_place_main: false,
+        }
+    }
+}
+
 /// The plugin's extension vtables (null when it lacks one).
 struct Extensions {
     audio_ports: *const clap_plugin_audio_ports,
@@ -452,7 +472,7 @@ impl PluginInstance {
         let flush = unsafe { self.ext.params.as_ref() }
             .and_then(|e| e.flush)
             .ok_or("plugin has no params.flush")?;
-        let input = InputEvents::new(events);
+        let input = InputEvents::new(events, true);
         let in_raw = input.raw();
         let mut output = OutputEvents::new();
         let out_raw = output.raw();
@@ -587,10 +607,28 @@ impl PluginInstance {
         buffers: &mut ProcessBuffers,
         events: &[ParamEvent],
     ) -> Result<ProcessStatus, Error> {
+        self.process_with(buffers, events, ProcessOptions::default())
+    }
+
+    /// [`process`](Self::process) with the host behaviours of [`ProcessOptions`].
+    pub fn process_with(
+        &mut self,
+        buffers: &mut ProcessBuffers,
+        events: &[ParamEvent],
+        options: ProcessOptions,
+    ) -> Result<ProcessStatus, Error> {
         if !self.processing {
             return Err("process while not processing".into());
         }
         buffers.validate()?;
+        if options.in_place_main {
+            let (Some(i), Some(o)) = (buffers.inputs.first(), buffers.outputs.first()) else {
+                return Err("in-place processing needs a main input and output".into());
+            };
+            if i.null_data || o.null_data || i.channel_count() != o.channel_count() {
+                return Err("in-place processing needs equal, non-null main ports".into());
+            }
+        }
         let frames = buffers.frames;
         let mut in_ptrs: Vec<Vec<*mut f32>> = buffers
             .inputs
@@ -602,6 +640,11 @@ impl PluginInstance {
             .iter_mut()
             .map(|p| p.channels.iter_mut().map(|c| c.as_mut_ptr()).collect())
             .collect();
+        if options.in_place_main {
+            // The host hands the same channel pointers for main in and out, as DAWs do for an
+            // insert whose ports are an in-place pair; the result lands in `inputs[0]`.
+            out_ptrs[0] = in_ptrs[0].clone();
+        }
         let raw_ports = |ports: &[crate::AudioPort], ptrs: &mut [Vec<*mut f32>]| {
             ports
                 .iter()
@@ -621,7 +664,7 @@ impl PluginInstance {
         };
         let raw_inputs = raw_ports(&buffers.inputs, &mut in_ptrs);
         let mut raw_outputs = raw_ports(&buffers.outputs, &mut out_ptrs);
-        let input = InputEvents::new(events);
+        let input = InputEvents::new(events, options.sort_events);
         let in_raw = input.raw();
         let mut output = OutputEvents::new();
         let out_raw = output.raw();

@@ -25,8 +25,8 @@ pub use buffers::{AudioPort, ProcessBuffers};
 pub use events::{OutputEvent, ParamEvent};
 pub use host::{Host, HostRequests, PluginDescriptor};
 pub use instance::{
-    clap_param_id, AudioPortInfo, AudioPortsConfig, ParamInfo, PluginInstance, ProcessStatus,
-    INVALID_ID,
+    clap_param_id, AudioPortInfo, AudioPortsConfig, ParamInfo, PluginInstance, ProcessOptions,
+    ProcessStatus, INVALID_ID,
 };
 pub use locate::cuewire_library_path;
 

@@ -572,3 +572,27 @@ fn reset_and_reactivation_start_from_a_clean_state() {
     // And the crossfeed really had state: its output differs from the input.
     assert!(max_abs_diff(&first.main[1], &input[1]) > 0.01);
 }
+
+#[test]
+fn harness_loads_creates_processes_and_destroys() {
+    let mut plugin = cuewire();
+    plugin
+        .select_audio_ports_config_named(LAYOUT_STEREO)
+        .unwrap();
+    plugin.activate_and_start(48_000.0, 64);
+    let input = vec![vec![0.25f32; 64], vec![-0.5f32; 64]];
+    let mut buffers = ProcessBuffers::new(64)
+        .with_input(AudioPort::from_channels(input.clone()))
+        .with_output(AudioPort::silent(2, 64));
+    assert_eq!(
+        plugin.process(&mut buffers, &[]).unwrap(),
+        ProcessStatus::ContinueIfNotQuiet
+    );
+    // Default settings are bit-transparent (Stereo mode, 0 dB, no crossfeed).
+    assert_eq!(buffers.outputs[0].channels, input);
+    // The plugin asked nothing of the host for this.
+    assert_eq!(
+        plugin.take_host_requests(),
+        cuewire_tests::HostRequests::default()
+    );
+}

@@ -407,3 +407,41 @@ fn empty_or_garbage_state_is_refused_without_harm() {
     let out = run_plugin(&mut plugin, &input, &[64], &[]);
     assert_eq!(out.main.to_vec(), input);
 }
+
+#[test]
+fn in_place_processing_equals_separate_buffers() {
+    let n = 8_192;
+    let input = programme(n);
+    let blocks = block_pattern(MAX_BLOCK);
+    let mut separate = prepared(LAYOUT_STEREO, MIXED);
+    let want = run_plugin(&mut separate, &input, &blocks, &[]);
+    let mut in_place = prepared(LAYOUT_STEREO, MIXED);
+    let options = cuewire_tests::ProcessOptions {
+        in_place_main: true,
+        ..Default::default()
+    };
+    let mut got = [Vec::new(), Vec::new()];
+    let mut pos = 0;
+    for &len in blocks.iter().cycle() {
+        if pos >= n {
+            break;
+        }
+        let len = len.min(n - pos);
+        let chans = input.iter().map(|c| c[pos..pos + len].to_vec()).collect();
+        let mut buffers = cuewire_tests::ProcessBuffers::new(len as u32)
+            .with_input(cuewire_tests::AudioPort::from_channels(chans))
+            .with_output(cuewire_tests::AudioPort::silent(2, len));
+        in_place.process_with(&mut buffers, &[], options).unwrap();
+        for (dst, src) in got.iter_mut().zip(&buffers.inputs[0].channels) {
+            dst.extend_from_slice(src);
+        }
+        // The separate output buffer was never touched.
+        assert!(buffers.outputs[0]
+            .channels
+            .iter()
+            .flatten()
+            .all(|&x| x == 0.0));
+        pos += len;
+    }
+    assert_eq!(got, want.main);
+}
