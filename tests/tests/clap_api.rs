@@ -543,6 +543,34 @@ fn activates_at_every_rate_and_block_size() {
             plugin.deactivate();
         }
     }
+    // Every other layout activates at the extremes too, and silence stays silence.
+    for config in plugin.audio_ports_configs() {
+        assert!(plugin.select_audio_ports_config(config.id));
+        for rate in [44_100.0, 192_000.0] {
+            for max_frames in [1u32, 8192] {
+                plugin.activate_and_start(rate, max_frames);
+                let mut buffers = plugin.silent_buffers(max_frames);
+                for port in &mut buffers.outputs {
+                    port.channels.iter_mut().for_each(|c| c.fill(9.0));
+                }
+                assert_eq!(
+                    plugin.process(&mut buffers, &[]).unwrap(),
+                    ProcessStatus::ContinueIfNotQuiet
+                );
+                let all_zero = buffers
+                    .outputs
+                    .iter()
+                    .flat_map(|p| p.channels.iter().flatten())
+                    .all(|&x| x == 0.0);
+                assert!(
+                    all_zero,
+                    "{} at {rate} Hz, max {max_frames}: every output written with silence",
+                    config.name
+                );
+                plugin.deactivate();
+            }
+        }
+    }
 }
 
 #[test]
