@@ -320,6 +320,17 @@ fn state_round_trip_gives_identical_parameters_output_and_bytes() {
         saved.len() - 8
     );
 
+    // The JSON after the length is nice-plug's PluginState, the format `cuewire render
+    // --state` reads and `--save-state` writes: plain values by id, enum ids as strings.
+    let json: serde_json::Value = serde_json::from_slice(&saved[8..]).unwrap();
+    assert_eq!(json["params"]["main_gain"]["f32"].as_f64(), Some(-6.0));
+    assert_eq!(json["params"]["in_trim_l"]["f32"].as_f64(), Some(-1.25));
+    assert_eq!(json["params"]["main_xfeed"]["string"], "bs2b");
+    assert_eq!(json["params"]["cue_mode_4"]["string"], "left");
+    assert_eq!(json["params"]["in_inv_r"]["bool"], true);
+    assert_eq!(json["params"].as_object().unwrap().len(), 38);
+    assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
+
     let mut b = cuewire();
     b.select_audio_ports_config_named(LAYOUT_STEREO_CUES)
         .unwrap();
