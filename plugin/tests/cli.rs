@@ -68,9 +68,14 @@ fn rms(x: &[f32]) -> f64 {
 /// Writes channels as a float or `bits`-bit integer WAV (values must be exact in 16 bits when
 /// `bits` is 16, so round trips are exact).
 fn write_wav(path: &Path, channels: &[Vec<f32>], bits: Option<u16>) {
+    write_wav_at(path, channels, bits, RATE);
+}
+
+/// [`write_wav`] at any sample rate.
+fn write_wav_at(path: &Path, channels: &[Vec<f32>], bits: Option<u16>, rate_hz: u32) {
     let spec = hound::WavSpec {
         channels: channels.len() as u16,
-        sample_rate: RATE,
+        sample_rate: rate_hz,
         bits_per_sample: bits.unwrap_or(32),
         sample_format: if bits.is_some() {
             hound::SampleFormat::Int
@@ -158,15 +163,21 @@ fn unity_render_is_bit_transparent_in_every_format() {
     let dir = scratch("unity");
     let n = 9_600;
     let stereo = vec![q16(noise(0.9, n, 1)), q16(sine(997.0, 0.5, n))];
-    for (bits, name) in [(Some(16), "i16"), (Some(24), "i24"), (None, "f32")] {
+    // Each format at another rate: the rate passes through to the output.
+    for (bits, name, rate) in [
+        (Some(16), "i16", 44_100),
+        (Some(24), "i24", 96_000),
+        (None, "f32", 192_000),
+    ] {
         let input = dir.join(format!("in_{name}.wav"));
-        write_wav(&input, &stereo, bits);
+        write_wav_at(&input, &stereo, bits, rate);
         let (source, _) = read_wav(&input);
         // Float output (default): every sample exactly the input's value.
         let out = dir.join(format!("out_{name}.wav"));
         ok(&["render", s(&input), s(&out), "--quiet"]);
         let (got, spec) = read_wav(&out);
         assert_eq!(spec.sample_format, hound::SampleFormat::Float);
+        assert_eq!(spec.sample_rate, rate);
         assert_eq!(got, source, "{name} → float");
         // Same format: the integers come back unchanged.
         let same = dir.join(format!("same_{name}.wav"));
