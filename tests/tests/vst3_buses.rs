@@ -32,7 +32,7 @@ struct Vst3Plugin {
 
 impl Vst3Plugin {
     fn load() -> Self {
-        let path = cuewire_tests::plugin_library_path();
+        let path = cuewire_tests::cuewire_library_path().expect("plugin library");
         unsafe {
             let lib = libloading::Library::new(&path).expect("load plugin library");
             let module_entry: libloading::Symbol<unsafe extern "C" fn(*mut c_void) -> bool> =
