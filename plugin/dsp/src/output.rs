@@ -147,6 +147,8 @@ pub struct EarGuard {
     pub ceiling_lin: f32,
     non_finite_count: u64,
     clamped_count: u64,
+    /// Chosen at construction so that the audio thread never runs the (allocating) detection.
+    isa: Isa,
 }
 
 impl Default for EarGuard {
@@ -156,6 +158,7 @@ impl Default for EarGuard {
             ceiling_lin: 1.0,
             non_finite_count: 0,
             clamped_count: 0,
+            isa: Isa::detect(),
         }
     }
 }
@@ -217,7 +220,7 @@ impl EarGuard {
                 (non_finite, clamped)
             }
         }
-        let (non_finite, clamped) = dispatch(Isa::detect(), Guard(x, ceiling_lin));
+        let (non_finite, clamped) = dispatch(self.isa, Guard(x, ceiling_lin));
         self.non_finite_count += u64::from(non_finite);
         self.clamped_count += u64::from(clamped);
     }

@@ -24,7 +24,8 @@ pub const FORCE_PORTABLE_ENV: &str = "CUEWIRE_DSP_PORTABLE";
 
 impl Isa {
     /// The best instruction set this CPU supports, unless [`FORCE_PORTABLE_ENV`] is set;
-    /// decided once per process.
+    /// decided once per process. The first call reads the environment (which allocates), so
+    /// call it from constructors only, never from a process path.
     pub(crate) fn detect() -> Self {
         static CHOICE: std::sync::OnceLock<Isa> = std::sync::OnceLock::new();
         *CHOICE.get_or_init(|| {
