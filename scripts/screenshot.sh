@@ -8,13 +8,13 @@
 # balanced pairs, and an over every 4 s that lights the clip LEDs), waits for the meters to
 # settle and captures the window with ImageMagick's `import`.
 # Needs: xvfb, imagemagick, x11-utils (xwininfo), libjack-jackd2-dev, libasound2-dev.
-# Optional environment: CUEWIRE_LAYOUT (audio layout index, default 4 = balanced pairs + cues),
+# Optional environment: CUEWIRE_LAYOUT (audio layout index, 1-based, default 5 = balanced pairs + 4 cues),
 # CUEWIRE_UI_SCALE (0.75..2.0) and CUEWIRE_EDITOR_SIZE (e.g. 880x600, logical pixels),
 # CUEWIRE_SHOT_WAIT_S (seconds to wait before capturing, default 9).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-docs/screenshot.png}
-layout=${CUEWIRE_LAYOUT:-4}
+layout=${CUEWIRE_LAYOUT:-5}
 wait_s=${CUEWIRE_SHOT_WAIT_S:-9}
 target=${CARGO_TARGET_DIR:-target}
 

@@ -69,13 +69,6 @@ pub fn create(
     )
 }
 
-/// Which view fills the analysis area.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Tab {
-    Spectrum,
-    Settings,
-}
-
 /// The editor's GUI-thread state.
 pub struct EditorApp {
     params: Arc<CuewireParams>,
@@ -85,7 +78,6 @@ pub struct EditorApp {
     cm_fft: Analyser,
     /// Falling peak bars: input, main, then the cues.
     ballistics: [PeakBallistics; 6],
-    tab: Tab,
     /// Set on open: the first frame applies the persisted size and scale (a state may have been
     /// loaded after the window state was created).
     restore_pending: bool,
@@ -101,7 +93,6 @@ impl EditorApp {
             main_fft: Analyser::new(&mut planner),
             cm_fft: Analyser::new(&mut planner),
             ballistics: [PeakBallistics::default(); 6],
-            tab: Tab::Spectrum,
             restore_pending: true,
         }
     }
@@ -166,10 +157,12 @@ impl NiceEguiApp for EditorApp {
                 egui::ScrollArea::both()
                     .auto_shrink([false, false])
                     .show(ui, |ui| {
-                        ui.set_min_size(min - Vec2::splat(16.0));
-                        self.top_bar(ui, &setter);
-                        ui.add_space(4.0);
-                        self.body(ui, &setter);
+                        egui::Frame::new().inner_margin(6).show(ui, |ui| {
+                            ui.set_min_size(min - Vec2::splat(28.0));
+                            self.top_bar(ui, &setter);
+                            ui.add_space(4.0);
+                            self.body(ui, &setter);
+                        });
                     });
             });
         ctx.request_repaint_after(FRAME);
@@ -184,15 +177,20 @@ fn panel<R>(ui: &mut Ui, title: &str, add: impl FnOnce(&mut Ui) -> R) -> R {
         .inner_margin(6)
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
-            ui.label(
-                RichText::new(title)
-                    .font(FontId::proportional(HEADING_PT))
-                    .color(DIM_TEXT)
-                    .strong(),
-            );
+            if !title.is_empty() {
+                ui.label(heading(title));
+            }
             add(ui)
         })
         .inner
+}
+
+/// A panel heading's text.
+fn heading(title: &str) -> RichText {
+    RichText::new(title)
+        .font(FontId::proportional(HEADING_PT))
+        .color(DIM_TEXT)
+        .strong()
 }
 
 /// A label of fixed width, so the sliders in a panel line up.
@@ -266,14 +264,6 @@ impl EditorApp {
                     .response
                     .on_hover_text("UI scale: makes the whole window larger or smaller (saved with the project).");
                 ui.label("Scale");
-                for (tab, name, tip) in [
-                    (Tab::Settings, "Settings", "Analog calibration, headphone-amp gain helper and meter options."),
-                    (Tab::Spectrum, "Spectrum", "Spectrum of the main output (and of the rejected common mode in balanced modes)."),
-                ] {
-                    if ui.selectable_label(self.tab == tab, name).on_hover_text(tip).clicked() {
-                        self.tab = tab;
-                    }
-                }
             });
         });
     }
@@ -301,17 +291,15 @@ impl EditorApp {
             column(ui, left_w, height, |ui| {
                 self.input_panel(ui, setter);
                 self.input_meter_panel(ui, &input, input_peak);
+                self.stereo_panel(ui);
             });
             column(ui, mid_w, height, |ui| {
                 self.main_panel(ui, setter, &main, main_peak);
-                self.stereo_panel(ui);
+                self.settings_panel(ui);
             });
             column(ui, right_w, height, |ui| {
-                let analysis_h = (height * 0.42).max(190.0);
-                match self.tab {
-                    Tab::Spectrum => self.spectrum_panel(ui, analysis_h),
-                    Tab::Settings => self.settings_panel(ui, analysis_h),
-                }
+                // The cue grid below takes about 300 points; the spectrum gets the rest.
+                self.spectrum_panel(ui, (height - 310.0).max(190.0));
                 self.cue_grid(ui, setter, &cues, &cue_peaks);
             });
         });
@@ -410,7 +398,7 @@ impl EditorApp {
                 ui,
                 input,
                 peak_db,
-                Vec2::new(w, 26.0),
+                Vec2::new(w, 34.0),
                 true,
                 "Decoded input before any gain.",
             )
@@ -476,7 +464,7 @@ impl EditorApp {
                     "Limits the main output to the ceiling so a sudden peak can't hurt your ears.",
                 );
             });
-            if widgets::meter(ui, main, peak_db, Vec2::new(w, 40.0), true, "Main output.").clicked()
+            if widgets::meter(ui, main, peak_db, Vec2::new(w, 64.0), true, "Main output.").clicked()
             {
                 self.shared.request_meter_reset(meter_bits::MAIN);
             }
@@ -554,7 +542,8 @@ impl EditorApp {
         };
         panel(ui, "SPECTRUM (main output)", |ui| {
             let w = ui.available_width();
-            let h = height - 34.0;
+            // Title, legend and margins take about 60 points of the panel.
+            let h = (height - 60.0).max(80.0);
             let (rect, response) = ui.allocate_exact_size(Vec2::new(w, h), egui::Sense::hover());
             let painter = ui.painter_at(rect);
             painter.rect_filled(rect, 2, METER_BG);
@@ -617,10 +606,10 @@ impl EditorApp {
             ));
             response.on_hover_text("Spectrum of the main output, (L+R)/2, 20 Hz–20 kHz on a log axis, dBFS of a sine. In balanced modes the orange curve is the common mode the decode rejects (hum shows as lines at 50/60 Hz and harmonics).");
             ui.horizontal(|ui| {
-                ui.label(RichText::new("━ main output").color(SPECTRUM_MAIN).small());
+                ui.label(RichText::new("— main output").color(SPECTRUM_MAIN).small());
                 if cm_live {
                     ui.label(
-                        RichText::new("━ common mode (rejected)")
+                        RichText::new("— common mode (rejected by the decode)")
                             .color(SPECTRUM_CM)
                             .small(),
                     );
@@ -629,12 +618,11 @@ impl EditorApp {
         });
     }
 
-    fn settings_panel(&mut self, ui: &mut Ui, height: f32) {
+    fn settings_panel(&mut self, ui: &mut Ui) {
         let settings = &self.params.settings;
         let mut data = settings.get();
         let before = data;
         panel(ui, "SETTINGS", |ui| {
-            ui.set_min_height(height - 20.0);
             egui::Grid::new("settings-grid").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
                 ui.label("Full scale");
                 ui.add(egui::DragValue::new(&mut data.full_scale_dbu).range(-20.0..=40.0).speed(0.1).suffix(" dBu"))
@@ -646,9 +634,13 @@ impl EditorApp {
                 ui.end_row();
                 let v_fs = dbu_to_v_rms(data.full_scale_dbu);
                 let gain = amp_max_gain_factor(data.amp_k_v, v_fs);
-                ui.label("Suggested amp gain");
-                ui.label(format!("≤ {gain:.2}× ({:.1} dB)   full scale = {v_fs:.2} V RMS", lin_to_db(gain)))
-                    .on_hover_text("Maximum headphone-amp gain so the interface at full scale just drives the amp to its limit: K ÷ V(full scale).");
+                ui.label("Full scale =");
+                ui.label(format!("{v_fs:.3} V RMS"))
+                    .on_hover_text("The interface's output voltage at 0 dBFS, from the full-scale dBu.");
+                ui.end_row();
+                ui.label("Amp gain ≤");
+                ui.label(RichText::new(format!("{gain:.2}×  ({:.1} dB)", lin_to_db(gain))).strong())
+                    .on_hover_text("Gain helper: the most gain your headphone amp should have, so the interface at full scale just drives it to its limit: K ÷ V(full scale).");
                 ui.end_row();
                 ui.label("Peak hold");
                 ui.add(egui::DragValue::new(&mut data.hold_ms).range(500.0..=10_000.0).speed(10.0).suffix(" ms"))
@@ -698,9 +690,10 @@ impl EditorApp {
         let p: &CueParams = &self.params.cues[index];
         let bit = meter_bits::CUE_0 << index;
         let active = self.shared.cues[index].active.load(Ordering::Relaxed);
-        panel(ui, &format!("CUE {}", index + 1), |ui| {
+        panel(ui, "", |ui| {
             let w = ui.available_width();
             ui.horizontal(|ui| {
+                ui.label(heading(&format!("CUE {}", index + 1)));
                 widgets::toggle(
                     ui,
                     setter,
@@ -710,9 +703,6 @@ impl EditorApp {
                     "Sends this cue output (a separate headphone feed).",
                 );
                 widgets::toggle(ui, setter, &p.mute, "Mute", RED, "Silences this cue.");
-                if !active {
-                    ui.label(RichText::new("not connected / off").small().color(DIM_TEXT));
-                }
             });
             let half = ((w - ui.spacing().item_spacing.x) / 2.0 - 10.0).max(40.0);
             ui.horizontal(|ui| {
@@ -754,13 +744,13 @@ impl EditorApp {
                 {
                     self.shared.request_meter_reset(bit);
                 }
-                ui.label(
-                    RichText::new(format!(
-                        "headroom {}",
-                        headroom_text(tighter(reading.headroom_db))
-                    ))
-                    .small(),
-                );
+                let text = if active {
+                    format!("headroom {}", headroom_text(tighter(reading.headroom_db)))
+                } else {
+                    "off / not connected".to_owned()
+                };
+                ui.label(RichText::new(text).small().color(DIM_TEXT))
+                    .on_hover_text("Headroom: ceiling minus the highest true peak since the last reset. A cue that is off or whose output the host left unconnected carries no signal.");
             });
         });
     }

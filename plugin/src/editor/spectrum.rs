@@ -112,15 +112,25 @@ impl Analyser {
     }
 }
 
-/// The highest bin level (dBFS) between two frequencies, for one pixel column of the view.
+/// The level (dBFS) the view shows for one pixel column spanning `lo_hz..hi_hz`: the highest
+/// bin in the span, or, where a column is narrower than a bin (low frequencies on a log axis),
+/// the bins interpolated at the column's centre so tones draw as peaks, not steps.
 pub fn column_level_db(bins_db: &[f32], sample_rate_hz: f32, lo_hz: f32, hi_hz: f32) -> f32 {
     if bins_db.len() < 2 || sample_rate_hz.is_nan() || sample_rate_hz <= 0.0 {
         return VIEW_MIN_DB;
     }
     let bin_hz = sample_rate_hz / (2 * (bins_db.len() - 1)) as f32;
     let last = bins_db.len() - 1;
-    let lo = ((lo_hz / bin_hz).round() as usize).min(last);
-    let hi = ((hi_hz / bin_hz).round() as usize).clamp(lo, last);
+    let (lo_bin, hi_bin) = (lo_hz / bin_hz, hi_hz / bin_hz);
+    if hi_bin - lo_bin < 1.0 {
+        let x = (0.5 * (lo_bin + hi_bin)).clamp(0.0, last as f32);
+        let i = x.floor() as usize;
+        let j = (i + 1).min(last);
+        let t = x - i as f32;
+        return bins_db[i] * (1.0 - t) + bins_db[j] * t;
+    }
+    let lo = (lo_bin.round() as usize).min(last);
+    let hi = (hi_bin.round() as usize).clamp(lo, last);
     bins_db[lo..=hi].iter().copied().fold(VIEW_MIN_DB, f32::max)
 }
 

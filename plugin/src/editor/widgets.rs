@@ -270,25 +270,14 @@ pub fn meter(
     for ch in 0..2 {
         let top = bars.top() + ch as f32 * (bar_h + gap);
         let row = Rect::from_min_size(egui::pos2(bars.left(), top), Vec2::new(size.x, bar_h));
-        let peak_f = db_to_fraction(shown_peak_db[ch]);
-        let peak_db = shown_peak_db[ch];
-        let peak_color = if peak_db >= 0.0 {
-            theme::RED
-        } else if peak_db >= -6.0 {
-            theme::AMBER
-        } else {
-            theme::GREEN
-        };
-        let mut peak_rect = row;
-        peak_rect.set_right(x_at(peak_f));
-        painter.rect_filled(
-            peak_rect,
-            CornerRadius::ZERO,
-            peak_color.gamma_multiply(0.55),
+        // Peak as a dimmed bar, RMS as a bright inner bar, both coloured by zone.
+        fill_zones(&painter, row, db_to_fraction(shown_peak_db[ch]), 0.5);
+        fill_zones(
+            &painter,
+            row.shrink2(Vec2::new(0.0, bar_h * 0.25)),
+            lin_to_fraction(reading.rms_lin[ch]),
+            1.0,
         );
-        let mut rms_rect = row.shrink2(Vec2::new(0.0, bar_h * 0.25));
-        rms_rect.set_right(x_at(lin_to_fraction(reading.rms_lin[ch])));
-        painter.rect_filled(rms_rect, CornerRadius::ZERO, peak_color);
         let tick = |fraction: f32, color: Color32, width: f32| {
             if fraction > 0.0 {
                 let x = x_at(fraction);
@@ -340,6 +329,25 @@ pub fn meter(
     response.on_hover_text(format!(
         "{tooltip}\nBar: peak (falls 20 dB/s); inner bar: RMS (300 ms); thin tick: true peak; thick tick: held peak. Click to reset the held peak, headroom and clip count."
     ))
+}
+
+/// Fills `row` from its left edge to `fraction` of its width: green below −6 dBFS, amber up
+/// to 0 dBFS, red above, each at `alpha` opacity.
+fn fill_zones(painter: &egui::Painter, row: Rect, fraction: f32, alpha: f32) {
+    let zones = [
+        (0.0, db_to_fraction(-6.0), theme::GREEN),
+        (db_to_fraction(-6.0), db_to_fraction(0.0), theme::AMBER),
+        (db_to_fraction(0.0), 1.0, theme::RED),
+    ];
+    for (from, to, color) in zones {
+        let to = to.min(fraction);
+        if to > from {
+            let x0 = row.left() + from * row.width();
+            let x1 = row.left() + to * row.width();
+            let zone = Rect::from_x_y_ranges(x0..=x1, row.y_range());
+            painter.rect_filled(zone, CornerRadius::ZERO, color.gamma_multiply(alpha));
+        }
+    }
 }
 
 /// A horizontal bar centred on zero for a value in `range` (correlation, balance).
