@@ -267,11 +267,11 @@ pub fn meter(
     let gap = 2.0;
     let bar_h = (size.y - gap) / 2.0;
     let x_at = |fraction: f32| bars.left() + fraction * bars.width();
-    for ch in 0..2 {
+    for (ch, &peak_db) in shown_peak_db.iter().enumerate() {
         let top = bars.top() + ch as f32 * (bar_h + gap);
         let row = Rect::from_min_size(egui::pos2(bars.left(), top), Vec2::new(size.x, bar_h));
         // Peak as a dimmed bar, RMS as a bright inner bar, both coloured by zone.
-        fill_zones(&painter, row, db_to_fraction(shown_peak_db[ch]), 0.5);
+        fill_zones(&painter, row, db_to_fraction(peak_db), 0.5);
         fill_zones(
             &painter,
             row.shrink2(Vec2::new(0.0, bar_h * 0.25)),
