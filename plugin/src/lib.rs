@@ -10,6 +10,9 @@ use cuewire_dsp::engine::{CueOut, Engine};
 use cuewire_dsp::input::InputLayout;
 use nice_plug::prelude::*;
 
+#[cfg(feature = "standalone")]
+mod demo;
+mod editor;
 pub mod params;
 pub mod shared;
 
@@ -102,15 +105,46 @@ pub struct Cuewire {
     params: Arc<CuewireParams>,
     shared: Arc<Shared>,
     engine: Option<Engine>,
+    /// The editor's window state; its `is_open` flag gates the spectrum feed.
+    editor_state: Arc<nice_plug_egui::EguiEditorState>,
+    /// The standalone build's synthetic programme, when `CUEWIRE_DEMO=1`.
+    #[cfg(feature = "standalone")]
+    demo: Option<demo::DemoSignal>,
 }
 
 impl Default for Cuewire {
     fn default() -> Self {
+        let params = Arc::new(CuewireParams::default());
+        #[cfg(feature = "standalone")]
+        demo::apply_env_editor_prefs(&params.settings);
         Self {
-            params: Arc::new(CuewireParams::default()),
+            editor_state: editor::editor_state(&params.settings.get()),
+            params,
             shared: Arc::new(Shared::default()),
             engine: None,
+            #[cfg(feature = "standalone")]
+            demo: None,
         }
+    }
+}
+
+/// Spectrum feed, before the engine processes in place: the common mode (hot + cold)/2 of the
+/// balanced input, averaged over both pairs when the right pair arrives on `aux_in`.
+fn feed_common_mode(shared: &Shared, l: &[f32], r: &[f32], aux_in: Option<(&[f32], &[f32])>) {
+    let spectrum = &shared.spectrum;
+    let balanced = shared.status.balanced_active.load(Ordering::Relaxed);
+    spectrum.common_mode_live.store(balanced, Ordering::Relaxed);
+    if !balanced {
+        return;
+    }
+    let n = l.len().min(r.len());
+    match aux_in {
+        Some((hot_r, cold_r)) if hot_r.len() >= n && cold_r.len() >= n => {
+            spectrum
+                .common_mode
+                .push_with(n, |i| (l[i] + r[i] + hot_r[i] + cold_r[i]) * 0.25);
+        }
+        _ => spectrum.common_mode.push_with(n, |i| (l[i] + r[i]) * 0.5),
     }
 }
 
@@ -127,10 +161,18 @@ impl Plugin for Cuewire {
 
     type SysExMessage = ();
     type BackgroundTask = ();
-    type Editor = ();
+    type Editor = nice_plug_egui::EguiEditor<editor::EditorApp>;
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(
+            self.params.clone(),
+            self.shared.clone(),
+            self.editor_state.clone(),
+        )
     }
 
     fn activate(
@@ -158,6 +200,14 @@ impl Plugin for Cuewire {
         let options = self.params.settings.get();
         engine.set_meter_options(options.hold_ms, options.clip_run_samples);
         self.engine = Some(engine);
+        self.shared
+            .spectrum
+            .sample_rate_hz
+            .store(sample_rate_hz, Ordering::Relaxed);
+        #[cfg(feature = "standalone")]
+        {
+            self.demo = demo::DemoSignal::from_env(sample_rate_hz);
+        }
         true
     }
 
@@ -195,6 +245,15 @@ impl Plugin for Cuewire {
             engine.set_meter_options(options.hold_ms, options.clip_run_samples);
         }
 
+        #[cfg(feature = "standalone")]
+        if let (Some(demo), [l, r, ..]) = (self.demo.as_mut(), buffer.as_slice()) {
+            let aux_pair = match aux.inputs.first_mut().map(|b| b.as_slice()) {
+                Some([hot, cold, ..]) => Some((&mut **hot, &mut **cold)),
+                _ => None,
+            };
+            demo.fill(l, r, aux_pair);
+        }
+
         let aux_in = match aux.inputs.first() {
             Some(pair) => match pair.as_slice_immutable() {
                 [hot, cold, ..] => Some((&hot[..], &cold[..])),
@@ -212,8 +271,19 @@ impl Plugin for Cuewire {
                 }
             }
         }
+        // A plain atomic load: the window's open flag, cleared when the editor closes.
+        let editor_open = self.editor_state.is_open();
         if let [l, r, ..] = buffer.as_slice() {
+            if editor_open {
+                feed_common_mode(&self.shared, l, r, aux_in);
+            }
             engine.process(l, r, aux_in, &mut cue_outs);
+            if editor_open {
+                self.shared
+                    .spectrum
+                    .main
+                    .push_with(l.len().min(r.len()), |i| (l[i] + r[i]) * 0.5);
+            }
         }
         let readings = engine.read_meters();
         self.shared.publish(&readings, engine.input().decision());

@@ -7,7 +7,7 @@
 //! value at most once per frame). There is no `Mutex`, `RwLock`, channel or allocation, so a
 //! GUI thread that stalls while holding something can never stall the audio thread.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use atomic_float::AtomicF32;
@@ -30,6 +30,16 @@ pub const DEFAULT_CLIP_RUN_SAMPLES: u32 = 3;
 pub const DEFAULT_EDITOR_WIDTH: u32 = 1000;
 /// Default editor height, logical pixels.
 pub const DEFAULT_EDITOR_HEIGHT: u32 = 640;
+/// Smallest editor width, logical pixels at 100 % scale (the layout fits without overlap).
+pub const MIN_EDITOR_WIDTH: u32 = 880;
+/// Smallest editor height, logical pixels at 100 % scale.
+pub const MIN_EDITOR_HEIGHT: u32 = 600;
+/// Default UI scale (1.0 = 100 %).
+pub const DEFAULT_UI_SCALE: f32 = 1.0;
+/// Smallest UI scale (75 %).
+pub const MIN_UI_SCALE: f32 = 0.75;
+/// Largest UI scale (200 %).
+pub const MAX_UI_SCALE: f32 = 2.0;
 
 /// The persisted non-parameter settings, as saved in the plugin state. Fields missing from an
 /// older or hand-edited state take their defaults.
@@ -48,6 +58,8 @@ pub struct SettingsData {
     pub editor_width: u32,
     /// Editor height, logical pixels.
     pub editor_height: u32,
+    /// Editor zoom, a factor (0.75..2.0); window pixels = logical size × this.
+    pub ui_scale: f32,
 }
 
 impl Default for SettingsData {
@@ -59,6 +71,7 @@ impl Default for SettingsData {
             clip_run_samples: DEFAULT_CLIP_RUN_SAMPLES,
             editor_width: DEFAULT_EDITOR_WIDTH,
             editor_height: DEFAULT_EDITOR_HEIGHT,
+            ui_scale: DEFAULT_UI_SCALE,
         }
     }
 }
@@ -74,8 +87,9 @@ impl SettingsData {
             amp_k_v: finite_or(self.amp_k_v, d.amp_k_v).clamp(0.1, 100.0),
             hold_ms: finite_or(self.hold_ms, d.hold_ms).clamp(500.0, 10_000.0),
             clip_run_samples: self.clip_run_samples.clamp(1, 10),
-            editor_width: self.editor_width.clamp(640, 4096),
-            editor_height: self.editor_height.clamp(400, 4096),
+            editor_width: self.editor_width.clamp(MIN_EDITOR_WIDTH, 4096),
+            editor_height: self.editor_height.clamp(MIN_EDITOR_HEIGHT, 4096),
+            ui_scale: finite_or(self.ui_scale, d.ui_scale).clamp(MIN_UI_SCALE, MAX_UI_SCALE),
         }
     }
 }
@@ -90,6 +104,7 @@ pub struct SharedSettings {
     clip_run_samples: AtomicU32,
     editor_width: AtomicU32,
     editor_height: AtomicU32,
+    ui_scale: AtomicF32,
     /// Set whenever a setting changes, so the audio thread re-reads only then.
     changed: AtomicBool,
     /// Set when a plugin state was loaded, so the audio thread ends its ramps.
@@ -106,6 +121,7 @@ impl Default for SharedSettings {
             clip_run_samples: AtomicU32::new(d.clip_run_samples),
             editor_width: AtomicU32::new(d.editor_width),
             editor_height: AtomicU32::new(d.editor_height),
+            ui_scale: AtomicF32::new(d.ui_scale),
             changed: AtomicBool::new(true),
             state_loaded: AtomicBool::new(false),
         }
@@ -122,6 +138,7 @@ impl SharedSettings {
             clip_run_samples: self.clip_run_samples.load(Ordering::Relaxed),
             editor_width: self.editor_width.load(Ordering::Relaxed),
             editor_height: self.editor_height.load(Ordering::Relaxed),
+            ui_scale: self.ui_scale.load(Ordering::Relaxed),
         }
     }
 
@@ -138,7 +155,25 @@ impl SharedSettings {
             .store(data.editor_width, Ordering::Relaxed);
         self.editor_height
             .store(data.editor_height, Ordering::Relaxed);
+        self.ui_scale.store(data.ui_scale, Ordering::Relaxed);
         self.changed.store(true, Ordering::Release);
+    }
+
+    /// GUI: stores the editor's size (logical pixels) and scale, sanitised, without flagging a
+    /// change for the audio thread (the engine has no use for them).
+    pub fn set_editor_prefs(&self, width: u32, height: u32, ui_scale: f32) {
+        let data = SettingsData {
+            editor_width: width,
+            editor_height: height,
+            ui_scale,
+            ..self.get()
+        }
+        .sanitized();
+        self.editor_width
+            .store(data.editor_width, Ordering::Relaxed);
+        self.editor_height
+            .store(data.editor_height, Ordering::Relaxed);
+        self.ui_scale.store(data.ui_scale, Ordering::Relaxed);
     }
 
     /// True (once) if a plugin state was loaded since the last call; for the audio thread.
@@ -288,6 +323,72 @@ impl EngineStatus {
     }
 }
 
+/// Capacity of each spectrum sample ring, samples (a power of two, ≥ the GUI's FFT length).
+pub const SAMPLE_RING_LEN: usize = 8192;
+
+/// A single-producer ring of the newest samples, for the GUI's spectrum.
+///
+/// Lock-free and preallocated: the audio thread stores samples into `f32` atomics and then
+/// publishes the running count with `Release`; the GUI loads the count with `Acquire` and copies
+/// the newest samples out. If the writer laps the reader mid-copy, the GUI sees a few samples
+/// from the next block (a display glitch for one frame, never undefined behaviour or a stall).
+#[derive(Debug)]
+pub struct SampleRing {
+    samples: Box<[AtomicF32]>,
+    written: AtomicUsize,
+}
+
+impl Default for SampleRing {
+    fn default() -> Self {
+        Self {
+            samples: (0..SAMPLE_RING_LEN).map(|_| AtomicF32::new(0.0)).collect(),
+            written: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl SampleRing {
+    /// Audio thread (the only writer): appends `len` samples, sample `i` being `sample(i)`.
+    #[inline]
+    pub fn push_with(&self, len: usize, sample: impl Fn(usize) -> f32) {
+        let mask = self.samples.len() - 1;
+        let start = self.written.load(Ordering::Relaxed);
+        for i in 0..len {
+            self.samples[start.wrapping_add(i) & mask].store(sample(i), Ordering::Relaxed);
+        }
+        self.written
+            .store(start.wrapping_add(len), Ordering::Release);
+    }
+
+    /// GUI: copies the newest `out.len()` samples (oldest first; zeros before the first write)
+    /// and returns the running count of samples written, so the caller can skip unchanged data.
+    pub fn read_latest(&self, out: &mut [f32]) -> usize {
+        let mask = self.samples.len() - 1;
+        let written = self.written.load(Ordering::Acquire);
+        let len = out.len().min(self.samples.len());
+        let missing = len.saturating_sub(written);
+        out[..missing].fill(0.0);
+        let start = written.wrapping_sub(len);
+        for (i, slot) in out.iter_mut().enumerate().take(len).skip(missing) {
+            *slot = self.samples[start.wrapping_add(i) & mask].load(Ordering::Relaxed);
+        }
+        written
+    }
+}
+
+/// The samples the GUI's spectrum view analyses.
+#[derive(Debug, Default)]
+pub struct SpectrumShared {
+    /// The main output, (L + R)/2.
+    pub main: SampleRing,
+    /// The common-mode signal (hot + cold)/2 of the balanced input, averaged over the pairs.
+    pub common_mode: SampleRing,
+    /// Whether `common_mode` is being fed (a balanced decode is running).
+    pub common_mode_live: AtomicBool,
+    /// The sample rate of both rings, Hz (0 before activation).
+    pub sample_rate_hz: AtomicF32,
+}
+
 /// Everything the audio thread and the GUI share, behind one `Arc`.
 #[derive(Debug, Default)]
 pub struct Shared {
@@ -304,6 +405,8 @@ pub struct Shared {
     /// Meters the GUI wants cleared, as `cuewire_dsp::engine::meter_bits`; the audio thread
     /// takes the mask with `swap(0)` and clears those meters.
     pub reset_meters: AtomicU32,
+    /// Samples for the spectrum view, fed only while the editor is open.
+    pub spectrum: SpectrumShared,
 }
 
 impl Shared {
@@ -380,6 +483,43 @@ mod tests {
         assert_eq!(wild.hold_ms, 10_000.0);
         assert_eq!(wild.clip_run_samples, 1);
         assert_eq!(wild.amp_k_v, DEFAULT_AMP_K_V);
+    }
+
+    #[test]
+    fn the_sample_ring_returns_the_newest_samples_in_order_across_the_wrap() {
+        let ring = SampleRing::default();
+        let mut out = [f32::NAN; 4];
+        // Before anything was written the GUI sees silence, not garbage.
+        assert_eq!(ring.read_latest(&mut out), 0);
+        assert_eq!(out, [0.0; 4]);
+        ring.push_with(2, |i| i as f32 + 1.0);
+        assert_eq!(ring.read_latest(&mut out), 2);
+        assert_eq!(out, [0.0, 0.0, 1.0, 2.0]);
+        // Write past the end of the buffer: the newest four are the last block's last four.
+        let block = SAMPLE_RING_LEN + 3;
+        ring.push_with(block, |i| i as f32);
+        assert_eq!(ring.read_latest(&mut out), 2 + block);
+        let last = block as f32 - 1.0;
+        assert_eq!(out, [last - 3.0, last - 2.0, last - 1.0, last]);
+    }
+
+    #[test]
+    fn ui_scale_defaults_when_missing_and_is_clamped() {
+        let old: SettingsData = serde_json::from_str(r#"{"editor_width": 1200}"#).unwrap();
+        assert_eq!(old.ui_scale, DEFAULT_UI_SCALE);
+        assert_eq!(old.editor_width, 1200);
+        let wild = |scale: f32| {
+            SettingsData {
+                ui_scale: scale,
+                ..SettingsData::default()
+            }
+            .sanitized()
+            .ui_scale
+        };
+        assert_eq!(wild(5.0), MAX_UI_SCALE);
+        assert_eq!(wild(0.1), MIN_UI_SCALE);
+        assert_eq!(wild(f32::NAN), DEFAULT_UI_SCALE);
+        assert_eq!(wild(1.5), 1.5);
     }
 
     #[test]
