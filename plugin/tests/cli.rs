@@ -1,0 +1,436 @@
+//! The `cuewire` command-line tool end to end: generated WAV files in every input mode, output
+//! checked numerically, and every error case's message and exit code.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const RATE: u32 = 48_000;
+
+/// A scratch directory per test.
+fn scratch(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cuewire-cli-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the tool.
+fn cuewire(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cuewire"))
+        .args(args)
+        .output()
+        .expect("run cuewire")
+}
+
+/// stdout of a run that must succeed.
+fn ok(args: &[&str]) -> String {
+    let out = cuewire(args);
+    assert!(
+        out.status.success(),
+        "cuewire {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// (exit code, stderr) of a run that must fail.
+fn fails(args: &[&str]) -> (i32, String) {
+    let out = cuewire(args);
+    assert!(!out.status.success(), "cuewire {args:?} should fail");
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn sine(freq_hz: f64, amp: f64, n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| {
+            (amp * (std::f64::consts::TAU * freq_hz * i as f64 / f64::from(RATE)).sin()) as f32
+        })
+        .collect()
+}
+
+fn noise(amp: f32, n: usize, seed: u32) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    (0..n)
+        .map(|_| {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            amp * ((state >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0)
+        })
+        .collect()
+}
+
+fn rms(x: &[f32]) -> f64 {
+    (x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / x.len() as f64).sqrt()
+}
+
+/// Writes channels as a float or `bits`-bit integer WAV (values must be exact in 16 bits when
+/// `bits` is 16, so round trips are exact).
+fn write_wav(path: &Path, channels: &[Vec<f32>], bits: Option<u16>) {
+    write_wav_at(path, channels, bits, RATE);
+}
+
+/// [`write_wav`] at any sample rate.
+fn write_wav_at(path: &Path, channels: &[Vec<f32>], bits: Option<u16>, rate_hz: u32) {
+    let spec = hound::WavSpec {
+        channels: channels.len() as u16,
+        sample_rate: rate_hz,
+        bits_per_sample: bits.unwrap_or(32),
+        sample_format: if bits.is_some() {
+            hound::SampleFormat::Int
+        } else {
+            hound::SampleFormat::Float
+        },
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for i in 0..channels[0].len() {
+        for ch in channels {
+            match bits {
+                Some(b) => w
+                    .write_sample((ch[i] * (1u32 << (b - 1)) as f32).round() as i32)
+                    .unwrap(),
+                None => w.write_sample(ch[i]).unwrap(),
+            }
+        }
+    }
+    w.finalize().unwrap();
+}
+
+/// Reads a WAV as float channels (integers scaled to ±1) and its spec.
+fn read_wav(path: &Path) -> (Vec<Vec<f32>>, hound::WavSpec) {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let n = spec.channels as usize;
+    let samples: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Float => r.samples::<f32>().map(Result::unwrap).collect(),
+        hound::SampleFormat::Int => {
+            let scale = (1u32 << (spec.bits_per_sample - 1)) as f32;
+            r.samples::<i32>()
+                .map(|s| s.unwrap() as f32 / scale)
+                .collect()
+        }
+    };
+    let mut chans = vec![Vec::new(); n];
+    for (i, s) in samples.into_iter().enumerate() {
+        chans[i % n].push(s);
+    }
+    (chans, spec)
+}
+
+/// Quantises to 16 bits so a 16-bit file holds these values exactly.
+fn q16(x: Vec<f32>) -> Vec<f32> {
+    x.into_iter()
+        .map(|v| (v * 32768.0).round() / 32768.0)
+        .collect()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn params_lists_every_parameter() {
+    let out = ok(&["params"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 38, "{out}");
+    let line = |id: &str| {
+        *lines
+            .iter()
+            .find(|l| l.split_whitespace().next() == Some(id))
+            .unwrap_or_else(|| panic!("{id} missing"))
+    };
+    let gain = line("main_gain");
+    assert!(
+        gain.contains("Main gain")
+            && gain.contains("-60.0 dB … 24.0 dB")
+            && gain.ends_with("(default 0.0 dB)"),
+        "{gain}"
+    );
+    let mode = line("in_mode");
+    assert!(
+        mode.contains(
+            "Stereo | Auto fix | Left → both | Right → both | Mono sum | Swap | Balanced pair"
+        ),
+        "{mode}"
+    );
+    assert!(line("main_guard").ends_with("(default On)"));
+    assert!(line("cue_ceiling_4").contains("-20.0 dB … 0.0 dB"));
+}
+
+#[test]
+fn unity_render_is_bit_transparent_in_every_format() {
+    let dir = scratch("unity");
+    let n = 9_600;
+    let stereo = vec![q16(noise(0.9, n, 1)), q16(sine(997.0, 0.5, n))];
+    // Each format at another rate: the rate passes through to the output.
+    for (bits, name, rate) in [
+        (Some(16), "i16", 44_100),
+        (Some(24), "i24", 96_000),
+        (None, "f32", 192_000),
+    ] {
+        let input = dir.join(format!("in_{name}.wav"));
+        write_wav_at(&input, &stereo, bits, rate);
+        let (source, _) = read_wav(&input);
+        // Float output (default): every sample exactly the input's value.
+        let out = dir.join(format!("out_{name}.wav"));
+        ok(&["render", s(&input), s(&out), "--quiet"]);
+        let (got, spec) = read_wav(&out);
+        assert_eq!(spec.sample_format, hound::SampleFormat::Float);
+        assert_eq!(spec.sample_rate, rate);
+        assert_eq!(got, source, "{name} → float");
+        // Same format: the integers come back unchanged.
+        let same = dir.join(format!("same_{name}.wav"));
+        ok(&["render", s(&input), s(&same), "--format", "same"]);
+        assert_eq!(
+            std::fs::read(&same).unwrap().len(),
+            std::fs::read(&input).unwrap().len()
+        );
+        let (got, spec) = read_wav(&same);
+        assert_eq!(spec.bits_per_sample, bits.unwrap_or(32), "{name}");
+        assert_eq!(got, source, "{name} → same format");
+    }
+    // Mono in, stereo out: the one channel in both ears, untouched.
+    let mono = dir.join("mono.wav");
+    write_wav(&mono, &stereo[..1], Some(16));
+    let out = dir.join("mono_out.wav");
+    ok(&["render", s(&mono), s(&out)]);
+    let (got, _) = read_wav(&out);
+    assert_eq!(got, vec![stereo[0].clone(), stereo[0].clone()]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn one_ear_recording_reaches_both_ears() {
+    let dir = scratch("one-ear");
+    let n = RATE as usize;
+    let left = sine(440.0, 0.5, n);
+    let input = dir.join("aux.wav");
+    write_wav(&input, &[left.clone(), vec![0.0; n]], None);
+    let report = ok(&["analyze", s(&input)]);
+    assert!(
+        report.contains("input fault (ch 1/2): one ear: only channel 1 is live"),
+        "{report}"
+    );
+    let out = dir.join("fixed.wav");
+    let summary = ok(&["render", s(&input), s(&out), "--set", "in_mode=Auto fix"]);
+    assert!(
+        summary.contains("auto fix: left only → both ears"),
+        "{summary}"
+    );
+    let (got, _) = read_wav(&out);
+    // Once Auto fix has switched (250 ms + 10 ms crossfade), both ears carry the left channel.
+    let tail = n / 2..n;
+    assert_eq!(got[0][tail.clone()], got[1][tail.clone()]);
+    assert_eq!(got[0][tail.clone()], left[tail.clone()]);
+    assert!((rms(&got[1][tail]) - 0.5 / 2f64.sqrt()).abs() < 1e-3);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn balanced_pairs_reject_hum_and_analyze_reports_it() {
+    let dir = scratch("pairs");
+    let n = RATE as usize;
+    let sig_l = sine(1_000.0, 0.3, n);
+    let sig_r = sine(1_500.0, 0.3, n);
+    let hum = sine(50.0, 0.3, n);
+    let leg = |sig: &[f32], sign: f32, g: f32| -> Vec<f32> {
+        sig.iter()
+            .zip(&hum)
+            .map(|(s, h)| g * (sign * s + h))
+            .collect()
+    };
+    // Right pair's cold leg 1 % low: the decode lets some hum through.
+    let g = 0.99f32;
+    let chans = vec![
+        leg(&sig_l, 1.0, 1.0),
+        leg(&sig_l, -1.0, 1.0),
+        leg(&sig_r, 1.0, 1.0),
+        leg(&sig_r, -1.0, g),
+    ];
+    let input = dir.join("pairs.wav");
+    write_wav(&input, &chans, None);
+    let out = dir.join("decoded.wav");
+    ok(&["render", s(&input), s(&out)]);
+    let (got, spec) = read_wav(&out);
+    assert_eq!(spec.channels, 2);
+    // Perfect pair: (hot − cold)/2 is the signal; the hum is gone (> 100 dB down).
+    let residual: Vec<f32> = got[0].iter().zip(&sig_l).map(|(o, s)| o - s).collect();
+    let rejection_l = 20.0 * (rms(&hum) / rms(&residual).max(1e-12)).log10();
+    assert!(rejection_l > 100.0, "left pair rejects {rejection_l:.1} dB");
+
+    // analyze measures the rejection with the engine's common-mode meter. With legs
+    // s + h and g(−s + h): out = s(1+g)/2 + h(1−g)/2, cm = s(1−g)/2 + h(1+g)/2, so for equal
+    // signal and hum power rejection = 20·log10(((1−g)² + (1+g)²) / (2(1 − g²))) = 39.96 dB.
+    let json = ok(&["analyze", s(&input), "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let pairs = v["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 2);
+    assert_eq!(
+        pairs[0]["rejection_min_db"].as_f64(),
+        Some(120.0),
+        "perfect pair reads the cap"
+    );
+    let g = f64::from(g);
+    let want = 20.0 * (((1.0 - g).powi(2) + (1.0 + g).powi(2)) / (2.0 * (1.0 - g * g))).log10();
+    let got_r = pairs[1]["rejection_min_db"].as_f64().unwrap();
+    assert!(
+        (got_r - want).abs() < 0.5,
+        "right pair rejection {got_r} dB, expected {want:.2} dB"
+    );
+    // Common mode: h(1+g)/2 → the hum's RMS, −13.5 dBFS for a 0.3 sine, on the left pair.
+    let cm_l = pairs[0]["common_mode_rms_max_dbfs"].as_f64().unwrap();
+    let want_cm = 20.0 * (0.3 / 2f64.sqrt()).log10();
+    assert!((cm_l - want_cm).abs() < 0.1, "cm {cm_l} vs {want_cm:.2}");
+
+    // A 2-channel file with --pair: the same numbers for one pair.
+    let two = dir.join("pair.wav");
+    write_wav(&two, &chans[2..], None);
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&["analyze", s(&two), "--json", "--pair"])).unwrap();
+    let got_pair = v["pairs"][0]["rejection_min_db"].as_f64().unwrap();
+    assert!((got_pair - want).abs() < 0.5, "{got_pair}");
+    // Without --pair the detector flags nothing odd here (hum keeps the legs correlated)…
+    // …but a pure anti-phase pair is reported as a balanced pair on two channels.
+    let anti = dir.join("anti.wav");
+    write_wav(
+        &anti,
+        &[sig_l.clone(), sig_l.iter().map(|x| -x).collect()],
+        None,
+    );
+    let report = ok(&["analyze", s(&anti)]);
+    assert!(
+        report.contains("anti-phase: looks like one balanced pair"),
+        "{report}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn headroom_peaks_and_clips_are_reported() {
+    let dir = scratch("headroom");
+    let n = RATE as usize;
+    // Left: a −6.02 dBFS sine (0.5); right: full-scale square bursts → clip events.
+    let left = sine(1_000.0, 0.5, n);
+    let mut right = vec![0.0f32; n];
+    for burst in 0..3 {
+        for x in &mut right[burst * 10_000..burst * 10_000 + 50] {
+            *x = 1.0;
+        }
+    }
+    let input = dir.join("take.wav");
+    write_wav(&input, &[left, right], None);
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&["analyze", s(&input), "--json"])).unwrap();
+    let ch = &v["per_channel"];
+    let l_peak = ch[0]["sample_peak_dbfs"].as_f64().unwrap();
+    assert!((l_peak - -6.02).abs() < 0.02, "{l_peak}");
+    // RMS of a sine is its peak − 3.01 dB.
+    assert!((ch[0]["rms_dbfs"].as_f64().unwrap() - -9.03).abs() < 0.02);
+    // True peak of a 1 kHz sine at 48 kHz equals its sample peak within 0.1 dB…
+    let l_tp = ch[0]["true_peak_dbtp"].as_f64().unwrap();
+    assert!((l_tp - l_peak).abs() < 0.1, "{l_tp}");
+    assert!((ch[0]["headroom_db"].as_f64().unwrap() + l_tp).abs() < 0.01);
+    assert_eq!(ch[0]["clip_events"], 0);
+    // …and the three full-scale bursts are three clip events.
+    assert_eq!(ch[1]["clip_events"], 3);
+    assert_eq!(ch[1]["sample_peak_dbfs"].as_f64(), Some(0.0));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn state_and_cue_outputs_round_trip() {
+    let dir = scratch("state");
+    let n = 4_800;
+    let input = dir.join("in.wav");
+    write_wav(&input, &[sine(300.0, 0.5, n), sine(500.0, 0.25, n)], None);
+    let state = dir.join("s.json");
+    let out1 = dir.join("a.wav");
+    let pattern = dir.join("cue{n}.wav");
+    ok(&[
+        "render",
+        s(&input),
+        s(&out1),
+        "--set",
+        "main_gain=-6",
+        "--set",
+        "cue_on_2=On",
+        "--set",
+        "cue_mode_2=Right → both",
+        "--set",
+        "cue_gain_2=-20 dB",
+        "--save-state",
+        s(&state),
+        "--cue-out",
+        s(&pattern),
+    ]);
+    // Only the cue that is on is written.
+    assert!(dir.join("cue2.wav").exists());
+    assert!(!dir.join("cue1.wav").exists());
+    let (cue2, _) = read_wav(&dir.join("cue2.wav"));
+    let (src, _) = read_wav(&input);
+    // Pre-fader cue at −20 dB fed from the right channel: 0.1 × R, both sides.
+    let want: Vec<f32> = src[1]
+        .iter()
+        .map(|x| x * 10f32.powf(-20.0 / 20.0))
+        .collect();
+    for side in &cue2 {
+        let err = side
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(err < 1e-6, "cue 2 differs by {err}");
+    }
+    // The saved state reproduces the render exactly.
+    let out2 = dir.join("b.wav");
+    ok(&["render", s(&input), s(&out2), "--state", s(&state)]);
+    assert_eq!(std::fs::read(&out1).unwrap(), std::fs::read(&out2).unwrap());
+    // The JSON is nice-plug's PluginState: plain values by id.
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(v["params"]["main_gain"]["f32"].as_f64(), Some(-6.0));
+    assert_eq!(v["params"]["cue_mode_2"]["string"], "right");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn errors_are_one_line_with_exit_codes() {
+    let dir = scratch("errors");
+    let good = dir.join("good.wav");
+    write_wav(&good, &[vec![0.0; 100], vec![0.0; 100]], None);
+    let three = dir.join("three.wav");
+    write_wav(&three, &[vec![0.0; 10], vec![0.0; 10], vec![0.0; 10]], None);
+    let text = dir.join("text.wav");
+    std::fs::write(&text, "definitely not RIFF").unwrap();
+    let out = dir.join("out.wav");
+    let missing = dir.join("missing.wav");
+    let unwritable = dir.join("no/such/dir/out.wav");
+    let cases: Vec<(Vec<&str>, i32, String)> = vec![
+        (vec![], 2, "no command given (try `cuewire --help`)".into()),
+        (vec!["mix"], 2, "unknown command 'mix' (commands: render, params, analyze)".into()),
+        (vec!["render", s(&good)], 2, "render needs 2 file arguments (got 1; see `cuewire --help`)".into()),
+        (vec!["render", s(&missing), s(&out)], 3, format!("cannot open '{}': no such file", s(&missing))),
+        (vec!["analyze", s(&text)], 3, format!("'{}' is not a usable WAV file (Ill-formed WAVE file: no RIFF tag found)", s(&text))),
+        (vec!["render", s(&three), s(&out)], 3, "unsupported channel count 3 (1 = mono, 2 = stereo, 4 = balanced pairs Hot L, Cold L, Hot R, Cold R)".into()),
+        (vec!["render", s(&good), s(&out), "--set", "main_gian=-6"], 2, "unknown parameter id 'main_gian' (run `cuewire params` for the list)".into()),
+        (vec!["render", s(&good), s(&out), "--set", "in_mode=Sideways"], 2, "invalid value 'Sideways' for parameter 'in_mode' (allowed: Stereo | Auto fix | Left → both | Right → both | Mono sum | Swap | Balanced pair)".into()),
+        (vec!["render", s(&good), s(&out), "--set", "main_gain"], 2, "--set expects ID=VALUE, got 'main_gain'".into()),
+        (vec!["render", s(&good), s(&out), "--frobnicate"], 2, "unknown option '--frobnicate'".into()),
+        (vec!["render", s(&good), s(&out), "--cue-out", "cue.wav", "--set", "cue_on_1=On"], 2, "--cue-out pattern 'cue.wav' has no {n} for the cue number".into()),
+        (vec!["render", s(&good), s(&out), "--state", s(&text)], 3, format!("'{}': not a Cuewire state file: expected value at line 1 column 1", s(&text))),
+        (vec!["render", s(&good), s(&unwritable)], 4, format!("cannot write '{}': No such file or directory (os error 2)", s(&unwritable))),
+    ];
+    for (args, code, message) in cases {
+        let (got_code, stderr) = fails(&args);
+        assert_eq!(stderr, format!("cuewire: error: {message}\n"), "{args:?}");
+        assert_eq!(got_code, code, "{args:?}");
+    }
+    // Nothing was written, not even a temporary file.
+    let mut left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["good.wav", "text.wav", "three.wav"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
