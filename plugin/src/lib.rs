@@ -12,6 +12,7 @@ use nice_plug::prelude::*;
 
 pub mod params;
 pub mod shared;
+pub mod state;
 
 use params::CuewireParams;
 use shared::Shared;
@@ -159,6 +160,10 @@ impl Plugin for Cuewire {
         engine.set_meter_options(options.hold_ms, options.clip_run_samples);
         self.engine = Some(engine);
         true
+    }
+
+    fn filter_state(state: &mut PluginState) {
+        state::complete(state);
     }
 
     fn reset(&mut self) {
