@@ -11,6 +11,7 @@ use common::{clap_value, cuewire, pid, run_plugin, set_by_flush, sine};
 use cuewire_tests::{AudioPort, ParamEvent, PluginInstance, ProcessBuffers};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
+use std::cell::Cell;
 
 const RATE: f64 = 48_000.0;
 const MAX_FRAMES: u32 = 4096;
@@ -209,8 +210,8 @@ fn db_to_lin(db: f32) -> f32 {
 #[test]
 fn the_ear_guard_holds_on_every_port_whatever_the_settings_input_and_automation() {
     const CASES: u32 = 64;
-    let mut checked = 0usize;
-    let mut worst = 0.0f32;
+    let checked = Cell::new(0usize);
+    let worst = Cell::new(0.0f32);
     TestRunner::new(Config {
         cases: CASES,
         failure_persistence: None,
@@ -274,7 +275,7 @@ fn the_ear_guard_holds_on_every_port_whatever_the_settings_input_and_automation(
         let out = run_plugin(&mut plugin, &input, &[block], &sweep);
 
         let main_ceiling = db_to_lin(case.main_ceiling_db);
-        let mut check = |what: String, x: &[f32], ceiling: f32| -> Result<(), TestCaseError> {
+        let check = |what: String, x: &[f32], ceiling: f32| -> Result<(), TestCaseError> {
             for (i, &v) in x.iter().enumerate() {
                 prop_assert!(v.is_finite(), "{what}[{i}] = {v}");
                 // The plugin computes the ceiling in f32 from the same dB value: allow its rounding.
@@ -282,7 +283,7 @@ fn the_ear_guard_holds_on_every_port_whatever_the_settings_input_and_automation(
                     v.abs() <= ceiling * (1.0 + 1e-6),
                     "{what}[{i}] = {v} over {ceiling}"
                 );
-                worst = worst.max(v.abs() / ceiling);
+                worst.set(worst.get().max(v.abs() / ceiling));
             }
             Ok(())
         };
@@ -299,13 +300,15 @@ fn the_ear_guard_holds_on_every_port_whatever_the_settings_input_and_automation(
                 )?;
             }
         }
-        checked += 1;
+        checked.set(checked.get() + 1);
         Ok(())
     })
     .unwrap();
     println!(
-        "ear guard through CLAP: {checked} random cases (layouts, modes, ceilings, cue gains, \
-         crossfeed, hostile input, −60 → +24 dB sweep inside one block): worst |out|/ceiling {worst:.6}"
+        "ear guard through CLAP: {} random cases (layouts, modes, ceilings, cue gains, \
+         crossfeed, hostile input, −60 → +24 dB sweep inside one block): worst |out|/ceiling {:.6}",
+        checked.get(),
+        worst.get()
     );
 }
 
@@ -385,7 +388,10 @@ fn saving_is_deterministic_and_garbage_states_are_refused_without_a_crash() {
         copy.save_state().unwrap(),
         "save → load → save differs"
     );
-    assert_eq!(saved.first(), Some(&b'{'), "state is plain JSON");
+    // nice-plug's CLAP state: the JSON's length (u64, little-endian), then the JSON.
+    let json_len = u64::from_le_bytes(saved[..8].try_into().unwrap()) as usize;
+    assert_eq!(json_len, saved.len() - 8);
+    assert_eq!(saved[8], b'{', "state is plain JSON");
 
     let gain_before = copy.param_value(pid("main_gain"));
     let mut rng = Rng(77);
@@ -412,10 +418,12 @@ fn saving_is_deterministic_and_garbage_states_are_refused_without_a_crash() {
     );
 
     // A hand-edited state without main_gain loads, and main_gain takes its default (0 dB).
-    let text = String::from_utf8(saved.clone()).unwrap();
+    let text = String::from_utf8(saved[8..].to_vec()).unwrap();
     let edited = text.replacen("\"main_gain\":", "\"main_gain_removed\":", 1);
     assert_ne!(edited, text);
-    assert!(copy.load_state(edited.as_bytes()));
+    let mut bytes = (edited.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(edited.as_bytes());
+    assert!(copy.load_state(&bytes), "hand-edited state refused");
     let gain = copy.param_value(pid("main_gain")).unwrap();
     let default = clap_value(&copy, "main_gain", "0.0");
     assert!(
