@@ -292,10 +292,10 @@ fn the_ear_guard_holds_on_every_port_whatever_the_settings_input_and_automation(
         }
         prop_assert_eq!(out.cues.len(), if has_cues { 4 } else { 0 });
         for (c, cue) in out.cues.iter().enumerate() {
-            for ch in 0..2 {
+            for (ch, x) in cue.iter().enumerate() {
                 check(
                     format!("{layout} cue {} ch{ch}", c + 1),
-                    &cue[ch],
+                    x,
                     db_to_lin(case.cue_ceilings_db[c]),
                 )?;
             }
