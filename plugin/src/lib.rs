@@ -15,6 +15,7 @@ mod demo;
 mod editor;
 pub mod params;
 pub mod shared;
+pub mod state;
 
 use params::CuewireParams;
 use shared::Shared;
@@ -209,6 +210,10 @@ impl Plugin for Cuewire {
             self.demo = demo::DemoSignal::from_env(sample_rate_hz);
         }
         true
+    }
+
+    fn filter_state(state: &mut PluginState) {
+        state::complete(state);
     }
 
     fn reset(&mut self) {

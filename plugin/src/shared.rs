@@ -1,11 +1,14 @@
 //! The one contract between the audio thread and the GUI: atomics only.
 //!
-//! Why the audio thread never blocks here: every field is an `AtomicU32`/`AtomicU64`/`AtomicF32`
-//! (`atomic_float`, a bit-cast over `AtomicU32`) or `AtomicBool`. The audio thread uses only
-//! `load`, `store`, `fetch_add` and `fetch_max` (a compare-exchange loop that always makes
-//! progress: it retries only when another thread changed the value, and the GUI writes each
-//! value at most once per frame). There is no `Mutex`, `RwLock`, channel or allocation, so a
-//! GUI thread that stalls while holding something can never stall the audio thread.
+//! Why the audio thread never blocks here: every field is an `AtomicU32`, an `AtomicF32`
+//! (`atomic_float`, a bit-cast over `AtomicU32`) or an `AtomicBool`, all lock-free on every
+//! target we build for. The audio thread uses only `load`, `store`, `swap` (taking the
+//! state-loaded, settings-changed and meter-reset flags) and `fetch_max` (a compare-exchange
+//! loop that always makes progress: it retries only when another thread changed the value in
+//! between, and the GUI writes each value at most once per frame). There is no `Mutex`,
+//! `RwLock`, channel or allocation, so a GUI thread that stalls while holding something can
+//! never stall the audio thread. (Reviewed for issue 8: `lib.rs`'s `process()` touches only
+//! these atomics and the parameters' own atomics.)
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
