@@ -251,7 +251,9 @@ pub(crate) unsafe fn deserialize_json(state: &[u8]) -> Option<PluginState> {
     let result: Option<PluginState> = match serde_json::from_slice(state) {
         Ok(s) => Some(s),
         Err(err) => {
-            crate::nice_debug_assert_failure!("Error while deserializing state: {}", err);
+            // Cuewire patch: a refused state is logged in release builds too (upstream used a
+            // debug-only assertion, so a user's corrupt session failed silently).
+            crate::nice_error!("Refusing to load state ({} bytes): {}", state.len(), err);
             None
         }
     };
