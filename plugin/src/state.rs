@@ -25,11 +25,12 @@ fn version_numbers(version: &str) -> Vec<u64> {
         .collect()
 }
 
-/// The value `param` would be saved with now (for fresh parameters: its default).
+/// The value `param` would be saved with now, in nice-plug's state format (for fresh parameters:
+/// its default). The offline CLI writes its states with this too, so both save alike.
 ///
 /// # Safety
 /// `param` must point into a live parameter object.
-unsafe fn saved_value(param: ParamPtr) -> ParamValue {
+pub unsafe fn saved_value(param: ParamPtr) -> ParamValue {
     // SAFETY: the caller keeps the parameter object alive.
     unsafe {
         match param {

@@ -174,17 +174,7 @@ impl ParamSet {
             .into_iter()
             .map(|(id, ptr)| {
                 // SAFETY: each pointer points into `self.params`.
-                let value = unsafe {
-                    match ptr {
-                        ParamPtr::FloatParam(p) => ParamValue::F32((*p).unmodulated_plain_value()),
-                        ParamPtr::IntParam(p) => ParamValue::I32((*p).unmodulated_plain_value()),
-                        ParamPtr::BoolParam(p) => ParamValue::Bool((*p).unmodulated_plain_value()),
-                        ParamPtr::EnumParam(p) => match (*p).unmodulated_plain_id() {
-                            Some(eid) => ParamValue::String(eid.to_owned()),
-                            None => ParamValue::I32((*p).unmodulated_plain_value()),
-                        },
-                    }
-                };
+                let value = unsafe { cuewire::state::saved_value(ptr) };
                 (id, value)
             })
             .collect();

@@ -469,10 +469,7 @@ impl EditorApp {
                 self.shared.request_meter_reset(meter_bits::MAIN);
             }
             ui.horizontal(|ui| {
-                let clips = main.clip_events[0] + main.clip_events[1];
-                if widgets::led(ui, clips > 0, RED, &format!("Clip {clips}"), "Clip events on the main output (runs of full-scale samples). Click to reset.").clicked() {
-                    self.shared.request_meter_reset(meter_bits::MAIN);
-                }
+                clip_led(ui, main, &self.shared, meter_bits::MAIN, "Clip events on the main output (runs of full-scale samples). Click to reset.");
                 ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                     let headroom = tighter(main.headroom_db);
                     let color = if headroom.is_finite() && headroom < 0.0 { RED } else { TEXT };
@@ -732,18 +729,13 @@ impl EditorApp {
                 self.shared.request_meter_reset(bit);
             }
             ui.horizontal(|ui| {
-                let clips = reading.clip_events[0] + reading.clip_events[1];
-                if widgets::led(
+                clip_led(
                     ui,
-                    clips > 0,
-                    RED,
-                    &format!("Clip {clips}"),
+                    reading,
+                    &self.shared,
+                    bit,
                     "Clip events on this cue. Click to reset.",
-                )
-                .clicked()
-                {
-                    self.shared.request_meter_reset(bit);
-                }
+                );
                 let text = if active {
                     format!("headroom {}", headroom_text(tighter(reading.headroom_db)))
                 } else {
@@ -772,6 +764,15 @@ fn column(ui: &mut Ui, width: f32, height: f32, add: impl FnOnce(&mut Ui)) {
     });
 }
 
+/// The clip LED of a meter with its count (both channels); clicking it resets the meters in
+/// `bit` (an `engine::meter_bits` mask).
+fn clip_led(ui: &mut Ui, reading: &OutputReading, shared: &Shared, bit: u32, tooltip: &str) {
+    let clips = reading.clip_events[0] + reading.clip_events[1];
+    if widgets::led(ui, clips > 0, RED, &format!("Clip {clips}"), tooltip).clicked() {
+        shared.request_meter_reset(bit);
+    }
+}
+
 /// Peak, true peak, headroom and the clip LED of a meter, as text rows.
 fn readout_rows(ui: &mut Ui, reading: &OutputReading, shared: &Shared, bit: u32, name: &str) {
     let max_tp = lin_to_db(louder(reading.max_true_peak_lin));
@@ -785,18 +786,13 @@ fn readout_rows(ui: &mut Ui, reading: &OutputReading, shared: &Shared, bit: u32,
     .response
     .on_hover_text("Held sample peak and the highest true peak (inter-sample, 4× oversampled) since the last reset.");
     ui.horizontal(|ui| {
-        let clips = reading.clip_events[0] + reading.clip_events[1];
-        if widgets::led(
+        clip_led(
             ui,
-            clips > 0,
-            RED,
-            &format!("Clip {clips}"),
+            reading,
+            shared,
+            bit,
             &format!("{name} clip events (runs of full-scale samples). Click to reset."),
-        )
-        .clicked()
-        {
-            shared.request_meter_reset(bit);
-        }
+        );
         ui.label(RichText::new("Headroom").color(DIM_TEXT));
         ui.label(RichText::new(headroom_text(tighter(reading.headroom_db))).color(Color32::WHITE));
     });
