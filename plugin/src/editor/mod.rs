@@ -564,8 +564,11 @@ impl EditorApp {
                 } else {
                     format!("{hz:.0}")
                 };
+                // The end marks sit on the plot's edges: align them inwards so they stay whole.
                 let align = if hz >= spectrum::VIEW_MAX_HZ {
                     egui::Align2::RIGHT_BOTTOM
+                } else if hz <= spectrum::VIEW_MIN_HZ {
+                    egui::Align2::LEFT_BOTTOM
                 } else {
                     egui::Align2::CENTER_BOTTOM
                 };
