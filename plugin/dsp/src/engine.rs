@@ -17,6 +17,11 @@ use crate::output::{
 /// block size.
 pub const CHUNK_FRAMES: usize = 256;
 
+/// Audio time between two meter publications (s): a GUI at 60 fps needs a reading every
+/// ~16 ms, and reading every meter costs about as much as metering a 32-frame block, so the
+/// plugin publishes at most this often (see [`Engine::meters_due`]).
+pub const METER_PUBLISH_S: f32 = 0.005;
+
 /// Every user setting the engine acts on.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct EngineSettings {
@@ -96,6 +101,10 @@ pub struct Engine {
     post: [Vec<f32>; 2],
     balanced_active: bool,
     meters: Meters,
+    /// Frames processed since the last `read_meters` (saturating).
+    frames_since_read: usize,
+    /// Frames after which [`Engine::meters_due`] turns true.
+    meter_publish_frames: usize,
 }
 
 impl Engine {
@@ -129,6 +138,10 @@ impl Engine {
                 cues: std::array::from_fn(|_| OutputMeter::new(sample_rate_hz)),
                 cue_active: [false; CUE_COUNT],
             },
+            frames_since_read: 0,
+            // At least one chunk: the meters advance a chunk at a time anyway.
+            meter_publish_frames: ((METER_PUBLISH_S * sample_rate_hz).round() as usize)
+                .max(CHUNK_FRAMES),
         };
         engine.update_meter_ceilings();
         engine.reset();
@@ -247,8 +260,27 @@ impl Engine {
         }
     }
 
+    /// Frames between two meter publications: [`METER_PUBLISH_S`] at this engine's rate,
+    /// at least one [`CHUNK_FRAMES`] chunk.
+    pub fn meter_publish_frames(&self) -> usize {
+        self.meter_publish_frames
+    }
+
+    /// True once [`Engine::meter_publish_frames`] frames have been processed since the last
+    /// [`Engine::read_meters`]. Reading only then loses nothing: the since-last-read peaks,
+    /// true peaks and clip counts cover every frame since the previous read.
+    pub fn meters_due(&self) -> bool {
+        self.frames_since_read >= self.meter_publish_frames
+    }
+
+    /// The meter readings when [`Engine::meters_due`], else `None` (nothing is reset then).
+    pub fn take_meters_if_due(&mut self) -> Option<EngineReadings> {
+        self.meters_due().then(|| self.read_meters())
+    }
+
     /// Takes the meter readings; the since-last-read peaks start over.
     pub fn read_meters(&mut self) -> EngineReadings {
+        self.frames_since_read = 0;
         let m = &mut self.meters;
         EngineReadings {
             input: m.input.read(),
@@ -305,6 +337,7 @@ impl Engine {
                 *out = None;
             }
         }
+        self.frames_since_read = self.frames_since_read.saturating_add(n);
         let mut start = 0;
         while start < n {
             let end = (start + CHUNK_FRAMES).min(n);

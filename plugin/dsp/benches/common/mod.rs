@@ -2,8 +2,8 @@
 //! of issue 7, and one "host run" per configuration (48 kHz, host blocks of a given size).
 //!
 //! Every run does what a host plus the plugin do per block: copy the input into the in-place
-//! buffers, process, and (for engine runs) read the meters as the plugin's `process()` does,
-//! so "since last read" peaks start over every block as they do in the product.
+//! buffers, process, and (for engine runs) take the meter readings when they are due (every
+//! ~5 ms of audio, `Engine::take_meters_if_due`) as the plugin's `process()` does.
 
 #![allow(dead_code)]
 
@@ -80,7 +80,7 @@ fn cue(source: CueSource, mode: CueMode, gain_db: f32) -> CueSettings {
 pub enum Work {
     /// Only the host's copy into the in-place buffers: the floor.
     Copy,
-    /// The engine (`cues`: four cue buffers connected), meters read every block.
+    /// The engine (`cues`: four cue buffers connected), meters read when due.
     Engine { engine: Box<Engine>, cues: bool },
     /// The signal path alone (input stage, gain, crossfeed, ear guard), no meters: what
     /// the engine would cost if metering were free. Not a product configuration.
@@ -152,7 +152,7 @@ impl Host {
                     } else {
                         engine.process_main(&mut self.l, &mut self.r, aux);
                     }
-                    black_box(engine.read_meters());
+                    black_box(engine.take_meters_if_due());
                 }
                 Work::SignalPath {
                     layout,
