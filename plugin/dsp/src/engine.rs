@@ -9,8 +9,10 @@ use crate::meter::{
     CommonModeMeter, CommonModeReading, OutputMeter, OutputReading, StereoMeter, StereoReading,
 };
 use crate::output::{
-    flush_subnormal, flush_subnormals, sanitise_unguarded, GainRamp, OutputSettings, OutputStage,
+    flush_subnormal, flush_subnormals_isa, sanitise_unguarded, GainRamp, OutputSettings,
+    OutputStage,
 };
+use crate::simd::Isa;
 
 /// Samples the engine works on at once; host blocks of any length are cut into these, so
 /// the scratch memory is fixed at construction and the result never depends on the host's
@@ -101,6 +103,10 @@ pub struct Engine {
     post: [Vec<f32>; 2],
     balanced_active: bool,
     meters: Meters,
+    /// False only in benchmarks of the signal path alone (see [`Engine::set_metering`]).
+    metering: bool,
+    /// Instruction set of the engine's own sample loops (chosen once, in `new`).
+    isa: Isa,
     /// Frames processed since the last `read_meters` (saturating).
     frames_since_read: usize,
     /// Frames after which [`Engine::meters_due`] turns true.
@@ -138,6 +144,8 @@ impl Engine {
                 cues: std::array::from_fn(|_| OutputMeter::new(sample_rate_hz)),
                 cue_active: [false; CUE_COUNT],
             },
+            metering: true,
+            isa: Isa::detect(),
             frames_since_read: 0,
             // At least one chunk: the meters advance a chunk at a time anyway.
             meter_publish_frames: ((METER_PUBLISH_S * sample_rate_hz).round() as usize)
@@ -294,6 +302,13 @@ impl Engine {
         }
     }
 
+    /// Turns every meter on or off (on by default; the plugin never turns them off): off,
+    /// only the signal path runs and the readings stand still. For benchmarks that separate
+    /// the signal path's cost from metering's.
+    pub fn set_metering(&mut self, on: bool) {
+        self.metering = on;
+    }
+
     /// The input stage (for the Auto fix decision).
     pub fn input(&self) -> &InputStage {
         &self.input
@@ -371,8 +386,8 @@ impl Engine {
         // inaudible (< −758 dBFS), and every multiply touching a subnormal takes a slow path on
         // x86 without FTZ/DAZ, so denormal input would cost many times normal input. The aux
         // legs are read-only: their flushed copy goes through `pre`, unused until the cue taps.
-        flush_subnormals(l);
-        flush_subnormals(r);
+        flush_subnormals_isa(self.isa, l);
+        flush_subnormals_isa(self.isa, r);
         let aux = aux.map(|(a, b)| {
             let [x, y] = &mut self.pre;
             for (dst, src) in [(&mut x[..n], a), (&mut y[..n], b)] {
@@ -402,13 +417,19 @@ impl Engine {
             self.input
                 .process(self.layout, l, r, aux, &mut cm_l[..n], &mut cm_r[..n]);
         // Decoding tiny normal legs can still make a subnormal ((h − g·c)/2): flush again so
-        // no later stage (gain, crossfeed, cues, the meters' filters) ever meets one.
-        for x in [&mut *l, &mut *r, &mut cm_l[..n], &mut cm_r[..n]] {
-            flush_subnormals(x);
+        // no later stage (gain, crossfeed, cues, the meters' filters) ever meets one. A stage
+        // that only copied, negated or zeroed flushed samples cannot have made one.
+        if !self.input.last_block_copied_only() {
+            for x in [&mut *l, &mut *r, &mut cm_l[..n], &mut cm_r[..n]] {
+                flush_subnormals_isa(self.isa, x);
+            }
         }
 
-        self.meters.input.process(l, r);
-        if self.balanced_active {
+        let metering = self.metering;
+        if metering {
+            self.meters.input.process(l, r);
+        }
+        if metering && self.balanced_active {
             let [cm_l, cm_r] = &self.cm;
             self.meters.common_mode[0].process(&cm_l[..n], l);
             self.meters.common_mode[1].process(&cm_r[..n], r);
@@ -440,7 +461,9 @@ impl Engine {
                 if let (true, Some((a, b))) = (active, out) {
                     let (a, b) = (&mut a[range.clone()], &mut b[range.clone()]);
                     cue.process(taps, a, b);
-                    self.meters.cues[i].process(a, b);
+                    if metering {
+                        self.meters.cues[i].process(a, b);
+                    }
                 }
             }
         } else {
@@ -452,8 +475,10 @@ impl Engine {
         if bypass_involved {
             self.mix_dry(l, r);
         }
-        self.meters.main.process(l, r);
-        self.meters.stereo.process(l, r);
+        if metering {
+            self.meters.main.process(l, r);
+            self.meters.stereo.process(l, r);
+        }
     }
 
     /// Crossfades the processed signal with the dry input by the bypass ramp.
