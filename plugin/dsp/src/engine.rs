@@ -9,13 +9,20 @@ use crate::meter::{
     CommonModeMeter, CommonModeReading, OutputMeter, OutputReading, StereoMeter, StereoReading,
 };
 use crate::output::{
-    flush_subnormal, flush_subnormals, sanitise_unguarded, GainRamp, OutputSettings, OutputStage,
+    flush_subnormal, flush_subnormals_isa, sanitise_unguarded, GainRamp, OutputSettings,
+    OutputStage,
 };
+use crate::simd::Isa;
 
 /// Samples the engine works on at once; host blocks of any length are cut into these, so
 /// the scratch memory is fixed at construction and the result never depends on the host's
 /// block size.
 pub const CHUNK_FRAMES: usize = 256;
+
+/// Audio time between two meter publications (s): a GUI at 60 fps needs a reading every
+/// ~16 ms, and reading every meter costs about as much as metering a 32-frame block, so the
+/// plugin publishes at most this often (see [`Engine::meters_due`]).
+pub const METER_PUBLISH_S: f32 = 0.005;
 
 /// Every user setting the engine acts on.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
@@ -96,6 +103,14 @@ pub struct Engine {
     post: [Vec<f32>; 2],
     balanced_active: bool,
     meters: Meters,
+    /// False only in benchmarks of the signal path alone (see [`Engine::set_metering`]).
+    metering: bool,
+    /// Instruction set of the engine's own sample loops (chosen once, in `new`).
+    isa: Isa,
+    /// Frames processed since the last `read_meters` (saturating).
+    frames_since_read: usize,
+    /// Frames after which [`Engine::meters_due`] turns true.
+    meter_publish_frames: usize,
 }
 
 impl Engine {
@@ -129,6 +144,12 @@ impl Engine {
                 cues: std::array::from_fn(|_| OutputMeter::new(sample_rate_hz)),
                 cue_active: [false; CUE_COUNT],
             },
+            metering: true,
+            isa: Isa::detect(),
+            frames_since_read: 0,
+            // At least one chunk: the meters advance a chunk at a time anyway.
+            meter_publish_frames: ((METER_PUBLISH_S * sample_rate_hz).round() as usize)
+                .max(CHUNK_FRAMES),
         };
         engine.update_meter_ceilings();
         engine.reset();
@@ -247,8 +268,27 @@ impl Engine {
         }
     }
 
+    /// Frames between two meter publications: [`METER_PUBLISH_S`] at this engine's rate,
+    /// at least one [`CHUNK_FRAMES`] chunk.
+    pub fn meter_publish_frames(&self) -> usize {
+        self.meter_publish_frames
+    }
+
+    /// True once [`Engine::meter_publish_frames`] frames have been processed since the last
+    /// [`Engine::read_meters`]. Reading only then loses nothing: the since-last-read peaks,
+    /// true peaks and clip counts cover every frame since the previous read.
+    pub fn meters_due(&self) -> bool {
+        self.frames_since_read >= self.meter_publish_frames
+    }
+
+    /// The meter readings when [`Engine::meters_due`], else `None` (nothing is reset then).
+    pub fn take_meters_if_due(&mut self) -> Option<EngineReadings> {
+        self.meters_due().then(|| self.read_meters())
+    }
+
     /// Takes the meter readings; the since-last-read peaks start over.
     pub fn read_meters(&mut self) -> EngineReadings {
+        self.frames_since_read = 0;
         let m = &mut self.meters;
         EngineReadings {
             input: m.input.read(),
@@ -260,6 +300,13 @@ impl Engine {
             balanced_active: self.balanced_active,
             non_finite_count: self.main.guard().non_finite_count(),
         }
+    }
+
+    /// Turns every meter on or off (on by default; the plugin never turns them off): off,
+    /// only the signal path runs and the readings stand still. For benchmarks that separate
+    /// the signal path's cost from metering's.
+    pub fn set_metering(&mut self, on: bool) {
+        self.metering = on;
     }
 
     /// The input stage (for the Auto fix decision).
@@ -305,6 +352,7 @@ impl Engine {
                 *out = None;
             }
         }
+        self.frames_since_read = self.frames_since_read.saturating_add(n);
         let mut start = 0;
         while start < n {
             let end = (start + CHUNK_FRAMES).min(n);
@@ -338,8 +386,8 @@ impl Engine {
         // inaudible (< −758 dBFS), and every multiply touching a subnormal takes a slow path on
         // x86 without FTZ/DAZ, so denormal input would cost many times normal input. The aux
         // legs are read-only: their flushed copy goes through `pre`, unused until the cue taps.
-        flush_subnormals(l);
-        flush_subnormals(r);
+        flush_subnormals_isa(self.isa, l);
+        flush_subnormals_isa(self.isa, r);
         let aux = aux.map(|(a, b)| {
             let [x, y] = &mut self.pre;
             for (dst, src) in [(&mut x[..n], a), (&mut y[..n], b)] {
@@ -369,13 +417,19 @@ impl Engine {
             self.input
                 .process(self.layout, l, r, aux, &mut cm_l[..n], &mut cm_r[..n]);
         // Decoding tiny normal legs can still make a subnormal ((h − g·c)/2): flush again so
-        // no later stage (gain, crossfeed, cues, the meters' filters) ever meets one.
-        for x in [&mut *l, &mut *r, &mut cm_l[..n], &mut cm_r[..n]] {
-            flush_subnormals(x);
+        // no later stage (gain, crossfeed, cues, the meters' filters) ever meets one. A stage
+        // that only copied, negated or zeroed flushed samples cannot have made one.
+        if !self.input.last_block_copied_only() {
+            for x in [&mut *l, &mut *r, &mut cm_l[..n], &mut cm_r[..n]] {
+                flush_subnormals_isa(self.isa, x);
+            }
         }
 
-        self.meters.input.process(l, r);
-        if self.balanced_active {
+        let metering = self.metering;
+        if metering {
+            self.meters.input.process(l, r);
+        }
+        if metering && self.balanced_active {
             let [cm_l, cm_r] = &self.cm;
             self.meters.common_mode[0].process(&cm_l[..n], l);
             self.meters.common_mode[1].process(&cm_r[..n], r);
@@ -407,7 +461,9 @@ impl Engine {
                 if let (true, Some((a, b))) = (active, out) {
                     let (a, b) = (&mut a[range.clone()], &mut b[range.clone()]);
                     cue.process(taps, a, b);
-                    self.meters.cues[i].process(a, b);
+                    if metering {
+                        self.meters.cues[i].process(a, b);
+                    }
                 }
             }
         } else {
@@ -419,8 +475,10 @@ impl Engine {
         if bypass_involved {
             self.mix_dry(l, r);
         }
-        self.meters.main.process(l, r);
-        self.meters.stereo.process(l, r);
+        if metering {
+            self.meters.main.process(l, r);
+            self.meters.stereo.process(l, r);
+        }
     }
 
     /// Crossfades the processed signal with the dry input by the bypass ramp.

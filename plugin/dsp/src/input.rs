@@ -273,6 +273,8 @@ pub struct InputStage {
     /// Where the running crossfade started (meaningful while `fade_remaining > 0`).
     fade_from: Mix,
     fade_remaining: usize,
+    /// Whether the last `process` only copied, negated or zeroed samples.
+    copied_only: bool,
     fade_len: usize,
     inv_fade_len: f32,
     /// Cold-leg gains of pair L and pair R, linear.
@@ -303,6 +305,7 @@ impl InputStage {
             route,
             fade_from: Mix::of(route),
             fade_remaining: 0,
+            copied_only: true,
             fade_len,
             inv_fade_len: 1.0 / fade_len as f32,
             trim_lin: settings.cold_trim_db.map(|db| Ramp::at(db_to_lin(db))),
@@ -369,6 +372,12 @@ impl InputStage {
         self.fade_remaining > 0
     }
 
+    /// True when the last [`InputStage::process`] only copied, negated or zeroed samples (no
+    /// decode, sum or crossfade arithmetic): input free of subnormals then stayed free of them.
+    pub fn last_block_copied_only(&self) -> bool {
+        self.copied_only
+    }
+
     /// Processes one block in place.
     /// Stereo: `l`,`r` = ch 1, ch 2. Mono: `l` = the mono input, `r`'s content is ignored (overwritten).
     /// BalancedPairs: `l` = Hot L, `r` = Cold L, `aux` = Some((hot_r, cold_r)) (None reads as silence).
@@ -397,6 +406,7 @@ impl InputStage {
             n = n.min(hot_r.len()).min(cold_r.len());
         }
         let mut balanced = layout == InputLayout::BalancedPairs || self.leg_decode_active();
+        self.copied_only = layout != InputLayout::BalancedPairs;
         let mut pos = 0;
         while pos < n {
             let autofix = self.settings.mode == InputMode::AutoFix;
@@ -421,8 +431,10 @@ impl InputStage {
                     .process_with_polarity(l, r, self.settings.invert);
             }
             if self.fade_remaining > 0 {
+                self.copied_only = false;
                 self.route_fading(layout, l, r, cm_l, cm_r);
             } else {
+                self.copied_only &= !matches!(self.route.kind, Kind::MonoSum | Kind::Balanced);
                 self.route_static(layout, l, r, cm_l, cm_r);
             }
 

@@ -124,6 +124,20 @@ pub fn flush_subnormals(x: &mut [f32]) {
     x.iter_mut().for_each(|s| *s = flush_subnormal(*s));
 }
 
+/// [`flush_subnormals`] through the instruction set `isa` (identical results: a pure select).
+pub(crate) fn flush_subnormals_isa(isa: Isa, x: &mut [f32]) {
+    /// The flush loop through one instruction-set instantiation.
+    struct Flush<'a>(&'a mut [f32]);
+    impl Kernel for Flush<'_> {
+        type Out = ();
+        #[inline(always)]
+        fn run<const FMA: bool>(self) {
+            self.0.iter_mut().for_each(|s| *s = flush_subnormal(*s));
+        }
+    }
+    dispatch(isa, Flush(x));
+}
+
 /// Makes samples that leave unguarded (the bypass path) safe for a host: non-finite → +0,
 /// subnormal → a zero of its sign, everything else bit for bit (no ceiling).
 pub fn sanitise_unguarded(x: &mut [f32]) {

@@ -1453,3 +1453,103 @@ fn snap_after_settings_change_acts_from_the_next_sample() {
         }
     }
 }
+
+// ---------------------------------------------------------------- meter publication
+
+/// What a GUI keeps of the meter readings over a whole signal: the largest since-last-read
+/// sample peak and true peak of every output, and the final since-reset totals.
+#[derive(Debug, PartialEq)]
+struct MeterSummary {
+    sample_peak_lin: Vec<f32>,
+    true_peak_lin: Vec<f32>,
+    max_true_peak_lin: Vec<f32>,
+    clip_events: Vec<u32>,
+    tp_overs: Vec<u32>,
+    reads: usize,
+}
+
+/// Runs hot music through main and four cues in 32-frame blocks, taking the readings after
+/// every block (`every_block`) or only when the engine says they are due, plus once at the end.
+fn meter_summary(every_block: bool) -> MeterSummary {
+    let len = 48_000;
+    let (l, r) = music(21, len);
+    let (l, r): (Vec<f32>, Vec<f32>) = l.iter().zip(&r).map(|(a, b)| (a * 3.0, b * 3.0)).unzip();
+    let settings = EngineSettings {
+        crossfeed: CrossfeedSetting::Bs2bDefault,
+        cues: [
+            cue(true, CueSource::Pre, CueMode::Stereo, 0.0),
+            cue(true, CueSource::Post, CueMode::Mono, 6.0),
+            cue(true, CueSource::Pre, CueMode::LeftToBoth, -3.0),
+            cue(true, CueSource::Post, CueMode::RightToBoth, 3.0),
+        ],
+        ..EngineSettings::default()
+    };
+    let mut engine = Engine::new(RATE, InputLayout::Stereo, &settings);
+    let (mut ml, mut mr) = (l.clone(), r.clone());
+    let mut cues: [[Vec<f32>; 2]; CUE_COUNT] =
+        std::array::from_fn(|_| [vec![0.0; len], vec![0.0; len]]);
+    let outputs = 2 + CUE_COUNT;
+    let mut summary = MeterSummary {
+        sample_peak_lin: vec![0.0; 2 * outputs],
+        true_peak_lin: vec![0.0; 2 * outputs],
+        max_true_peak_lin: vec![],
+        clip_events: vec![],
+        tp_overs: vec![],
+        reads: 0,
+    };
+    let mut last = None;
+    for pos in (0..len).step_by(32) {
+        let end = pos + 32;
+        let mut outs: [CueOut<'_>; CUE_COUNT] = [None, None, None, None];
+        for (slot, [a, b]) in outs.iter_mut().zip(cues.iter_mut()) {
+            *slot = Some((&mut a[pos..end], &mut b[pos..end]));
+        }
+        engine.process(&mut ml[pos..end], &mut mr[pos..end], None, &mut outs);
+        let reading = if every_block || end == len {
+            Some(engine.read_meters())
+        } else {
+            engine.take_meters_if_due()
+        };
+        if let Some(reading) = reading {
+            summary.reads += 1;
+            let all = [reading.input, reading.main]
+                .into_iter()
+                .chain(reading.cues)
+                .collect::<Vec<_>>();
+            for (k, o) in all.iter().enumerate() {
+                for ch in 0..2 {
+                    let i = 2 * k + ch;
+                    summary.sample_peak_lin[i] =
+                        summary.sample_peak_lin[i].max(o.sample_peak_lin[ch]);
+                    summary.true_peak_lin[i] = summary.true_peak_lin[i].max(o.true_peak_lin[ch]);
+                }
+            }
+            last = Some(all);
+        }
+    }
+    for o in last.expect("read at the end") {
+        summary.max_true_peak_lin.extend(o.max_true_peak_lin);
+        summary.clip_events.extend(o.clip_events);
+        summary.tp_overs.extend(o.tp_overs);
+    }
+    summary
+}
+
+#[test]
+fn reading_meters_when_due_loses_no_peak_or_clip() {
+    let every = meter_summary(true);
+    let due = meter_summary(false);
+    println!("every block: {every:?}\nwhen due:    {due:?}");
+    // 48 000 frames in blocks of 32: 1500 reads against one per 5 ms (256 frames at 48 kHz:
+    // the publication interval is at least one chunk), 188 reads including the final one.
+    assert_eq!(every.reads, 1500);
+    assert_eq!(due.reads, 48_000usize.div_ceil(256));
+    // The signal must exercise what is compared: clips and overs on the input and some cues.
+    assert!(every.clip_events.iter().sum::<u32>() > 0);
+    assert!(every.tp_overs.iter().sum::<u32>() > 0);
+    assert!(every.true_peak_lin.iter().all(|&p| p > 0.1));
+    assert_eq!(
+        MeterSummary { reads: 0, ..every },
+        MeterSummary { reads: 0, ..due }
+    );
+}

@@ -989,3 +989,44 @@ fn hostile_input_never_sticks() {
     );
     assert_eq!(det.levels_db(), [cuewire_dsp::units::SILENCE_DB; 2]);
 }
+
+/// The engine skips its post-decode subnormal flush when the stage reports that it only
+/// copied, negated or zeroed samples: the report must be false whenever arithmetic ran
+/// (sums, balanced decode, a crossfade) and true for the pure routings.
+#[test]
+fn copied_only_is_reported_exactly_for_the_arithmetic_free_routings() {
+    let len = 256;
+    let block = |stage: &mut InputStage, layout: InputLayout| {
+        let (mut l, mut r) = (vec![0.25f32; len], vec![-0.5f32; len]);
+        let (mut cm_l, mut cm_r) = (vec![0.0f32; len], vec![0.0f32; len]);
+        let aux = (vec![0.1f32; len], vec![0.2f32; len]);
+        let aux = Some((&aux.0[..], &aux.1[..]));
+        stage.process(layout, &mut l, &mut r, aux, &mut cm_l, &mut cm_r);
+        stage.last_block_copied_only()
+    };
+    for layout in ALL_LAYOUTS {
+        for mode in ALL_MODES {
+            for invert in [[false, false], [true, false]] {
+                let settings = InputSettings {
+                    mode,
+                    invert,
+                    ..InputSettings::default()
+                };
+                let mut stage = InputStage::new(RATE);
+                stage.set_settings(&settings);
+                stage.snap();
+                let copied = block(&mut stage, layout);
+                // Auto fix with no fault detected routes as Stereo.
+                let pure = layout != InputLayout::BalancedPairs
+                    && !matches!(mode, InputMode::MonoSum | InputMode::BalancedPair);
+                assert_eq!(copied, pure, "{layout:?} {mode:?} {invert:?}");
+                // A polarity change crossfades: arithmetic, whatever the routing.
+                stage.set_settings(&InputSettings {
+                    invert: [!invert[0], invert[1]],
+                    ..settings
+                });
+                assert!(!block(&mut stage, layout), "{layout:?} {mode:?} crossfade");
+            }
+        }
+    }
+}

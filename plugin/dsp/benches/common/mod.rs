@@ -2,19 +2,19 @@
 //! of issue 7, and one "host run" per configuration (48 kHz, host blocks of a given size).
 //!
 //! Every run does what a host plus the plugin do per block: copy the input into the in-place
-//! buffers, process, and (for engine runs) read the meters as the plugin's `process()` does,
-//! so "since last read" peaks start over every block as they do in the product.
+//! buffers, process, and (for engine runs) take the meter readings when they are due (every
+//! ~5 ms of audio, `Engine::take_meters_if_due`) as the plugin's `process()` does.
 
 #![allow(dead_code)]
 
 use std::hint::black_box;
 
-use cuewire_dsp::crossfeed::{Crossfeed, CrossfeedSetting};
+use cuewire_dsp::crossfeed::CrossfeedSetting;
 use cuewire_dsp::cue::{CueMode, CueSettings, CueSource, CUE_COUNT};
 use cuewire_dsp::engine::{CueOut, Engine, EngineSettings};
-use cuewire_dsp::input::{InputLayout, InputMode, InputStage};
+use cuewire_dsp::input::{InputLayout, InputMode};
 use cuewire_dsp::meter::TruePeakMeter;
-use cuewire_dsp::output::{OutputSettings, OutputStage};
+use cuewire_dsp::output::OutputSettings;
 use ebur128::{EbuR128, Mode};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -80,17 +80,12 @@ fn cue(source: CueSource, mode: CueMode, gain_db: f32) -> CueSettings {
 pub enum Work {
     /// Only the host's copy into the in-place buffers: the floor.
     Copy,
-    /// The engine (`cues`: four cue buffers connected), meters read every block.
+    /// The engine (`cues`: four cue buffers connected), meters read when due.
     Engine { engine: Box<Engine>, cues: bool },
-    /// The signal path alone (input stage, gain, crossfeed, ear guard), no meters: what
-    /// the engine would cost if metering were free. Not a product configuration.
-    SignalPath {
-        layout: InputLayout,
-        input: Box<InputStage>,
-        main: Box<OutputStage>,
-        crossfeed: Box<Crossfeed>,
-        cm: [Vec<f32>; 2],
-    },
+    /// The engine with its meters off (`Engine::set_metering(false)`): its signal path alone
+    /// (subnormal flushes, input stage, gain, crossfeed, ear guard), what it would cost if
+    /// metering were free. Not a product configuration.
+    SignalPath(Box<Engine>),
     /// Our true-peak meter alone on `OUTPUT_CHANNELS` channels (main and cue signals).
     OurTruePeak(Vec<TruePeakMeter>),
     /// The ebur128 crate's true peak on the same channels.
@@ -152,22 +147,9 @@ impl Host {
                     } else {
                         engine.process_main(&mut self.l, &mut self.r, aux);
                     }
-                    black_box(engine.read_meters());
+                    black_box(engine.take_meters_if_due());
                 }
-                Work::SignalPath {
-                    layout,
-                    input,
-                    main,
-                    crossfeed,
-                    cm,
-                } => {
-                    let [cm_l, cm_r] = cm;
-                    let (l, r) = (&mut self.l[..], &mut self.r[..]);
-                    input.process(*layout, l, r, aux, &mut cm_l[..block], &mut cm_r[..block]);
-                    main.apply_gain(l, r);
-                    crossfeed.process(l, r);
-                    main.apply_guard(l, r);
-                }
+                Work::SignalPath(engine) => engine.process_main(&mut self.l, &mut self.r, aux),
                 Work::OurTruePeak(meters) => {
                     for pair in meters.chunks_exact_mut(2) {
                         pair[0].process(&self.l);
@@ -228,15 +210,9 @@ pub fn configurations(block: usize, signal: Signal) -> Vec<Host> {
         cues,
     };
     let signal_path = |layout, s: EngineSettings| {
-        let mut input = InputStage::new(RATE);
-        input.set_settings(&s.input);
-        Work::SignalPath {
-            layout,
-            input: Box::new(input),
-            main: Box::new(OutputStage::new(RATE, &s.main)),
-            crossfeed: Box::new(Crossfeed::new(RATE, s.crossfeed)),
-            cm: [vec![0.0; block], vec![0.0; block]],
-        }
+        let mut engine = Engine::new(RATE, layout, &s);
+        engine.set_metering(false);
+        Work::SignalPath(Box::new(engine))
     };
     let ours = Work::OurTruePeak(
         (0..OUTPUT_CHANNELS)
