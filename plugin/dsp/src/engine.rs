@@ -113,11 +113,19 @@ pub struct Engine {
     meter_publish_frames: usize,
 }
 
+/// `settings` as they act in `layout` (see [`InputMode::effective_in`]).
+fn input_settings_in(layout: InputLayout, settings: &InputSettings) -> InputSettings {
+    InputSettings {
+        mode: settings.mode.effective_in(layout),
+        ..*settings
+    }
+}
+
 impl Engine {
     /// An engine for `layout` at `sample_rate_hz`, resting at `settings` from the first sample.
     pub fn new(sample_rate_hz: f32, layout: InputLayout, settings: &EngineSettings) -> Self {
         let mut input = InputStage::new(sample_rate_hz);
-        input.set_settings(&settings.input);
+        input.set_settings(&input_settings_in(layout, &settings.input));
         let scratch = || [vec![0.0; CHUNK_FRAMES], vec![0.0; CHUNK_FRAMES]];
         let mut engine = Self {
             sample_rate_hz,
@@ -169,7 +177,8 @@ impl Engine {
     /// New settings, effective from the next sample (gains and routing ramp there).
     pub fn set_settings(&mut self, settings: &EngineSettings) {
         if settings.input != self.settings.input {
-            self.input.set_settings(&settings.input);
+            self.input
+                .set_settings(&input_settings_in(self.layout, &settings.input));
         }
         self.main.set_settings(&settings.main);
         self.crossfeed.set(settings.crossfeed);

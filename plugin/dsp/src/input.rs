@@ -49,6 +49,21 @@ pub enum InputMode {
     BalancedPair,
 }
 
+impl InputMode {
+    /// The mode that acts in `layout`. Balanced pair needs one pair's two legs on channels 1
+    /// and 2, which only the Stereo layout delivers: a 4-channel input is already decoded (a
+    /// second decode would subtract the right ear from the left) and a mono input has no cold leg
+    /// (it would cancel to silence), so there it acts as Stereo.
+    pub fn effective_in(self, layout: InputLayout) -> Self {
+        match (self, layout) {
+            (InputMode::BalancedPair, InputLayout::Mono | InputLayout::BalancedPairs) => {
+                InputMode::Stereo
+            }
+            _ => self,
+        }
+    }
+}
+
 /// User settings of the input stage.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct InputSettings {

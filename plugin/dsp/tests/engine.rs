@@ -374,7 +374,7 @@ fn impulses_come_out_at_the_same_sample_on_main_and_every_cue() {
             let main: Vec<(f64, f64)> = (0..n)
                 .map(|i| {
                     let (l, r) = decoded(i);
-                    route(mode, l, r)
+                    route(mode.effective_in(layout), l, r)
                 })
                 .collect();
             outputs.push((
@@ -1552,4 +1552,73 @@ fn reading_meters_when_due_loses_no_peak_or_clip() {
         MeterSummary { reads: 0, ..every },
         MeterSummary { reads: 0, ..due }
     );
+}
+
+// ------------------------------------------------------- balanced pair mode per layout
+
+#[test]
+fn balanced_pair_mode_acts_as_stereo_where_the_input_has_no_undecoded_pair() {
+    // Four channels arrive already decoded and a mono input has no cold leg: decoding "ch 1 hot,
+    // ch 2 cold" again would subtract the right ear from the left, or cancel a mono feed to
+    // silence. In those layouts the mode must act exactly as Stereo.
+    let len = 9_000;
+    let (sl, sr) = music(17, len);
+    for layout in [InputLayout::Mono, InputLayout::BalancedPairs] {
+        let input = Input::for_layout(layout, &sl, &sr);
+        let render = |mode: InputMode| {
+            let mut settings = with_main_gain(EngineSettings::default(), -3.0);
+            settings.input.mode = mode;
+            let mut engine = Engine::new(RATE, layout, &settings);
+            // Switching into the mode mid-run must not fade anywhere either.
+            let mut events = vec![(0, settings)];
+            let mut later = settings;
+            later.main.gain_db = -4.0;
+            events.push((4_000, later));
+            run(
+                &mut engine,
+                &input,
+                &events,
+                [false; CUE_COUNT],
+                0.0,
+                fixed(512),
+            )
+        };
+        let stereo = render(InputMode::Stereo);
+        let pair = render(InputMode::BalancedPair);
+        for ch in 0..2 {
+            assert_bits_eq(
+                &pair.main[ch],
+                &stereo.main[ch],
+                &format!("{layout:?} ch {ch}"),
+            );
+        }
+        assert!(
+            peak(&pair.main[0]) > 0.05,
+            "{layout:?}: the signal must get through"
+        );
+    }
+    // In the Stereo layout the mode still decodes: hot = s + hum, cold = hum − s → s.
+    let hum = sine(50.0, 0.1, len, 0.0);
+    let input = Input {
+        l: sl.iter().zip(&hum).map(|(s, h)| s + h).collect(),
+        r: sl.iter().zip(&hum).map(|(s, h)| h - s).collect(),
+        aux: None,
+    };
+    let mut settings = EngineSettings::default();
+    settings.input.mode = InputMode::BalancedPair;
+    let mut engine = Engine::new(RATE, InputLayout::Stereo, &settings);
+    let out = run(
+        &mut engine,
+        &input,
+        &[],
+        [false; CUE_COUNT],
+        0.0,
+        fixed(512),
+    );
+    let err = out.main[0]
+        .iter()
+        .zip(&sl)
+        .map(|(o, s)| (o - s).abs())
+        .fold(0.0f32, f32::max);
+    assert!(err < 1e-6, "Stereo layout decode error {err}");
 }

@@ -314,7 +314,7 @@ impl EditorApp {
                 setter,
                 &p.mode,
                 w - 10.0,
-                "How the two input channels become the monitored stereo pair: pass, Auto fix a one-ear or anti-phase feed, pick one side, mono sum, swap, or decode a balanced pair (hot/cold).",
+                "How the two input channels become the monitored stereo pair: pass, Auto fix a one-ear or anti-phase feed, pick one side, mono sum, swap, or decode a balanced pair (ch 1 hot, ch 2 cold; on the 4-channel and mono layouts, which have no undecoded pair, it acts as Stereo).",
             );
             let decision = self.shared.status.decision();
             let auto = p.mode.value() == InputModeParam::AutoFix;
