@@ -248,6 +248,19 @@ fn run(
     Output { main, cues }
 }
 
+/// A fresh Stereo-layout engine at `settings`, run over `input` in fixed blocks of `block`
+/// (the host zero-fills the cue buffers).
+fn render_stereo(
+    settings: &EngineSettings,
+    input: &Input,
+    events: &[Event],
+    connected: [bool; CUE_COUNT],
+    block: usize,
+) -> Output {
+    let mut engine = Engine::new(RATE, InputLayout::Stereo, settings);
+    run(&mut engine, input, events, connected, 0.0, fixed(block))
+}
+
 fn fixed(block: usize) -> impl FnMut() -> usize {
     move || block
 }
@@ -292,8 +305,7 @@ fn stereo_unity_default_is_bit_transparent_for_any_block_size() {
     let (l, r) = (flushed(&l), flushed(&r));
     let settings = EngineSettings::default();
     for block in [1, 7, 64, 255, 256, 257, 4096, n] {
-        let mut engine = Engine::new(RATE, InputLayout::Stereo, &settings);
-        let out = run(&mut engine, &input, &[], [true; 4], 0.0, fixed(block));
+        let out = render_stereo(&settings, &input, &[], [true; 4], block);
         assert_bits_eq(&out.main[0], &l, &format!("L, block {block}"));
         assert_bits_eq(&out.main[1], &r, &format!("R, block {block}"));
         for cue in &out.cues {
@@ -615,13 +627,11 @@ fn crossfeed_tail_into_silence_is_block_size_independent() {
         ..EngineSettings::default()
     };
     let input = Input::for_layout(InputLayout::Stereo, &l, &r);
-    let mut engine = Engine::new(RATE, InputLayout::Stereo, &settings);
-    let reference = run(&mut engine, &input, &[], [false; 4], 0.0, fixed(n));
+    let reference = render_stereo(&settings, &input, &[], [false; 4], n);
     let last_nonzero = reference.main[0].iter().rposition(|&v| v != 0.0);
     println!("crossfeed tail (one block): last non-zero main L sample {last_nonzero:?}");
     for block in [1, 7, 64, 1000] {
-        let mut engine = Engine::new(RATE, InputLayout::Stereo, &settings);
-        let out = run(&mut engine, &input, &[], [false; 4], 0.0, fixed(block));
+        let out = render_stereo(&settings, &input, &[], [false; 4], block);
         let diff = first_bit_diff(&out.main[0], &reference.main[0]);
         println!(
             "crossfeed tail, block {block}: first difference {diff:?}, last non-zero {:?}",
@@ -842,15 +852,7 @@ fn gain_dim_and_mute_reach_their_exact_values() {
     let at = 1000;
     let s0 = EngineSettings::default();
     let s6 = with_main_gain(s0, -6.0);
-    let mut engine = Engine::new(RATE, InputLayout::Stereo, &s0);
-    let out = run(
-        &mut engine,
-        &input,
-        &[(at, s6)],
-        [false; 4],
-        0.0,
-        fixed(300),
-    );
+    let out = render_stereo(&s0, &input, &[(at, s6)], [false; 4], 300);
     let want: Vec<f32> = l.iter().map(|x| x * g6).collect();
     assert_bits_eq(
         &out.main[0][at + ramp..],
@@ -865,8 +867,7 @@ fn gain_dim_and_mute_reach_their_exact_values() {
     );
 
     // Constructed at −6 dB: no ramp from the default.
-    let mut engine = Engine::new(RATE, InputLayout::Stereo, &s6);
-    let out = run(&mut engine, &input, &[], [false; 4], 0.0, fixed(64));
+    let out = render_stereo(&s6, &input, &[], [false; 4], 64);
     assert_bits_eq(
         &out.main[0],
         &want,
@@ -892,15 +893,7 @@ fn gain_dim_and_mute_reach_their_exact_values() {
     let mut dim = s0;
     dim.main.dim = true;
     let gdim = db_to_lin(DIM_DB);
-    let mut engine = Engine::new(RATE, InputLayout::Stereo, &s0);
-    let out = run(
-        &mut engine,
-        &input,
-        &[(at, dim)],
-        [false; 4],
-        0.0,
-        fixed(300),
-    );
+    let out = render_stereo(&s0, &input, &[(at, dim)], [false; 4], 300);
     let want: Vec<f32> = l.iter().map(|x| x * gdim).collect();
     assert_bits_eq(&out.main[0][at + ramp..], &want[at + ramp..], "dim");
     let got_db = 20.0
@@ -921,15 +914,7 @@ fn gain_dim_and_mute_reach_their_exact_values() {
 
     let mut mute = s0;
     mute.main.mute = true;
-    let mut engine = Engine::new(RATE, InputLayout::Stereo, &s0);
-    let out = run(
-        &mut engine,
-        &input,
-        &[(at, mute)],
-        [false; 4],
-        0.0,
-        fixed(300),
-    );
+    let out = render_stereo(&s0, &input, &[(at, mute)], [false; 4], 300);
     let audible = out.main[0]
         .iter()
         .chain(&out.main[1])
@@ -972,15 +957,7 @@ fn every_cue_mode_and_source_on_four_cues_at_once() {
         cue(true, CueSource::Post, CueMode::LeftToBoth, -20.0),
         cue(true, CueSource::Pre, CueMode::RightToBoth, 3.0),
     ];
-    let mut engine = Engine::new(RATE, InputLayout::Stereo, &base);
-    let out = run(
-        &mut engine,
-        &input,
-        &[(0, a), (switch, b)],
-        [true; 4],
-        0.0,
-        fixed(512),
-    );
+    let out = render_stereo(&base, &input, &[(0, a), (switch, b)], [true; 4], 512);
     let gm = db_to_lin(main_db);
     let mut max_err = 0.0f64;
     let mut max_rel = 0.0f64;
@@ -1123,15 +1100,7 @@ fn gain_jumps_ramp_without_zipper() {
     let input = Input::for_layout(InputLayout::Stereo, &x, &x);
     let lo = with_main_gain(EngineSettings::default(), -60.0);
     let hi = with_main_gain(lo, 24.0);
-    let mut engine = Engine::new(RATE, InputLayout::Stereo, &lo);
-    let out = run(
-        &mut engine,
-        &input,
-        &[(up, hi), (down, lo)],
-        [false; 4],
-        0.0,
-        fixed(4096),
-    );
+    let out = render_stereo(&lo, &input, &[(up, hi), (down, lo)], [false; 4], 4096);
     let (g0, g1) = (f64::from(db_to_lin(-60.0)), f64::from(db_to_lin(24.0)));
     let excess = max_step(&out.main[0]) - max_step(&x) * g1;
     // |Δy| ≤ g_max·max|Δx| + max|x|·Δg per sample, Δg = (g1 − g0)/ramp.
@@ -1147,15 +1116,7 @@ fn gain_jumps_ramp_without_zipper() {
     // The same jumps on DC: the output's step is the ramp's own step, amp·Δg/ramp.
     let dc = vec![amp as f32; n];
     let input = Input::for_layout(InputLayout::Stereo, &dc, &dc);
-    let mut engine = Engine::new(RATE, InputLayout::Stereo, &lo);
-    let out = run(
-        &mut engine,
-        &input,
-        &[(up, hi), (down, lo)],
-        [false; 4],
-        0.0,
-        fixed(4096),
-    );
+    let out = render_stereo(&lo, &input, &[(up, hi), (down, lo)], [false; 4], 4096);
     // The ramp adds a rounded f32 step 960 times and then lands on the target: the landing
     // step may carry the accumulated rounding, ≤ ramp·ulp(g1)/2 in gain.
     let drift = amp * ramp * f64::from(f32::EPSILON) * g1.max(1.0) / 2.0;
@@ -1174,15 +1135,7 @@ fn gain_jumps_ramp_without_zipper() {
     lo.cues[0] = cue(true, CueSource::Pre, CueMode::Stereo, -60.0);
     let mut hi = lo;
     hi.cues[0].output.gain_db = 12.0;
-    let mut engine = Engine::new(RATE, InputLayout::Stereo, &lo);
-    let out = run(
-        &mut engine,
-        &input,
-        &[(up, hi), (down, lo)],
-        [true; 4],
-        0.0,
-        fixed(4096),
-    );
+    let out = render_stereo(&lo, &input, &[(up, hi), (down, lo)], [true; 4], 4096);
     let (g0, g1) = (f64::from(db_to_lin(-60.0)), f64::from(db_to_lin(12.0)));
     let excess = max_step(&out.cues[0][0]) - max_step(&x) * g1;
     let bound = amp * (g1 - g0) / ramp;
@@ -1195,15 +1148,7 @@ fn gain_jumps_ramp_without_zipper() {
 
     let dc = vec![amp as f32; n];
     let input = Input::for_layout(InputLayout::Stereo, &dc, &dc);
-    let mut engine = Engine::new(RATE, InputLayout::Stereo, &lo);
-    let out = run(
-        &mut engine,
-        &input,
-        &[(up, hi), (down, lo)],
-        [true; 4],
-        0.0,
-        fixed(4096),
-    );
+    let out = render_stereo(&lo, &input, &[(up, hi), (down, lo)], [true; 4], 4096);
     let drift = amp * ramp * f64::from(f32::EPSILON) * g1.max(1.0) / 2.0;
     let step = max_step(&out.cues[0][0]);
     println!(
@@ -1295,10 +1240,8 @@ fn cue_off_leaves_its_buffer_and_fades_out_within_the_ramp() {
         0.0,
         fixed(100),
     );
-    let mut engine = Engine::new(RATE, InputLayout::Stereo, &s4);
-    let all = run(&mut engine, &input, &[], [true; 4], 0.0, fixed(100));
-    let mut engine = Engine::new(RATE, InputLayout::Stereo, &s4);
-    let none = run(&mut engine, &input, &[], [false; 4], 0.0, fixed(100));
+    let all = render_stereo(&s4, &input, &[], [true; 4], 100);
+    let none = render_stereo(&s4, &input, &[], [false; 4], 100);
     for ch in 0..2 {
         assert_bits_eq(&partial.main[ch], &none.main[ch], "main with None cues");
         assert_bits_eq(&partial.cues[0][ch], &all.cues[0][ch], "cue 1 next to None");
@@ -1385,15 +1328,7 @@ fn bypass_passes_input_bit_for_bit_and_switches_without_click() {
     by = s;
     by.bypass = true;
     let input = Input::for_layout(InputLayout::Stereo, &x, &x);
-    let mut engine = Engine::new(RATE, InputLayout::Stereo, &s);
-    let out = run(
-        &mut engine,
-        &input,
-        &[(on_at, by), (off_at, s)],
-        [false; 4],
-        0.0,
-        fixed(256),
-    );
+    let out = render_stereo(&s, &input, &[(on_at, by), (off_at, s)], [false; 4], 256);
     let g = f64::from(db_to_lin(-20.0));
     let excess = max_step(&out.main[0]) - max_step(&x);
     let bound = amp * (1.0 - g) / ramp as f64;
