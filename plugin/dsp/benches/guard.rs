@@ -22,9 +22,10 @@ const ROUNDS: usize = 15;
 /// Largest allowed cost of a configuration as a multiple of the plain copy: about four
 /// times what this 2-core machine measured under load (BENCHMARKS.md), so only a real
 /// regression (a kernel that stopped vectorising, a meter that went per-sample) trips it.
-const BOUNDS_X_COPY: [(&str, f64); 8] = [
+const BOUNDS_X_COPY: [(&str, f64); 9] = [
     ("passthrough", 250.0),
     ("passthrough_signal_path", 30.0),
+    ("crossfeed_signal_path", 100.0),
     ("balanced_pair", 300.0),
     ("balanced_pairs_4ch", 300.0),
     ("auto_fix", 300.0),

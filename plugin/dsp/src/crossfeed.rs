@@ -3,6 +3,7 @@
 //! matching high-frequency boost. First-order IIR filters, so there is no latency.
 
 use crate::output::GainRamp;
+use crate::simd::{dispatch, mac_f64, Isa, Kernel};
 
 /// The lowest custom cut frequency, Hz (bs2b's minimum).
 pub const CUT_MIN_HZ: f32 = 300.0;
@@ -117,18 +118,47 @@ impl Bs2bCoefs {
     }
 }
 
+/// Magnitude under which a filter state is flushed to zero, every sample: a decaying IIR must
+/// not run into subnormals on silence, and flushing per sample keeps the output independent of
+/// the block size.
+const FLUSH_BELOW: f64 = 1e-30;
+
+/// True when `x` is not audio: NaN, ±inf, or above [`FAULT_LIN`].
+#[inline(always)]
+fn is_fault(x: f64) -> bool {
+    x.is_nan() || x.abs() > FAULT_LIN
+}
+
+/// A filter state with the flush applied.
+#[inline(always)]
+fn flush(v: f64) -> f64 {
+    if v.abs() < FLUSH_BELOW {
+        0.0
+    } else {
+        v
+    }
+}
+
+/// The four first-order filters of one stereo pair.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Filters {
+    /// Previous outputs (flushed), in the AVX2 kernel's lane order: cross low-pass of L, of R,
+    /// direct high boost of L, of R.
+    y: [f64; 4],
+    /// Previous inputs L, R (the high boosts' x[−1]).
+    x1: [f64; 2],
+}
+
 /// The crossfeed processor for one stereo pair; on/off switches with a ramp.
 #[derive(Clone, Debug)]
 pub struct Crossfeed {
     sample_rate_hz: f32,
     setting: CrossfeedSetting,
     coefs: Bs2bCoefs,
-    /// Direct path state per ear: previous input, previous output.
-    hi_state: [(f64, f64); 2],
-    /// Cross path state per ear (the low-passed channel): previous output.
-    lo_state: [f64; 2],
+    filters: Filters,
     /// 1.0 = crossfeed fully in, 0.0 = out.
     amount: GainRamp,
+    isa: Isa,
 }
 
 impl Crossfeed {
@@ -148,9 +178,9 @@ impl Crossfeed {
                 f64::from(cut_hz),
                 f64::from(feed_db),
             ),
-            hi_state: [(0.0, 0.0); 2],
-            lo_state: [0.0; 2],
+            filters: Filters::default(),
             amount: GainRamp::new(sample_rate_hz, on),
+            isa: Isa::detect(),
         }
     }
 
@@ -158,6 +188,12 @@ impl Crossfeed {
     pub fn set(&mut self, setting: CrossfeedSetting) {
         if setting == self.setting {
             return;
+        }
+        if self.is_bypassed() {
+            // The filters stopped somewhere inside the block where the switch-off ramp
+            // ended, which depends on the host's block size; starting again from silence
+            // keeps the output block-size independent (and fades in no stale tail).
+            self.filters = Filters::default();
         }
         if let Some((cut_hz, feed_db)) = setting.cut_and_feed() {
             self.coefs = Bs2bCoefs::new(
@@ -176,8 +212,7 @@ impl Crossfeed {
 
     /// Clears the filters and ends the on/off ramp.
     pub fn reset(&mut self) {
-        self.hi_state = [(0.0, 0.0); 2];
-        self.lo_state = [0.0; 2];
+        self.filters = Filters::default();
         self.amount.snap();
     }
 
@@ -192,56 +227,271 @@ impl Crossfeed {
     }
 
     /// Processes a stereo pair in place.
+    ///
+    /// Garbage (NaN, ±inf, levels above [`FAULT_LIN`]) is not audio: such a frame passes
+    /// unfiltered to the ear guard, which silences or clamps it and counts it, and both ears'
+    /// filters restart from silence, so it leaves no tail: from the next frame on the output
+    /// is that of a freshly reset crossfeed.
     pub fn process(&mut self, l: &mut [f32], r: &mut [f32]) {
+        /// The whole block through one instruction-set instantiation.
+        struct Pass<'a> {
+            coefs: &'a Bs2bCoefs,
+            filters: &'a mut Filters,
+            amount: &'a mut GainRamp,
+            l: &'a mut [f32],
+            r: &'a mut [f32],
+        }
+        impl Kernel for Pass<'_> {
+            type Out = ();
+            #[inline(always)]
+            fn run<const FMA: bool>(self) {
+                let Pass {
+                    coefs,
+                    filters,
+                    amount,
+                    l,
+                    r,
+                } = self;
+                if amount.is_ramping() || amount.current_lin() != 1.0 {
+                    return filter_scalar::<FMA, true>(coefs, filters, amount, l, r);
+                }
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `FMA` is only true inside `simd::run_avx2_fma`, which runs only on
+                // CPUs with AVX2 and FMA.
+                if FMA && unsafe { wet_avx2::<true>(coefs, filters, l, r) } {
+                    return;
+                }
+                filter_scalar::<FMA, false>(coefs, filters, amount, l, r);
+            }
+        }
         if self.is_bypassed() {
             return;
         }
-        let c = self.coefs;
-        let n = l.len().min(r.len());
-        let fading = self.amount.is_ramping() || self.amount.current_lin() != 1.0;
-        let [(mut hl_x1, mut hl_y1), (mut hr_x1, mut hr_y1)] = self.hi_state;
-        let [mut lo_l, mut lo_r] = self.lo_state;
-        // Flush tiny state to zero per sample (block-size independent): a decaying IIR must
-        // not run into subnormals on silence.
-        let flush = |v: f64| if v.abs() < 1e-30 { 0.0 } else { v };
-        for i in 0..n {
-            let (xl, xr) = (f64::from(l[i]), f64::from(r[i]));
-            let amount = if fading {
-                f64::from(self.amount.next_lin())
-            } else {
-                1.0
-            };
-            // NaN fails the comparison too. Garbage (NaN, ±inf, absurd levels) is not audio: it
-            // passes unfiltered to the ear guard, which silences or clamps it and counts it, and
-            // both ears' filters restart from silence, so it leaves no tail: from the next sample
-            // on the output is that of a freshly reset crossfeed.
-            if !(xl.abs() <= FAULT_LIN && xr.abs() <= FAULT_LIN) {
-                (hl_x1, hl_y1, hr_x1, hr_y1, lo_l, lo_r) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-                continue;
+        dispatch(
+            self.isa,
+            Pass {
+                coefs: &self.coefs,
+                filters: &mut self.filters,
+                amount: &mut self.amount,
+                l,
+                r,
+            },
+        );
+    }
+}
+
+/// The crossfeed sample by sample, with the fault check and (`FADE`) the on/off blend by
+/// `amount`. The reference for [`wet_avx2`], and what runs for blocks that fade or hold a
+/// fault. Its multiply-adds are fused exactly when the kernel's are (`FMA`), so either path
+/// gives the same numbers and the output does not depend on where blocks start.
+#[inline(always)]
+fn filter_scalar<const FMA: bool, const FADE: bool>(
+    c: &Bs2bCoefs,
+    f: &mut Filters,
+    amount: &mut GainRamp,
+    l: &mut [f32],
+    r: &mut [f32],
+) {
+    let Filters {
+        y: [mut lo_l, mut lo_r, mut hi_l, mut hi_r],
+        x1: [mut xl1, mut xr1],
+    } = *f;
+    for (sl, sr) in l.iter_mut().zip(r.iter_mut()) {
+        let (xl, xr) = (f64::from(*sl), f64::from(*sr));
+        let amount = if FADE {
+            f64::from(amount.next_lin())
+        } else {
+            1.0
+        };
+        if is_fault(xl) || is_fault(xr) {
+            (lo_l, lo_r, hi_l, hi_r, xl1, xr1) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+            continue;
+        }
+        lo_l = flush(mac_f64::<FMA>(c.a0_lo * xl, c.b1_lo, lo_l));
+        lo_r = flush(mac_f64::<FMA>(c.a0_lo * xr, c.b1_lo, lo_r));
+        hi_l = flush(mac_f64::<FMA>(
+            mac_f64::<FMA>(c.a0_hi * xl, c.a1_hi, xl1),
+            c.b1_hi,
+            hi_l,
+        ));
+        hi_r = flush(mac_f64::<FMA>(
+            mac_f64::<FMA>(c.a0_hi * xr, c.a1_hi, xr1),
+            c.b1_hi,
+            hi_r,
+        ));
+        (xl1, xr1) = (xl, xr);
+        let (wet_l, wet_r) = ((hi_l + lo_r) * c.gain, (hi_r + lo_l) * c.gain);
+        // At full amount the wet signal itself, as in a block that does not fade, so the end
+        // of a ramp gives the same numbers wherever the host's blocks start.
+        if FADE && amount != 1.0 {
+            // Switching on or off blends dry and crossfed signals so it never clicks.
+            *sl = (xl + amount * (wet_l - xl)) as f32;
+            *sr = (xr + amount * (wet_r - xr)) as f32;
+        } else {
+            *sl = wet_l as f32;
+            *sr = wet_r as f32;
+        }
+    }
+    *f = Filters {
+        y: [lo_l, lo_r, hi_l, hi_r],
+        x1: [xl1, xr1],
+    };
+}
+
+/// The crossfeed of a block that does not fade, with explicit AVX2: the four recursions run
+/// in the four f64 lanes [cross L, cross R, direct L, direct R] of one register. Returns false,
+/// having changed nothing, when the block holds a fault (the scalar loop handles those). The
+/// multiply-adds are fused when `FUSED`; unfused, the numbers are bit-identical to
+/// [`filter_scalar`]'s portable instantiation, fused to its AVX2 one.
+///
+/// The per-sample flush would put a compare and a select on the recursion. Instead, each
+/// group of four frames first runs the plain recursion (one multiply-add of latency per
+/// frame), then checks that every state it fed back was left unchanged by the flush. That
+/// fails only for a state that is tiny but not zero, i.e. once per filter while a tail decays
+/// through [`FLUSH_BELOW`] (or for a −0.0 state); that group is run again with the flush. Either
+/// way every frame gets exactly the flushed recursion's numbers.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn wet_avx2<const FUSED: bool>(
+    c: &Bs2bCoefs,
+    f: &mut Filters,
+    l: &mut [f32],
+    r: &mut [f32],
+) -> bool {
+    use std::arch::x86_64::*;
+    let n = l.len().min(r.len());
+    // The fault scan, in f32: FAULT_LIN is exact in f32, so this is `is_fault` on every
+    // sample (NaN fails the ordered `<=`, so the unordered "not <=" flags it).
+    {
+        let abs_ps = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
+        let limit = _mm256_set1_ps(FAULT_LIN as f32);
+        let not_audio = |p: *const f32| {
+            _mm256_cmp_ps(
+                _mm256_and_ps(_mm256_loadu_ps(p), abs_ps),
+                limit,
+                _CMP_NLE_UQ,
+            )
+        };
+        let mut faults = _mm256_setzero_ps();
+        let whole = n / 8 * 8;
+        for i in (0..whole).step_by(8) {
+            // In bounds: i + 8 <= n.
+            faults = _mm256_or_ps(
+                faults,
+                _mm256_or_ps(not_audio(l.as_ptr().add(i)), not_audio(r.as_ptr().add(i))),
+            );
+        }
+        if _mm256_movemask_ps(faults) != 0
+            || l[whole..n]
+                .iter()
+                .chain(&r[whole..n])
+                .any(|x| is_fault(f64::from(*x)))
+        {
+            return false;
+        }
+    }
+
+    let a0 = _mm256_setr_pd(c.a0_lo, c.a0_lo, c.a0_hi, c.a0_hi);
+    // The cross low-passes have no x[−1] term: a zero product adds nothing.
+    let a1 = _mm256_setr_pd(0.0, 0.0, c.a1_hi, c.a1_hi);
+    let b1 = _mm256_setr_pd(c.b1_lo, c.b1_lo, c.b1_hi, c.b1_hi);
+    let gain = _mm256_set1_pd(c.gain);
+    let floor = _mm256_set1_pd(FLUSH_BELOW);
+    let abs_pd = _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX));
+    let madd = |acc: __m256d, k: __m256d, v: __m256d| {
+        if FUSED {
+            _mm256_fmadd_pd(k, v, acc)
+        } else {
+            _mm256_add_pd(acc, _mm256_mul_pd(k, v))
+        }
+    };
+    // The unflushed output for input frame `x` ([L, R, L, R]), previous frame `xp` and
+    // fed-back outputs `fed`, in `filter_scalar`'s order of operations.
+    let next =
+        |x: __m256d, xp: __m256d, fed: __m256d| madd(madd(_mm256_mul_pd(a0, x), a1, xp), b1, fed);
+    let flushed = |v: __m256d| {
+        _mm256_andnot_pd(
+            _mm256_cmp_pd(_mm256_and_pd(v, abs_pd), floor, _CMP_LT_OQ),
+            v,
+        )
+    };
+    // Two frames' outputs as f32 [wet L, wet R, wet L, wet R].
+    let wet = |ya: __m256d, yb: __m256d| {
+        let direct = _mm256_permute2f128_pd(ya, yb, 0x31);
+        let cross = _mm256_permute_pd(_mm256_permute2f128_pd(ya, yb, 0x20), 0b0101);
+        _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_add_pd(direct, cross), gain))
+    };
+
+    let (lp, rp) = (l.as_mut_ptr(), r.as_mut_ptr());
+    let mut y = _mm256_loadu_pd(f.y.as_ptr());
+    // Unflushed outputs of the previous frame (the flushed ones at the block start).
+    let mut raw = y;
+    let mut xp = _mm256_setr_pd(f.x1[0], f.x1[1], f.x1[0], f.x1[1]);
+    let mut i = 0;
+    while i + 4 <= n {
+        // In bounds: i + 4 <= n.
+        let lf = _mm256_cvtps_pd(_mm_loadu_ps(lp.add(i)));
+        let rf = _mm256_cvtps_pd(_mm_loadu_ps(rp.add(i)));
+        let (even, odd) = (_mm256_unpacklo_pd(lf, rf), _mm256_unpackhi_pd(lf, rf));
+        let x = [
+            _mm256_permute2f128_pd(even, even, 0x00),
+            _mm256_permute2f128_pd(odd, odd, 0x00),
+            _mm256_permute2f128_pd(even, even, 0x11),
+            _mm256_permute2f128_pd(odd, odd, 0x11),
+        ];
+        let mut ys = [y; 4];
+        let (mut fed, mut prev) = (raw, xp);
+        let mut changed = _mm256_xor_pd(y, raw);
+        for k in 0..4 {
+            fed = next(x[k], prev, fed);
+            ys[k] = flushed(fed);
+            if k < 3 {
+                changed = _mm256_or_pd(changed, _mm256_xor_pd(ys[k], fed));
             }
-            lo_l = flush(c.a0_lo * xl + c.b1_lo * lo_l);
-            lo_r = flush(c.a0_lo * xr + c.b1_lo * lo_r);
-            let hi_l = flush(c.a0_hi * xl + c.a1_hi * hl_x1 + c.b1_hi * hl_y1);
-            let hi_r = flush(c.a0_hi * xr + c.a1_hi * hr_x1 + c.b1_hi * hr_y1);
-            (hl_x1, hl_y1, hr_x1, hr_y1) = (xl, hi_l, xr, hi_r);
-            let (wet_l, wet_r) = ((hi_l + lo_r) * c.gain, (hi_r + lo_l) * c.gain);
-            if fading {
-                // Switching on or off blends dry and crossfed signals so it never clicks.
-                l[i] = (xl + amount * (wet_l - xl)) as f32;
-                r[i] = (xr + amount * (wet_r - xr)) as f32;
-            } else {
-                l[i] = wet_l as f32;
-                r[i] = wet_r as f32;
+            prev = x[k];
+        }
+        raw = fed;
+        let changed = _mm256_castpd_si256(changed);
+        if _mm256_testz_si256(changed, changed) == 0 {
+            let (mut fed, mut prev) = (y, xp);
+            for k in 0..4 {
+                raw = next(x[k], prev, fed);
+                ys[k] = flushed(raw);
+                (fed, prev) = (ys[k], x[k]);
             }
         }
-        self.hi_state = [(hl_x1, hl_y1), (hr_x1, hr_y1)];
-        self.lo_state = [lo_l, lo_r];
+        (y, xp) = (ys[3], x[3]);
+        let (w01, w23) = (wet(ys[0], ys[1]), wet(ys[2], ys[3]));
+        _mm_storeu_ps(lp.add(i), _mm_shuffle_ps(w01, w23, 0b10_00_10_00));
+        _mm_storeu_ps(rp.add(i), _mm_shuffle_ps(w01, w23, 0b11_01_11_01));
+        i += 4;
     }
+    let mut lanes = [0.0f64; 4];
+    for i in i..n {
+        // In bounds: i < n.
+        let (xl, xr) = (f64::from(*lp.add(i)), f64::from(*rp.add(i)));
+        let x = _mm256_setr_pd(xl, xr, xl, xr);
+        y = flushed(next(x, xp, y));
+        xp = x;
+        _mm256_storeu_pd(lanes.as_mut_ptr(), y);
+        let [lo_l, lo_r, hi_l, hi_r] = lanes;
+        *lp.add(i) = ((hi_l + lo_r) * c.gain) as f32;
+        *rp.add(i) = ((hi_r + lo_l) * c.gain) as f32;
+    }
+    _mm256_storeu_pd(f.y.as_mut_ptr(), y);
+    _mm256_storeu_pd(lanes.as_mut_ptr(), xp);
+    f.x1 = [lanes[0], lanes[1]];
+    true
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
 
     const FS: f32 = 48_000.0;
 
@@ -268,6 +518,65 @@ mod tests {
             (20.0 * (rms(&l) / reference).log10()) as f32,
             (20.0 * (rms(&r) / reference).log10()) as f32,
         )
+    }
+
+    /// Low-passed, partly correlated stereo noise with a tone, about −12 dBFS: programme-like.
+    fn music(n: usize, seed: u64) -> (Vec<f32>, Vec<f32>) {
+        let mut rng = SmallRng::seed_from_u64(seed);
+        let (mut a, mut b, mut c) = (0.0f32, 0.0f32, 0.0f32);
+        (0..n)
+            .map(|i| {
+                a = 0.97 * a + 0.03 * rng.gen_range(-1.0..1.0);
+                b = 0.9 * b + 0.1 * rng.gen_range(-1.0..1.0);
+                c = 0.9 * c + 0.1 * rng.gen_range(-1.0..1.0);
+                let tone = 0.1 * (std::f32::consts::TAU * 220.0 * i as f32 / FS).sin();
+                (a + 0.3 * b + tone, a + 0.3 * c + 0.7 * tone)
+            })
+            .unzip()
+    }
+
+    /// `filter_scalar` (no fade) over the whole of `l`, `r` from silence: the reference.
+    fn scalar<const FMA: bool>(
+        c: &Bs2bCoefs,
+        l: &[f32],
+        r: &[f32],
+    ) -> (Vec<f32>, Vec<f32>, Filters) {
+        let (mut l, mut r) = (l.to_vec(), r.to_vec());
+        let mut f = Filters::default();
+        let mut unity = GainRamp::new(FS, 1.0);
+        filter_scalar::<FMA, false>(c, &mut f, &mut unity, &mut l, &mut r);
+        (l, r, f)
+    }
+
+    /// The scalar reference with the arithmetic of this machine's instantiation.
+    fn scalar_as_dispatched(c: &Bs2bCoefs, l: &[f32], r: &[f32]) -> (Vec<f32>, Vec<f32>, Filters) {
+        if Isa::detect() == Isa::Portable {
+            scalar::<false>(c, l, r)
+        } else {
+            scalar::<true>(c, l, r)
+        }
+    }
+
+    fn bits(x: &[f32]) -> Vec<u32> {
+        x.iter().map(|v| v.to_bits()).collect()
+    }
+
+    fn default_coefs() -> Bs2bCoefs {
+        Bs2bCoefs::new(f64::from(FS), 700.0, 4.5)
+    }
+
+    /// A loud noise burst, then silence long enough for every filter to decay to zero.
+    fn burst_then_silence() -> (Vec<f32>, Vec<f32>) {
+        let mut rng = SmallRng::seed_from_u64(7);
+        (0..4800 + 9600)
+            .map(|i| {
+                if i < 4800 {
+                    (rng.gen_range(-0.9..0.9), rng.gen_range(-0.9..0.9))
+                } else {
+                    (0.0, 0.0)
+                }
+            })
+            .unzip()
     }
 
     fn db(c: (f64, f64)) -> f64 {
@@ -354,5 +663,158 @@ mod tests {
             .fold(0.0, f32::max);
         println!("crossfeed switch-on: max step {max_step:.5} (signal's own {own_step:.5})");
         assert!(max_step <= own_step);
+    }
+
+    #[test]
+    fn avx2_kernel_matches_the_scalar_loop() {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            let c = default_coefs();
+            let (ml, mr) = music(4801, 3);
+            let (bl, br) = burst_then_silence();
+            let mut worst_rel = 0.0f64;
+            for (name, l, r) in [("music", &ml, &mr), ("burst then silence", &bl, &br)] {
+                // Every tail length after the groups of four, and an empty block.
+                for n in [0, 1, 2, 3, 4, 5, 7, 8, 9, l.len()] {
+                    let run = |fused: bool| {
+                        let (mut l, mut r) = (l[..n].to_vec(), r[..n].to_vec());
+                        let mut f = Filters::default();
+                        // SAFETY: the CPU reported AVX2 and FMA just above.
+                        let done = unsafe {
+                            if fused {
+                                wet_avx2::<true>(&c, &mut f, &mut l, &mut r)
+                            } else {
+                                wet_avx2::<false>(&c, &mut f, &mut l, &mut r)
+                            }
+                        };
+                        assert!(done, "no fault in {name}");
+                        (l, r, f)
+                    };
+                    let (ul, ur, uf) = run(false);
+                    let (sl, sr, sf) = scalar::<false>(&c, &l[..n], &r[..n]);
+                    assert_eq!(bits(&ul), bits(&sl), "{name} {n} unfused L");
+                    assert_eq!(bits(&ur), bits(&sr), "{name} {n} unfused R");
+                    assert_eq!(uf, sf, "{name} {n} unfused state");
+                    let (fl, fr, ff) = run(true);
+                    let (sl, sr, sf) = scalar::<true>(&c, &l[..n], &r[..n]);
+                    assert_eq!(bits(&fl), bits(&sl), "{name} {n} fused L");
+                    assert_eq!(bits(&fr), bits(&sr), "{name} {n} fused R");
+                    assert_eq!(ff, sf, "{name} {n} fused state");
+                    let peak = ul.iter().chain(&ur).fold(0.0f32, |m, v| m.max(v.abs()));
+                    for (a, b) in fl.iter().chain(&fr).zip(ul.iter().chain(&ur)) {
+                        let rel = f64::from((a - b).abs()) / f64::from(peak.max(1e-30));
+                        worst_rel = worst_rel.max(rel);
+                    }
+                }
+            }
+            println!("fused vs unfused kernel: largest difference {worst_rel:.2e} of the peak");
+            assert!(worst_rel < 1e-6);
+            return;
+        }
+        println!("no AVX2 + FMA on this CPU: only the scalar loop runs");
+    }
+
+    #[test]
+    fn decaying_silence_reaches_exact_zero_without_subnormals() {
+        let (mut l, mut r) = burst_then_silence();
+        let (want_l, want_r, _) = scalar_as_dispatched(&default_coefs(), &l, &r);
+        let mut xf = Crossfeed::new(FS, CrossfeedSetting::Bs2bDefault);
+        for (bl, br) in l.chunks_mut(256).zip(r.chunks_mut(256)) {
+            xf.process(bl, br);
+        }
+        assert_eq!(bits(&l), bits(&want_l));
+        assert_eq!(bits(&r), bits(&want_r));
+        let normal = |x: &f32| *x == 0.0 || x.abs() >= f32::MIN_POSITIVE;
+        assert!(l.iter().chain(&r).all(normal), "a subnormal output");
+        let last_nonzero = l
+            .iter()
+            .zip(&r)
+            .rposition(|(a, b)| *a != 0.0 || *b != 0.0)
+            .unwrap();
+        println!("burst ends at 4800; last non-zero output frame {last_nonzero}");
+        // The slowest pole (≈ 0.91 per sample) takes ~750 samples from 1 to 1e-30.
+        assert!(last_nonzero > 4800 && last_nonzero < 4800 + 1500);
+        assert_eq!(xf.filters, Filters::default());
+    }
+
+    #[test]
+    fn a_fault_mid_block_restarts_the_filters_as_the_scalar_loop_does() {
+        let n = 2003;
+        let at = 1001;
+        let (clean_l, clean_r) = music(n, 11);
+        let mut clean = (clean_l.clone(), clean_r.clone());
+        Crossfeed::new(FS, CrossfeedSetting::Bs2bDefault).process(&mut clean.0, &mut clean.1);
+        for fault in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e30, -2e6] {
+            for right in [false, true] {
+                let (mut l, mut r) = (clean_l.clone(), clean_r.clone());
+                if right {
+                    r[at] = fault;
+                } else {
+                    l[at] = fault;
+                }
+                let (in_l, in_r) = (l.clone(), r.clone());
+                Crossfeed::new(FS, CrossfeedSetting::Bs2bDefault).process(&mut l, &mut r);
+                // Before the fault: what the fault-free block gave (the vector path).
+                assert_eq!(bits(&l[..at]), bits(&clean.0[..at]), "{fault} {right}");
+                assert_eq!(bits(&r[..at]), bits(&clean.1[..at]), "{fault} {right}");
+                // The fault frame passes unfiltered.
+                assert_eq!(
+                    (l[at].to_bits(), r[at].to_bits()),
+                    (in_l[at].to_bits(), in_r[at].to_bits())
+                );
+                // After it: a freshly reset crossfeed on the same input.
+                let (mut fl, mut fr) = (in_l[at + 1..].to_vec(), in_r[at + 1..].to_vec());
+                let mut fresh = Crossfeed::new(FS, CrossfeedSetting::Bs2bDefault);
+                fresh.process(&mut fl, &mut fr);
+                assert_eq!(bits(&l[at + 1..]), bits(&fl), "{fault} {right}");
+                assert_eq!(bits(&r[at + 1..]), bits(&fr), "{fault} {right}");
+            }
+        }
+    }
+
+    #[test]
+    fn random_block_splits_give_the_same_output_as_whole_segments() {
+        // Music, a fault, a decay into silence, music again; switched off and on again at
+        // fixed frames (every run splits there, as a host applies settings between blocks).
+        let n = 20_000;
+        let (mut l, mut r) = music(n, 5);
+        l[5000] = f32::NAN;
+        for i in 8000..12_000 {
+            (l[i], r[i]) = (0.0, 0.0);
+        }
+        let switches = [
+            (14_000, CrossfeedSetting::Off),
+            (17_000, CrossfeedSetting::JanMeier),
+        ];
+        let run = |blocks: &mut dyn FnMut(usize) -> usize| {
+            let (mut l, mut r) = (l.clone(), r.clone());
+            let mut xf = Crossfeed::new(FS, CrossfeedSetting::Bs2bDefault);
+            let mut start = 0;
+            while start < n {
+                let next_switch = switches
+                    .iter()
+                    .map(|s| s.0)
+                    .find(|&s| s > start)
+                    .unwrap_or(n);
+                let end = (start + blocks(start)).min(next_switch);
+                xf.process(&mut l[start..end], &mut r[start..end]);
+                if let Some(&(_, s)) = switches.iter().find(|s| s.0 == end) {
+                    xf.set(s);
+                }
+                start = end;
+            }
+            (bits(&l), bits(&r))
+        };
+        let whole = run(&mut |_| n);
+        let mut rng = SmallRng::seed_from_u64(9);
+        for seed in 0..20 {
+            let max = [1, 3, 64, 1100][seed % 4];
+            let split = run(&mut |_| rng.gen_range(1..=max));
+            assert!(
+                split == whole,
+                "split run {seed} (blocks up to {max}) differs"
+            );
+        }
     }
 }

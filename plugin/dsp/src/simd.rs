@@ -84,3 +84,13 @@ pub(crate) fn mac<const FMA: bool>(acc: f32, c: f32, x: f32) -> f32 {
         acc + c * x
     }
 }
+
+/// [`mac`] in double precision: `acc + c·x`, fused (one rounding) when `FMA`.
+#[inline(always)]
+pub(crate) fn mac_f64<const FMA: bool>(acc: f64, c: f64, x: f64) -> f64 {
+    if FMA {
+        c.mul_add(x, acc)
+    } else {
+        acc + c * x
+    }
+}

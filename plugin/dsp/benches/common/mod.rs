@@ -189,6 +189,8 @@ pub fn configurations(block: usize, signal: Signal) -> Vec<Host> {
     let (hot_r, cold_r) = legs(&stereo.1, &hum);
 
     let unity = EngineSettings::default();
+    let mut unity_xfeed = unity;
+    unity_xfeed.crossfeed = CrossfeedSetting::Bs2bDefault;
     let mut minus6 = unity;
     minus6.main.gain_db = -6.0;
     let mut balanced = minus6;
@@ -239,6 +241,13 @@ pub fn configurations(block: usize, signal: Signal) -> Vec<Host> {
             None,
             block,
             signal_path(st, unity),
+        ),
+        Host::new(
+            "crossfeed_signal_path",
+            stereo.clone(),
+            None,
+            block,
+            signal_path(st, unity_xfeed),
         ),
         Host::new(
             "balanced_pair",
