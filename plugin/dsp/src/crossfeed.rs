@@ -142,8 +142,8 @@ fn flush(v: f64) -> f64 {
 /// The four first-order filters of one stereo pair.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct Filters {
-    /// Previous outputs (flushed), in the AVX2 kernel's lane order: cross low-pass of L, of R,
-    /// direct high boost of L, of R.
+    /// Previous outputs (flushed), in the AVX2 kernel's lane order: cross low-pass of R, of L,
+    /// direct high boost of L, of R (so each ear's two terms sit in the two register halves).
     y: [f64; 4],
     /// Previous inputs L, R (the high boosts' x[−1]).
     x1: [f64; 2],
@@ -293,7 +293,7 @@ fn filter_scalar<const FMA: bool, const FADE: bool>(
     r: &mut [f32],
 ) {
     let Filters {
-        y: [mut lo_l, mut lo_r, mut hi_l, mut hi_r],
+        y: [mut lo_r, mut lo_l, mut hi_l, mut hi_r],
         x1: [mut xl1, mut xr1],
     } = *f;
     for (sl, sr) in l.iter_mut().zip(r.iter_mut()) {
@@ -333,23 +333,24 @@ fn filter_scalar<const FMA: bool, const FADE: bool>(
         }
     }
     *f = Filters {
-        y: [lo_l, lo_r, hi_l, hi_r],
+        y: [lo_r, lo_l, hi_l, hi_r],
         x1: [xl1, xr1],
     };
 }
 
 /// The crossfeed of a block that does not fade, with explicit AVX2: the four recursions run
-/// in the four f64 lanes [cross L, cross R, direct L, direct R] of one register. Returns false,
+/// in the four f64 lanes [cross R, cross L, direct L, direct R] of one register. Returns false,
 /// having changed nothing, when the block holds a fault (the scalar loop handles those). The
 /// multiply-adds are fused when `FUSED`; unfused, the numbers are bit-identical to
 /// [`filter_scalar`]'s portable instantiation, fused to its AVX2 one.
 ///
 /// The per-sample flush would put a compare and a select on the recursion. Instead, each
 /// group of four frames first runs the plain recursion (one multiply-add of latency per
-/// frame), then checks that every state it fed back was left unchanged by the flush. That
-/// fails only for a state that is tiny but not zero, i.e. once per filter while a tail decays
-/// through [`FLUSH_BELOW`] (or for a −0.0 state); that group is run again with the flush. Either
-/// way every frame gets exactly the flushed recursion's numbers.
+/// frame) and checks afterwards that no state it produced was tiny but not zero: only those
+/// are changed by the flush (a state is never −0.0: `t + b1·y` rounds an exact zero to +0.0
+/// unless both terms are −0.0, and the fed-back state starts flushed). The check fails once
+/// per filter while a tail decays through [`FLUSH_BELOW`]; such a group is run again with the
+/// flush. Either way every frame gets exactly the flushed recursion's numbers.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA.
@@ -401,6 +402,10 @@ unsafe fn wet_avx2<const FUSED: bool>(
     let gain = _mm256_set1_pd(c.gain);
     let floor = _mm256_set1_pd(FLUSH_BELOW);
     let abs_pd = _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX));
+    let one = _mm256_set1_epi64x(1);
+    // For |v| > 0 the bits of |v| − 1, read as a double, order as |v| does; for v = ±0 they
+    // are a NaN, which `_mm256_min_pd(new, acc)` skips (it returns `acc`).
+    let below_floor = _mm256_set1_pd(f64::from_bits(FLUSH_BELOW.to_bits() - 1));
     let madd = |acc: __m256d, k: __m256d, v: __m256d| {
         if FUSED {
             _mm256_fmadd_pd(k, v, acc)
@@ -408,7 +413,7 @@ unsafe fn wet_avx2<const FUSED: bool>(
             _mm256_add_pd(acc, _mm256_mul_pd(k, v))
         }
     };
-    // The unflushed output for input frame `x` ([L, R, L, R]), previous frame `xp` and
+    // The unflushed output for input frame `x` ([R, L, L, R]), previous frame `xp` and
     // fed-back outputs `fed`, in `filter_scalar`'s order of operations.
     let next =
         |x: __m256d, xp: __m256d, fed: __m256d| madd(madd(_mm256_mul_pd(a0, x), a1, xp), b1, fed);
@@ -420,70 +425,69 @@ unsafe fn wet_avx2<const FUSED: bool>(
     };
     // Two frames' outputs as f32 [wet L, wet R, wet L, wet R].
     let wet = |ya: __m256d, yb: __m256d| {
+        let cross = _mm256_permute2f128_pd(ya, yb, 0x20);
         let direct = _mm256_permute2f128_pd(ya, yb, 0x31);
-        let cross = _mm256_permute_pd(_mm256_permute2f128_pd(ya, yb, 0x20), 0b0101);
         _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_add_pd(direct, cross), gain))
     };
 
     let (lp, rp) = (l.as_mut_ptr(), r.as_mut_ptr());
-    let mut y = _mm256_loadu_pd(f.y.as_ptr());
-    // Unflushed outputs of the previous frame (the flushed ones at the block start).
-    let mut raw = y;
-    let mut xp = _mm256_setr_pd(f.x1[0], f.x1[1], f.x1[0], f.x1[1]);
+    // The fed-back outputs: flushed, or from a group that needed no flush.
+    let mut fed = _mm256_loadu_pd(f.y.as_ptr());
+    let mut xp = _mm256_setr_pd(f.x1[1], f.x1[0], f.x1[0], f.x1[1]);
     let mut i = 0;
     while i + 4 <= n {
         // In bounds: i + 4 <= n.
         let lf = _mm256_cvtps_pd(_mm_loadu_ps(lp.add(i)));
         let rf = _mm256_cvtps_pd(_mm_loadu_ps(rp.add(i)));
-        let (even, odd) = (_mm256_unpacklo_pd(lf, rf), _mm256_unpackhi_pd(lf, rf));
+        let (even, odd) = (_mm256_unpacklo_pd(rf, lf), _mm256_unpackhi_pd(rf, lf));
         let x = [
-            _mm256_permute2f128_pd(even, even, 0x00),
-            _mm256_permute2f128_pd(odd, odd, 0x00),
-            _mm256_permute2f128_pd(even, even, 0x11),
-            _mm256_permute2f128_pd(odd, odd, 0x11),
+            _mm256_permute4x64_pd(even, 0x14),
+            _mm256_permute4x64_pd(odd, 0x14),
+            _mm256_permute4x64_pd(even, 0xbe),
+            _mm256_permute4x64_pd(odd, 0xbe),
         ];
-        let mut ys = [y; 4];
-        let (mut fed, mut prev) = (raw, xp);
-        let mut changed = _mm256_xor_pd(y, raw);
+        let mut ys = [fed; 4];
+        let (mut v, mut prev) = (fed, xp);
+        let mut smallest = _mm256_set1_pd(f64::INFINITY);
         for k in 0..4 {
-            fed = next(x[k], prev, fed);
-            ys[k] = flushed(fed);
-            if k < 3 {
-                changed = _mm256_or_pd(changed, _mm256_xor_pd(ys[k], fed));
-            }
+            v = next(x[k], prev, v);
+            ys[k] = v;
+            let bits = _mm256_castpd_si256(_mm256_and_pd(v, abs_pd));
+            smallest = _mm256_min_pd(_mm256_castsi256_pd(_mm256_sub_epi64(bits, one)), smallest);
             prev = x[k];
         }
-        raw = fed;
-        let changed = _mm256_castpd_si256(changed);
-        if _mm256_testz_si256(changed, changed) == 0 {
-            let (mut fed, mut prev) = (y, xp);
+        if _mm256_movemask_pd(_mm256_cmp_pd(smallest, below_floor, _CMP_LT_OQ)) == 0 {
+            fed = v;
+        } else {
+            let mut prev = xp;
             for k in 0..4 {
-                raw = next(x[k], prev, fed);
-                ys[k] = flushed(raw);
-                (fed, prev) = (ys[k], x[k]);
+                fed = flushed(next(x[k], prev, fed));
+                ys[k] = fed;
+                prev = x[k];
             }
         }
-        (y, xp) = (ys[3], x[3]);
+        xp = x[3];
         let (w01, w23) = (wet(ys[0], ys[1]), wet(ys[2], ys[3]));
         _mm_storeu_ps(lp.add(i), _mm_shuffle_ps(w01, w23, 0b10_00_10_00));
         _mm_storeu_ps(rp.add(i), _mm_shuffle_ps(w01, w23, 0b11_01_11_01));
         i += 4;
     }
+    fed = flushed(fed);
     let mut lanes = [0.0f64; 4];
     for i in i..n {
         // In bounds: i < n.
         let (xl, xr) = (f64::from(*lp.add(i)), f64::from(*rp.add(i)));
-        let x = _mm256_setr_pd(xl, xr, xl, xr);
-        y = flushed(next(x, xp, y));
+        let x = _mm256_setr_pd(xr, xl, xl, xr);
+        fed = flushed(next(x, xp, fed));
         xp = x;
-        _mm256_storeu_pd(lanes.as_mut_ptr(), y);
-        let [lo_l, lo_r, hi_l, hi_r] = lanes;
+        _mm256_storeu_pd(lanes.as_mut_ptr(), fed);
+        let [lo_r, lo_l, hi_l, hi_r] = lanes;
         *lp.add(i) = ((hi_l + lo_r) * c.gain) as f32;
         *rp.add(i) = ((hi_r + lo_l) * c.gain) as f32;
     }
-    _mm256_storeu_pd(f.y.as_mut_ptr(), y);
+    _mm256_storeu_pd(f.y.as_mut_ptr(), fed);
     _mm256_storeu_pd(lanes.as_mut_ptr(), xp);
-    f.x1 = [lanes[0], lanes[1]];
+    f.x1 = [lanes[1], lanes[0]];
     true
 }
 
@@ -673,8 +677,31 @@ mod tests {
             let c = default_coefs();
             let (ml, mr) = music(4801, 3);
             let (bl, br) = burst_then_silence();
+            // Signed zeros (polarity-inverted silence), subnormal and tiny inputs, runs of
+            // them between bursts: every way a state can become tiny or a zero negative.
+            let odd: (Vec<f32>, Vec<f32>) = (0..4000)
+                .map(|i| {
+                    let v = match (i / 37) % 6 {
+                        0 => -0.0,
+                        1 => 1e-40,
+                        2 => -1e-35,
+                        3 => ml[i] * 1e-20,
+                        4 => ml[i],
+                        _ => 0.0,
+                    };
+                    if i % 3 == 0 {
+                        (v, -v)
+                    } else {
+                        (v, -0.0)
+                    }
+                })
+                .unzip();
             let mut worst_rel = 0.0f64;
-            for (name, l, r) in [("music", &ml, &mr), ("burst then silence", &bl, &br)] {
+            for (name, l, r) in [
+                ("music", &ml, &mr),
+                ("burst then silence", &bl, &br),
+                ("zeros and tiny values", &odd.0, &odd.1),
+            ] {
                 // Every tail length after the groups of four, and an empty block.
                 for n in [0, 1, 2, 3, 4, 5, 7, 8, 9, l.len()] {
                     let run = |fused: bool| {
