@@ -155,9 +155,11 @@ pub struct Crossfeed {
     sample_rate_hz: f32,
     setting: CrossfeedSetting,
     coefs: Bs2bCoefs,
+    /// The filters' state, carried from block to block.
     filters: Filters,
     /// 1.0 = crossfeed fully in, 0.0 = out.
     amount: GainRamp,
+    /// Instruction set of the processing kernels, chosen once in `new()`.
     isa: Isa,
 }
 
