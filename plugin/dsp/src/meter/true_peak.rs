@@ -126,6 +126,13 @@ pub struct TruePeakMeter {
     steps: [f32; CHUNK],
     /// Interpolated values of the last chunk, one row per non-trivial branch in time order.
     phases: [[f32; CHUNK]; P4],
+    /// [sample max, per-sample peak max, interpolated max] of the last chunk (linear).
+    last_maxima: [f32; 3],
+    /// True when `phases` and `steps` hold the last chunk's values.
+    last_stored: bool,
+    /// Chunks whose interpolation was taken from a lead (tests check that reuse happens).
+    #[cfg(test)]
+    pub(crate) adopted_chunks: usize,
     peak_lin: f32,
     max_lin: f32,
     overs: u32,
@@ -149,6 +156,10 @@ impl TruePeakMeter {
             unshifted: 0,
             steps: [0.0; CHUNK],
             phases: [[0.0; CHUNK]; P4],
+            last_maxima: [0.0; 3],
+            last_stored: false,
+            #[cfg(test)]
+            adopted_chunks: 0,
             peak_lin: 0.0,
             max_lin: 0.0,
             overs: 0,
@@ -185,7 +196,7 @@ impl TruePeakMeter {
             fn run<const FMA: bool>(self) {
                 for chunk in self.1.chunks(CHUNK) {
                     // Nobody reads the per-sample peaks here, so they are never needed.
-                    self.0.process_chunk::<FMA>(chunk, f32::INFINITY);
+                    self.0.process_chunk::<FMA>(chunk, f32::INFINITY, []);
                 }
             }
         }
@@ -202,11 +213,17 @@ impl TruePeakMeter {
     /// (`steps_lin`) are only computed when the chunk's largest one exceeds `steps_above_lin`;
     /// otherwise their contents are stale and must not be read (the held peak, the only
     /// reader, passes its current value: nothing at or below it can take over).
+    ///
+    /// `leads`: other meters that have just metered their chunk of the same span. When one's
+    /// chunk and the history before it are bit-identical to this meter's (same rate too), its
+    /// interpolation is taken instead of computed again; the readings are exactly those of
+    /// computing it.
     #[inline(always)]
-    pub(crate) fn process_chunk<const FMA: bool>(
+    pub(crate) fn process_chunk<'l, const FMA: bool>(
         &mut self,
         x: &[f32],
         steps_above_lin: f32,
+        leads: impl IntoIterator<Item = &'l TruePeakMeter>,
     ) -> ChunkPeaks<'_> {
         let n = x.len().min(CHUNK);
         let last = std::mem::replace(&mut self.unshifted, n);
@@ -214,17 +231,37 @@ impl TruePeakMeter {
         if let Some(current) = self.hist.get_mut(HIST..HIST + n) {
             sanitize_into(current, x);
         }
+        let lead = leads.into_iter().find(|l| self.same_chunk_as(l, n));
+        #[cfg(test)]
+        {
+            self.adopted_chunks += usize::from(lead.is_some());
+        }
         // First pass: maxima only, no stores. Per-sample values are needed only when the
         // chunk may hold an over or a new held peak; then a second pass stores them. Both
         // passes do the same arithmetic, so the values are the ones the maxima came from.
-        let [sample_max, step_max, interp_max] = self.interpolate_chunk::<FMA, false>(n);
+        let [sample_max, step_max, interp_max] = match lead {
+            Some(l) => l.last_maxima,
+            None => self.interpolate_chunk::<FMA, false>(n),
+        };
+        self.last_maxima = [sample_max, step_max, interp_max];
         let delay = self.mode.delay_samples();
         // The overs walk covers the delayed samples: the last `delay` of the previous chunk
         // and all but the last `delay` of this one.
         let carried = self.hist.get(HIST - delay..HIST).unwrap_or_default();
         let over_possible = fmax(fmax(interp_max, sample_max), max_abs_clean(carried)) > OVER_LIN;
-        if over_possible || step_max > steps_above_lin {
-            self.interpolate_chunk::<FMA, true>(n);
+        self.last_stored = over_possible || step_max > steps_above_lin;
+        if self.last_stored {
+            match lead {
+                Some(l) if l.last_stored => {
+                    for (mine, theirs) in self.phases.iter_mut().zip(&l.phases) {
+                        mine[..n].copy_from_slice(&theirs[..n]);
+                    }
+                    self.steps[..n].copy_from_slice(&l.steps[..n]);
+                }
+                _ => {
+                    self.interpolate_chunk::<FMA, true>(n);
+                }
+            }
         }
 
         if over_possible {
@@ -260,6 +297,23 @@ impl TruePeakMeter {
             step_max_lin: step_max,
             sample_max_lin: sample_max,
         }
+    }
+
+    /// True when `lead` has just metered `n` samples that, with the history before them, are
+    /// bit-identical to this meter's (already sanitised) chunk, at the same oversampling.
+    #[inline(always)]
+    fn same_chunk_as(&self, lead: &TruePeakMeter, n: usize) -> bool {
+        let (Some(mine), Some(theirs)) = (self.hist.get(..HIST + n), lead.hist.get(..HIST + n))
+        else {
+            return false;
+        };
+        // Cheap probes first: different signals almost always differ at the chunk's ends.
+        let probe = |h: &[f32]| [h[HIST], h[HIST + n / 2], h[HIST + n - 1]].map(f32::to_bits);
+        lead.mode == self.mode
+            && lead.unshifted == n
+            && n > 0
+            && probe(mine) == probe(theirs)
+            && bits_equal(mine, theirs)
     }
 
     /// Runs the interpolator over the `n` sanitised samples at `hist[HIST..]`; see
@@ -370,6 +424,25 @@ impl<const H: usize> Folded<H> {
         }
         f
     }
+}
+
+/// True when `a` and `b` hold the same bit patterns (same length assumed; extra ignored).
+#[inline(always)]
+fn bits_equal(a: &[f32], b: &[f32]) -> bool {
+    // OR of XORs over fixed lanes: branch-free, so the compiler vectorises it.
+    let mut diff = [0u32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .fold(0, |d, (x, y)| d | (x.to_bits() ^ y.to_bits()));
+    for (x, y) in ca.zip(cb) {
+        for j in 0..8 {
+            diff[j] |= x[j].to_bits() ^ y[j].to_bits();
+        }
+    }
+    diff.iter().fold(tail, |d, &v| d | v) == 0
 }
 
 /// Interpolates one chunk with the folded branches of `f` over windows of 2H samples: the
@@ -855,7 +928,7 @@ mod tests {
                     type Out = (f32, f32, Vec<u32>);
                     #[inline(always)]
                     fn run<const FMA: bool>(self) -> Self::Out {
-                        let p = self.0.process_chunk::<FMA>(self.1, 0.0);
+                        let p = self.0.process_chunk::<FMA>(self.1, 0.0, []);
                         let steps = p.steps_lin.iter().map(|v| v.to_bits()).collect();
                         (p.step_max_lin, p.sample_max_lin, steps)
                     }
