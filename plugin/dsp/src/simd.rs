@@ -43,6 +43,24 @@ impl Isa {
     }
 }
 
+/// Environment variable that keeps the AVX-512 true-peak tiles off (set to anything), so the
+/// AVX2 tiles can be tested and benchmarked on a CPU that has both.
+pub const NO_AVX512_ENV: &str = "CUEWIRE_DSP_NO_AVX512";
+
+/// True when the CPU has AVX-512F and neither [`NO_AVX512_ENV`] nor [`FORCE_PORTABLE_ENV`]
+/// is set; decided once per process (the first call reads the environment, which allocates:
+/// constructors only).
+pub(crate) fn avx512_usable() -> bool {
+    static CHOICE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *CHOICE.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        if Isa::detect() != Isa::Portable && std::env::var_os(NO_AVX512_ENV).is_none() {
+            return std::arch::is_x86_feature_detected!("avx512f");
+        }
+        false
+    })
+}
+
 /// A piece of work generic over whether multiply-adds are fused (`FMA`). `run` must be
 /// `#[inline(always)]` (and so must everything hot it calls) so that it is compiled inside
 /// the feature-enabled wrapper rather than called from it.

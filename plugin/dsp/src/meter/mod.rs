@@ -229,22 +229,36 @@ impl ChannelMeter {
             type Out = ();
             #[inline(always)]
             fn run<const FMA: bool>(self) {
-                let Pass(m, x) = self;
-                for chunk in x.chunks(CHUNK) {
-                    // One pass of the true-peak kernel also yields the chunk's sample peak
-                    // and (when the held peak can change) the per-sample peaks, so the other
-                    // meters need no extra pass over the chunk.
-                    let held_floor = m.held.floor_for_chunk(chunk.len());
-                    let peaks = m.true_peak.process_chunk::<FMA>(chunk, held_floor);
-                    m.sample_peak.add_peak(peaks.sample_max_lin);
-                    m.held
-                        .process_chunk_above(peaks.steps_lin, peaks.step_max_lin, held_floor);
-                    m.clips.process_chunk(chunk, peaks.sample_max_lin);
-                    m.rms.process_clean(peaks.clean);
+                for chunk in self.1.chunks(CHUNK) {
+                    self.0.process_chunk::<FMA>(chunk, []);
                 }
             }
         }
         dispatch(self.true_peak.isa(), Pass(self, x));
+    }
+
+    /// Meters up to [`CHUNK`] samples; `leads`: channels that have just metered their own
+    /// chunk of the same span, whose true-peak interpolation is reused if one's signal is
+    /// identical to this one's.
+    #[inline(always)]
+    fn process_chunk<'l, const FMA: bool>(
+        &mut self,
+        chunk: &[f32],
+        leads: impl IntoIterator<Item = &'l ChannelMeter>,
+    ) {
+        // One pass of the true-peak kernel also yields the chunk's sample peak and (when the
+        // held peak can change) the per-sample peaks, so the other meters need no extra pass.
+        let held_floor = self.held.floor_for_chunk(chunk.len());
+        let peaks = self.true_peak.process_chunk::<FMA>(
+            chunk,
+            held_floor,
+            leads.into_iter().map(|l| &l.true_peak),
+        );
+        self.sample_peak.add_peak(peaks.sample_max_lin);
+        self.held
+            .process_chunk_above(peaks.steps_lin, peaks.step_max_lin, held_floor);
+        self.clips.process_chunk(chunk, peaks.sample_max_lin);
+        self.rms.process_clean(peaks.clean);
     }
 
     /// Current readings; resets the since-last-read peaks.
@@ -361,6 +375,53 @@ impl OutputMeter {
         mr.process(r.get(..n).unwrap_or_default());
     }
 
+    /// Meters several outputs over the same span: the first `n` frames of every buffer, `n`
+    /// the shortest of them. Equivalent to calling [`OutputMeter::process`] on each, reading
+    /// for reading, but a channel whose samples (and recent history) are bit-identical to an
+    /// earlier channel's in `group` reuses that channel's true-peak interpolation, the costly
+    /// part: an output that copies another (a cue fed the main mix at 0 dB, a mono cue's two
+    /// sides, the main output of a transparent insert and its input) costs little more than
+    /// its sample-peak and RMS meters.
+    pub fn process_group<'b>(group: &mut [(&'b mut OutputMeter, &'b [f32], &'b [f32])]) {
+        /// The whole group through one instruction-set instantiation.
+        struct Pass<'a, 'c>(&'a mut [(&'c mut OutputMeter, &'c [f32], &'c [f32])], usize);
+        impl Kernel for Pass<'_, '_> {
+            type Out = ();
+            #[inline(always)]
+            fn run<const FMA: bool>(self) {
+                let Pass(group, n) = self;
+                for start in (0..n).step_by(CHUNK) {
+                    let end = (start + CHUNK).min(n);
+                    for g in 0..group.len() {
+                        let (before, rest) = group.split_at_mut(g);
+                        let Some((meter, l, r)) = rest.first_mut() else {
+                            break;
+                        };
+                        let (Some(xl), Some(xr)) = (l.get(start..end), r.get(start..end)) else {
+                            break;
+                        };
+                        let earlier = before.iter().flat_map(|(m, _, _)| m.channels.iter());
+                        let [ml, mr] = &mut meter.channels;
+                        ml.process_chunk::<FMA>(xl, earlier.clone());
+                        mr.process_chunk::<FMA>(xr, earlier.chain([&*ml]));
+                    }
+                }
+            }
+        }
+        let n = group
+            .iter()
+            .map(|(_, l, r)| l.len().min(r.len()))
+            .min()
+            .unwrap_or(0);
+        let Some(isa) = group.first().map(|(m, _, _)| m.channels[0].true_peak.isa()) else {
+            return;
+        };
+        for (meter, _, _) in group.iter_mut() {
+            meter.unchanged_reading = None;
+        }
+        dispatch(isa, Pass(group, n));
+    }
+
     /// Current readings; resets the since-last-read peaks.
     pub fn read(&mut self) -> OutputReading {
         if let Some(reading) = self.unchanged_reading {
@@ -397,6 +458,68 @@ impl OutputMeter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Metering a group gives exactly the readings of metering each output alone, whether
+    /// channels are identical (reused), identical only in the current chunk but not in their
+    /// history (not reused), or different; with overs, clips and non-finite samples.
+    #[test]
+    fn group_readings_equal_separate_readings() {
+        let n = 9_000;
+        let mut state = 5u32;
+        let mut noise = move || {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (state >> 8) as f32 / (1u32 << 23) as f32 - 1.0
+        };
+        let a: Vec<f32> = (0..n)
+            .map(|i| match i {
+                1000 => f32::NAN,
+                2000..=2010 => 1.3,
+                _ => 1.1 * (i as f32 * 0.31).sin() + 0.05 * noise(),
+            })
+            .collect();
+        let b: Vec<f32> = (0..n).map(|_| 0.7 * noise()).collect();
+        // Equal to `a` except for one stretch: identical chunks after it still differ in
+        // history for a while, then the two become interchangeable again.
+        let mut c = a.clone();
+        for v in &mut c[3_000..3_100] {
+            *v *= 0.5;
+        }
+        let signals: [(&[f32], &[f32]); 4] = [(&a, &b), (&a, &b), (&a, &a), (&b, &c)];
+        let spans: [(usize, usize); 5] =
+            [(0, 1), (1, 300), (301, 4_096), (4_397, 129), (4_526, 4_474)];
+        let chunks: usize = spans.iter().map(|&(_, len)| len.div_ceil(CHUNK)).sum();
+        for rate in [48_000.0, 96_000.0, 192_000.0] {
+            let mut grouped: Vec<OutputMeter> = (0..4).map(|_| OutputMeter::new(rate)).collect();
+            let mut alone = grouped.clone();
+            for (start, len) in spans {
+                let span = start..start + len;
+                let mut group: Vec<(&mut OutputMeter, &[f32], &[f32])> = grouped
+                    .iter_mut()
+                    .zip(&signals)
+                    .map(|(m, (l, r))| (m, &l[span.clone()], &r[span.clone()]))
+                    .collect();
+                OutputMeter::process_group(&mut group);
+                for (m, (l, r)) in alone.iter_mut().zip(&signals) {
+                    m.process(&l[span.clone()], &r[span.clone()]);
+                }
+                for (g, s) in grouped.iter_mut().zip(&mut alone) {
+                    assert_eq!(g.read(), s.read(), "{rate} Hz at {start}");
+                }
+            }
+            assert!(alone[0].read().tp_overs[0] > 0 && alone[0].read().clip_events[0] > 0);
+            // Reuse happened where the signals allow it, and only there: output 1 copies
+            // output 0, output 2's sides and output 3's left copy output 0's channels; output
+            // 3's right equals output 0's left except around the altered stretch (samples
+            // 3000..3100 and the history after them: two or three chunks).
+            let adopted = |o: usize, ch: usize| grouped[o].channels[ch].true_peak.adopted_chunks;
+            assert_eq!([adopted(0, 0), adopted(0, 1)], [0, 0]);
+            for (o, ch) in [(1, 0), (1, 1), (2, 0), (2, 1), (3, 0)] {
+                assert_eq!(adopted(o, ch), chunks, "output {o} channel {ch}");
+            }
+            let missed = chunks - adopted(3, 1);
+            assert!((2..=3).contains(&missed), "{missed} of {chunks} not reused");
+        }
+    }
 
     /// A read of a meter that has not changed since the last read returns that read's
     /// values with the since-last-read peaks at zero, exactly what a full read computes.

@@ -17,7 +17,7 @@
 //! at once with all branches sharing the loaded samples, a shape the compiler vectorises.
 
 use super::{fmax, max_abs_clean, sanitize_into, sanitize_rate_hz, CHUNK};
-use crate::simd::{dispatch, mac, Isa, Kernel};
+use crate::simd::{avx512_usable, dispatch, mac, Isa, Kernel};
 
 /// Length of the interpolator's prototype low-pass (taps at the oversampled rate).
 pub const TP_PROTOTYPE_TAPS: usize = 49;
@@ -113,9 +113,10 @@ pub struct TruePeakReading {
 #[derive(Clone, Debug)]
 pub struct TruePeakMeter {
     isa: Isa,
+    /// The AVX-512 tiles replace the AVX2 ones (same values, half the instructions).
+    wide: bool,
     mode: Oversampling,
-    coeffs4: [[f32; T4]; P4],
-    coeffs2: [[f32; T2]; P2],
+    tables: &'static Tables,
     /// `hist[..HIST]` = the last HIST samples before the chunk, `hist[HIST..]` = the chunk.
     hist: [f32; HIST + CHUNK],
     /// Length of the chunk still in `hist[HIST..]`: history is shifted at the start of the
@@ -125,6 +126,13 @@ pub struct TruePeakMeter {
     steps: [f32; CHUNK],
     /// Interpolated values of the last chunk, one row per non-trivial branch in time order.
     phases: [[f32; CHUNK]; P4],
+    /// [sample max, per-sample peak max, interpolated max] of the last chunk (linear).
+    last_maxima: [f32; 3],
+    /// True when `phases` and `steps` hold the last chunk's values.
+    last_stored: bool,
+    /// Chunks whose interpolation was taken from a lead (tests check that reuse happens).
+    #[cfg(test)]
+    pub(crate) adopted_chunks: usize,
     peak_lin: f32,
     max_lin: f32,
     overs: u32,
@@ -141,13 +149,17 @@ impl TruePeakMeter {
     pub(crate) fn with_isa(sample_rate_hz: f32, isa: Isa) -> Self {
         Self {
             isa,
+            wide: isa != Isa::Portable && avx512_usable(),
             mode: Oversampling::for_rate(sample_rate_hz),
-            coeffs4: branch_coeffs::<P4, T4>(4),
-            coeffs2: branch_coeffs::<P2, T2>(2),
+            tables: tables(),
             hist: [0.0; HIST + CHUNK],
             unshifted: 0,
             steps: [0.0; CHUNK],
             phases: [[0.0; CHUNK]; P4],
+            last_maxima: [0.0; 3],
+            last_stored: false,
+            #[cfg(test)]
+            adopted_chunks: 0,
             peak_lin: 0.0,
             max_lin: 0.0,
             overs: 0,
@@ -157,7 +169,7 @@ impl TruePeakMeter {
 
     /// Adopts `sample_rate_hz` (Hz) and clears all state and history.
     pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
-        *self = Self::new(sample_rate_hz);
+        *self = Self::with_isa(sample_rate_hz, self.isa);
     }
 
     /// Oversampling factor in use (4, 2 or 1).
@@ -184,7 +196,7 @@ impl TruePeakMeter {
             fn run<const FMA: bool>(self) {
                 for chunk in self.1.chunks(CHUNK) {
                     // Nobody reads the per-sample peaks here, so they are never needed.
-                    self.0.process_chunk::<FMA>(chunk, f32::INFINITY);
+                    self.0.process_chunk::<FMA>(chunk, f32::INFINITY, []);
                 }
             }
         }
@@ -201,11 +213,17 @@ impl TruePeakMeter {
     /// (`steps_lin`) are only computed when the chunk's largest one exceeds `steps_above_lin`;
     /// otherwise their contents are stale and must not be read (the held peak, the only
     /// reader, passes its current value: nothing at or below it can take over).
+    ///
+    /// `leads`: other meters that have just metered their chunk of the same span. When one's
+    /// chunk and the history before it are bit-identical to this meter's (same rate too), its
+    /// interpolation is taken instead of computed again; the readings are exactly those of
+    /// computing it.
     #[inline(always)]
-    pub(crate) fn process_chunk<const FMA: bool>(
+    pub(crate) fn process_chunk<'l, const FMA: bool>(
         &mut self,
         x: &[f32],
         steps_above_lin: f32,
+        leads: impl IntoIterator<Item = &'l TruePeakMeter>,
     ) -> ChunkPeaks<'_> {
         let n = x.len().min(CHUNK);
         let last = std::mem::replace(&mut self.unshifted, n);
@@ -213,17 +231,37 @@ impl TruePeakMeter {
         if let Some(current) = self.hist.get_mut(HIST..HIST + n) {
             sanitize_into(current, x);
         }
+        let lead = leads.into_iter().find(|l| self.same_chunk_as(l, n));
+        #[cfg(test)]
+        {
+            self.adopted_chunks += usize::from(lead.is_some());
+        }
         // First pass: maxima only, no stores. Per-sample values are needed only when the
         // chunk may hold an over or a new held peak; then a second pass stores them. Both
         // passes do the same arithmetic, so the values are the ones the maxima came from.
-        let [sample_max, step_max, interp_max] = self.interpolate_chunk::<FMA, false>(n);
+        let [sample_max, step_max, interp_max] = match lead {
+            Some(l) => l.last_maxima,
+            None => self.interpolate_chunk::<FMA, false>(n),
+        };
+        self.last_maxima = [sample_max, step_max, interp_max];
         let delay = self.mode.delay_samples();
         // The overs walk covers the delayed samples: the last `delay` of the previous chunk
         // and all but the last `delay` of this one.
         let carried = self.hist.get(HIST - delay..HIST).unwrap_or_default();
         let over_possible = fmax(fmax(interp_max, sample_max), max_abs_clean(carried)) > OVER_LIN;
-        if over_possible || step_max > steps_above_lin {
-            self.interpolate_chunk::<FMA, true>(n);
+        self.last_stored = over_possible || step_max > steps_above_lin;
+        if self.last_stored {
+            match lead {
+                Some(l) if l.last_stored => {
+                    for (mine, theirs) in self.phases.iter_mut().zip(&l.phases) {
+                        mine[..n].copy_from_slice(&theirs[..n]);
+                    }
+                    self.steps[..n].copy_from_slice(&l.steps[..n]);
+                }
+                _ => {
+                    self.interpolate_chunk::<FMA, true>(n);
+                }
+            }
         }
 
         if over_possible {
@@ -261,14 +299,31 @@ impl TruePeakMeter {
         }
     }
 
+    /// True when `lead` has just metered `n` samples that, with the history before them, are
+    /// bit-identical to this meter's (already sanitised) chunk, at the same oversampling.
+    #[inline(always)]
+    fn same_chunk_as(&self, lead: &TruePeakMeter, n: usize) -> bool {
+        let (Some(mine), Some(theirs)) = (self.hist.get(..HIST + n), lead.hist.get(..HIST + n))
+        else {
+            return false;
+        };
+        // Cheap probes first: different signals almost always differ at the chunk's ends.
+        let probe = |h: &[f32]| [h[HIST], h[HIST + n / 2], h[HIST + n - 1]].map(f32::to_bits);
+        lead.mode == self.mode
+            && lead.unshifted == n
+            && n > 0
+            && probe(mine) == probe(theirs)
+            && bits_equal(mine, theirs)
+    }
+
     /// Runs the interpolator over the `n` sanitised samples at `hist[HIST..]`; see
     /// [`interpolate`] for what is stored and returned.
     #[inline(always)]
     fn interpolate_chunk<const FMA: bool, const STORE: bool>(&mut self, n: usize) -> [f32; 3] {
         let Self {
+            wide,
             mode,
-            coeffs4,
-            coeffs2,
+            tables,
             hist,
             steps,
             phases,
@@ -278,11 +333,25 @@ impl TruePeakMeter {
         match mode {
             Oversampling::X4 => {
                 let win = hist.get(HIST + 1 - T4..).unwrap_or_default();
-                interpolate::<P4, T4, FMA, STORE>(coeffs4, win, cur, phases, steps)
+                interpolate::<{ T4 / 2 }, true, FMA, STORE>(
+                    *wide,
+                    &tables.folded4,
+                    win,
+                    cur,
+                    phases,
+                    steps,
+                )
             }
             Oversampling::X2 => {
                 let win = hist.get(HIST + 1 - T2..).unwrap_or_default();
-                interpolate::<P2, T2, FMA, STORE>(coeffs2, win, cur, phases, steps)
+                interpolate::<{ T2 / 2 }, false, FMA, STORE>(
+                    *wide,
+                    &tables.folded2,
+                    win,
+                    cur,
+                    phases,
+                    steps,
+                )
             }
             Oversampling::Off => {
                 if STORE {
@@ -316,29 +385,100 @@ impl TruePeakMeter {
     }
 }
 
-/// Interpolates one chunk with `P` branches of `T` taps: output `i` of branch `p` is the dot
-/// product of `coeffs[p]` with `win[i..i + T]`; `cur` holds the chunk's (undelayed) samples.
-/// With `STORE`, writes branch values to `phases[p][i]` and the per-sample true peak
-/// max(|cur[i]|, |branch values|) to `steps`. Returns [largest |cur|, largest per-sample
-/// peak, largest |interpolated value|], identical with and without `STORE`.
+/// The interpolator's branches folded by their symmetry, which halves the multiply-adds:
+/// the middle branch (½ sample at 4×, the only one at 2×) is symmetric, and at 4× the ¼ and
+/// ¾ branches are mirror images, so both come from one sum and one difference:
+/// with s_k = w[k] + w[T−1−k] and d_k = w[k] − w[T−1−k] (k < H = T/2),
+/// ¼ = Σ sum_k·s_k + Σ diff_k·d_k, ¾ = Σ sum_k·s_k − Σ diff_k·d_k, ½ = Σ mid_k·s_k.
+#[derive(Clone, Copy, Debug)]
+struct Folded<const H: usize> {
+    /// ½(a_k + a_{T−1−k}) of the ¼-sample branch a (4× only).
+    sum: [f32; H],
+    /// ½(a_k − a_{T−1−k}) of the ¼-sample branch a (4× only).
+    diff: [f32; H],
+    /// ½(b_k + b_{T−1−k}) of the symmetric middle branch b.
+    mid: [f32; H],
+}
+
+impl<const H: usize> Folded<H> {
+    /// Folds the `factor`× branches (4: three branches of 2H taps; 2: one of 2H taps).
+    fn new(factor: usize) -> Self {
+        let rows = branch_rows(factor, 2 * H);
+        let mut f = Self {
+            sum: [0.0; H],
+            diff: [0.0; H],
+            mid: [0.0; H],
+        };
+        let (outer, middle) = if factor == 4 {
+            (Some(&rows[0]), &rows[1])
+        } else {
+            (None, &rows[0])
+        };
+        for k in 0..H {
+            let mirror = 2 * H - 1 - k;
+            f.mid[k] = (0.5 * (middle[k] + middle[mirror])) as f32;
+            if let Some(a) = outer {
+                f.sum[k] = (0.5 * (a[k] + a[mirror])) as f32;
+                f.diff[k] = (0.5 * (a[k] - a[mirror])) as f32;
+            }
+        }
+        f
+    }
+}
+
+/// True when `a` and `b` hold the same bit patterns (same length assumed; extra ignored).
 #[inline(always)]
-fn interpolate<const P: usize, const T: usize, const FMA: bool, const STORE: bool>(
-    coeffs: &[[f32; T]; P],
+fn bits_equal(a: &[f32], b: &[f32]) -> bool {
+    // OR of XORs over fixed lanes: branch-free, so the compiler vectorises it.
+    let mut diff = [0u32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .fold(0, |d, (x, y)| d | (x.to_bits() ^ y.to_bits()));
+    for (x, y) in ca.zip(cb) {
+        for j in 0..8 {
+            diff[j] |= x[j].to_bits() ^ y[j].to_bits();
+        }
+    }
+    diff.iter().fold(tail, |d, &v| d | v) == 0
+}
+
+/// Interpolates one chunk with the folded branches of `f` over windows of 2H samples: the
+/// branch values of output `i` come from `win[i..i + 2H]`; `cur` holds the chunk's
+/// (undelayed) samples. `MIRROR`: the 4× set (rows ¼, ½, ¾), else the 2× one (row ½).
+/// With `STORE`, writes branch values to `phases[row][i]` and the per-sample true peak
+/// max(|cur[i]|, |branch values|) to `steps`. Returns [largest |cur|, largest per-sample
+/// peak, largest |interpolated value|], identical with and without `STORE`. Every path
+/// (portable tiles, AVX2, AVX-512, the scalar tail) does the same operations in the same
+/// order, so a sample gets the same values whichever path meets it.
+#[inline(always)]
+fn interpolate<const H: usize, const MIRROR: bool, const FMA: bool, const STORE: bool>(
+    wide: bool,
+    f: &Folded<H>,
     win: &[f32],
     cur: &[f32],
     phases: &mut [[f32; CHUNK]; P4],
     steps: &mut [f32; CHUNK],
 ) -> [f32; 3] {
+    let t = 2 * H;
     let n = cur.len().min(CHUNK);
     // Whole tiles only where every load stays inside `win` (it always does for a chunk).
-    let tiles = n.min((win.len() + 1).saturating_sub(T)) / TILE;
+    let tiles = n.min((win.len() + 1).saturating_sub(t)) / TILE;
     let (mut sample_max, mut interp_max) = (0.0f32, 0.0f32);
     #[cfg(target_arch = "x86_64")]
     if FMA {
         // SAFETY: `FMA` is only true inside `simd::run_avx2_fma`, which runs only on CPUs
-        // with AVX2 and FMA; `tiles` keeps every access in bounds (see `tiles_avx2_fma`).
-        (sample_max, interp_max) =
-            unsafe { tiles_avx2_fma::<P, T, STORE>(coeffs, win, cur, phases, steps, tiles) };
+        // with AVX2 and FMA, and `wide` only when the CPU also has AVX-512F
+        // (`simd::avx512_usable`); `tiles` keeps every access in bounds.
+        (sample_max, interp_max) = unsafe {
+            if wide {
+                tiles_avx512::<H, MIRROR, STORE>(f, win, cur, phases, steps, tiles)
+            } else {
+                tiles_avx2_fma::<H, MIRROR, STORE>(f, win, cur, phases, steps, tiles)
+            }
+        };
     }
     let portable_tiles = if cfg!(target_arch = "x86_64") && FMA {
         0
@@ -347,37 +487,52 @@ fn interpolate<const P: usize, const T: usize, const FMA: bool, const STORE: boo
     };
     let mut sample_lanes = [0.0f32; TILE];
     let mut interp_lanes = [0.0f32; TILE];
-    for t in 0..portable_tiles {
-        let i = t * TILE;
+    for tile in 0..portable_tiles {
+        let i = tile * TILE;
         // Fixed-size views (first_chunk) let the compiler drop bounds checks, keep the
-        // accumulators in registers and vectorise across the tile; every loaded window
-        // feeds all branches.
+        // accumulators in registers and vectorise across the tile.
         let (Some(w), Some(c)) = (
-            win.get(i..i + T - 1 + TILE),
+            win.get(i..i + t - 1 + TILE),
             cur.get(i..).and_then(|s| s.first_chunk::<TILE>()),
         ) else {
             break;
         };
-        let mut acc = [[0.0f32; TILE]; P];
-        for k in 0..T {
-            let Some(x) = w.get(k..).and_then(|s| s.first_chunk::<TILE>()) else {
+        let (mut p, mut q, mut m) = ([0.0f32; TILE], [0.0f32; TILE], [0.0f32; TILE]);
+        for k in 0..H {
+            let (Some(a), Some(b)) = (
+                w.get(k..).and_then(|s| s.first_chunk::<TILE>()),
+                w.get(t - 1 - k..).and_then(|s| s.first_chunk::<TILE>()),
+            ) else {
                 break;
             };
-            for (a, cp) in acc.iter_mut().zip(coeffs) {
-                let cf = cp[k];
-                for j in 0..TILE {
-                    a[j] = mac::<FMA>(a[j], cf, x[j]);
+            for j in 0..TILE {
+                let s = a[j] + b[j];
+                m[j] = mac::<FMA>(m[j], f.mid[k], s);
+                if MIRROR {
+                    p[j] = mac::<FMA>(p[j], f.sum[k], s);
+                    q[j] = mac::<FMA>(q[j], f.diff[k], a[j] - b[j]);
                 }
             }
         }
+        let mut rows = [[0.0f32; TILE]; P4];
+        if MIRROR {
+            for j in 0..TILE {
+                rows[0][j] = p[j] + q[j];
+                rows[1][j] = m[j];
+                rows[2][j] = p[j] - q[j];
+            }
+        } else {
+            rows[0] = m;
+        }
+        let used = if MIRROR { P4 } else { 1 };
         // The per-sample peak is only formed when stored: the largest one is simply
         // max(largest |sample|, largest |interpolated value|).
         for j in 0..TILE {
             sample_lanes[j] = fmax(sample_lanes[j], c[j].abs());
         }
-        for a in &acc {
+        for r in rows.iter().take(used) {
             for j in 0..TILE {
-                interp_lanes[j] = fmax(interp_lanes[j], a[j].abs());
+                interp_lanes[j] = fmax(interp_lanes[j], r[j].abs());
             }
         }
         if STORE {
@@ -385,12 +540,12 @@ fn interpolate<const P: usize, const T: usize, const FMA: bool, const STORE: boo
             for j in 0..TILE {
                 s[j] = c[j].abs();
             }
-            for (a, row) in acc.iter().zip(phases.iter_mut()) {
+            for (r, row) in rows.iter().zip(phases.iter_mut()).take(used) {
                 for j in 0..TILE {
-                    s[j] = fmax(s[j], a[j].abs());
+                    s[j] = fmax(s[j], r[j].abs());
                 }
                 if let Some(out) = row.get_mut(i..).and_then(|r| r.first_chunk_mut::<TILE>()) {
-                    *out = *a;
+                    *out = *r;
                 }
             }
             if let Some(out) = steps.get_mut(i..).and_then(|r| r.first_chunk_mut::<TILE>()) {
@@ -403,23 +558,33 @@ fn interpolate<const P: usize, const T: usize, const FMA: bool, const STORE: boo
         sample_max = fold(sample_max, sample_lanes);
         interp_max = fold(interp_max, interp_lanes);
     }
-    // The tail repeats the tile arithmetic exactly (same start, same tap order, same
-    // multiply-add), so a sample gets the same values whichever path meets it.
     for i in tiles * TILE..n {
-        let (Some(w), Some(&c)) = (win.get(i..i + T), cur.get(i)) else {
+        let (Some(w), Some(&c)) = (win.get(i..i + t), cur.get(i)) else {
             break;
         };
+        let (mut p, mut q, mut m) = (0.0f32, 0.0f32, 0.0f32);
+        for k in 0..H {
+            let (a, b) = (w[k], w[t - 1 - k]);
+            let s = a + b;
+            m = mac::<FMA>(m, f.mid[k], s);
+            if MIRROR {
+                p = mac::<FMA>(p, f.sum[k], s);
+                q = mac::<FMA>(q, f.diff[k], a - b);
+            }
+        }
+        let values = if MIRROR {
+            [p + q, m, p - q]
+        } else {
+            [m, 0.0, 0.0]
+        };
+        let used = if MIRROR { P4 } else { 1 };
         let mut s = c.abs();
         sample_max = fmax(sample_max, s);
-        for (cp, row) in coeffs.iter().zip(phases.iter_mut()) {
-            let mut a = 0.0f32;
-            for (&cf, &x) in cp.iter().zip(w) {
-                a = mac::<FMA>(a, cf, x);
-            }
-            s = fmax(s, a.abs());
-            interp_max = fmax(interp_max, a.abs());
+        for (&v, row) in values.iter().zip(phases.iter_mut()).take(used) {
+            s = fmax(s, v.abs());
+            interp_max = fmax(interp_max, v.abs());
             if let (true, Some(o)) = (STORE, row.get_mut(i)) {
-                *o = a;
+                *o = v;
             }
         }
         if let (true, Some(o)) = (STORE, steps.get_mut(i)) {
@@ -429,90 +594,167 @@ fn interpolate<const P: usize, const T: usize, const FMA: bool, const STORE: boo
     [sample_max, fmax(sample_max, interp_max), interp_max]
 }
 
-/// The tiles of [`interpolate`] with explicit AVX2 + FMA: the same arithmetic as its
-/// portable loop with fused multiply-adds (the tail's `mul_add` gives identical values),
-/// sixteen outputs per tile in two registers per branch, every loaded window shared by all
-/// branches. Returns (largest |sample|, largest |interpolated value|) over the tiles.
-///
-/// # Safety
-/// The CPU must support AVX2 and FMA, and `tiles * TILE` must not exceed `cur.len()`,
-/// `CHUNK`, nor `win.len() + 1 - T`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn tiles_avx2_fma<const P: usize, const T: usize, const STORE: bool>(
-    coeffs: &[[f32; T]; P],
-    win: &[f32],
-    cur: &[f32],
-    phases: &mut [[f32; CHUNK]; P4],
-    steps: &mut [f32; CHUNK],
-    tiles: usize,
-) -> (f32, f32) {
-    use std::arch::x86_64::*;
-    debug_assert!(tiles * TILE <= cur.len().min(CHUNK).min(win.len() + 1 - T));
-    let abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
-    let abs = |v: __m256| _mm256_and_ps(v, abs_mask);
-    let (wp, cp) = (win.as_ptr(), cur.as_ptr());
-    let mut sample_max = _mm256_setzero_ps();
-    let mut interp_max = _mm256_setzero_ps();
-    for t in 0..tiles {
-        let i = t * TILE;
-        let mut acc = [[_mm256_setzero_ps(); 2]; P];
-        for k in 0..T {
-            // In bounds: i + k + 15 < tiles * TILE + T - 1 <= win.len().
-            let x0 = _mm256_loadu_ps(wp.add(i + k));
-            let x1 = _mm256_loadu_ps(wp.add(i + k + 8));
-            for (a, row) in acc.iter_mut().zip(coeffs) {
-                let c = _mm256_set1_ps(row[k]);
-                a[0] = _mm256_fmadd_ps(c, x0, a[0]);
-                a[1] = _mm256_fmadd_ps(c, x1, a[1]);
+/// Generates the explicit-SIMD tile kernels of [`interpolate`] for one register width: the
+/// same operations in the same order as its portable loop (fused multiply-adds, as the
+/// tail's `mul_add`), so every width gives bit-identical values. Coefficients are broadcast
+/// once per call; each tile loads the two mirrored windows per fold step.
+macro_rules! tile_kernel {
+    ($name:ident, $features:literal, $doc:literal, $lanes:literal, $v:ty,
+     $load:ident, $store:ident, $set1:ident, $zero:ident, $add:ident, $sub:ident,
+     $fmadd:ident, $max:ident, $abs:expr, $hmax:expr) => {
+        #[doc = $doc]
+        ///
+        /// Returns (largest |sample|, largest |interpolated value|) over the tiles.
+        ///
+        /// # Safety
+        /// The CPU must support the enabled features, and `tiles * TILE` must not exceed
+        /// `cur.len()`, `CHUNK`, nor `win.len() + 1 - 2H`.
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        unsafe fn $name<const H: usize, const MIRROR: bool, const STORE: bool>(
+            f: &Folded<H>,
+            win: &[f32],
+            cur: &[f32],
+            phases: &mut [[f32; CHUNK]; P4],
+            steps: &mut [f32; CHUNK],
+            tiles: usize,
+        ) -> (f32, f32) {
+            use std::arch::x86_64::*;
+            let t = 2 * H;
+            debug_assert!(tiles * TILE <= cur.len().min(CHUNK).min(win.len() + 1 - t));
+            let mut sum = [$zero(); H];
+            let mut diff = [$zero(); H];
+            let mut mid = [$zero(); H];
+            for k in 0..H {
+                sum[k] = $set1(f.sum[k]);
+                diff[k] = $set1(f.diff[k]);
+                mid[k] = $set1(f.mid[k]);
             }
-        }
-        let s0 = abs(_mm256_loadu_ps(cp.add(i)));
-        let s1 = abs(_mm256_loadu_ps(cp.add(i + 8)));
-        sample_max = _mm256_max_ps(sample_max, _mm256_max_ps(s0, s1));
-        let (mut p0, mut p1) = (s0, s1);
-        for (a, row) in acc.iter().zip(phases.iter_mut()) {
-            let (m0, m1) = (abs(a[0]), abs(a[1]));
-            interp_max = _mm256_max_ps(interp_max, _mm256_max_ps(m0, m1));
-            if STORE {
-                p0 = _mm256_max_ps(p0, m0);
-                p1 = _mm256_max_ps(p1, m1);
-                _mm256_storeu_ps(row.as_mut_ptr().add(i), a[0]);
-                _mm256_storeu_ps(row.as_mut_ptr().add(i + 8), a[1]);
+            let (wp, cp) = (win.as_ptr(), cur.as_ptr());
+            let mut sample_max = $zero();
+            let mut interp_max = $zero();
+            for i in (0..tiles * TILE).step_by($lanes) {
+                let (mut p, mut q, mut m) = ($zero(), $zero(), $zero());
+                for k in 0..H {
+                    // In bounds: i + t - 1 + lanes - 1 < tiles * TILE + t - 1 <= win.len().
+                    let a: $v = $load(wp.add(i + k));
+                    let b: $v = $load(wp.add(i + t - 1 - k));
+                    let s = $add(a, b);
+                    m = $fmadd(mid[k], s, m);
+                    if MIRROR {
+                        p = $fmadd(sum[k], s, p);
+                        q = $fmadd(diff[k], $sub(a, b), q);
+                    }
+                }
+                let rows = if MIRROR {
+                    [$add(p, q), m, $sub(p, q)]
+                } else {
+                    [m, m, m]
+                };
+                let used = if MIRROR { P4 } else { 1 };
+                let sample = $abs($load(cp.add(i)));
+                sample_max = $max(sample_max, sample);
+                let mut step = sample;
+                for (r, row) in rows.iter().zip(phases.iter_mut()).take(used) {
+                    let a = $abs(*r);
+                    interp_max = $max(interp_max, a);
+                    if STORE {
+                        step = $max(step, a);
+                        $store(row.as_mut_ptr().add(i), *r);
+                    }
+                }
+                if STORE {
+                    $store(steps.as_mut_ptr().add(i), step);
+                }
             }
+            ($hmax(sample_max), $hmax(interp_max))
         }
-        if STORE {
-            _mm256_storeu_ps(steps.as_mut_ptr().add(i), p0);
-            _mm256_storeu_ps(steps.as_mut_ptr().add(i + 8), p1);
-        }
-    }
-    let horizontal_max = |v: __m256| {
+    };
+}
+
+tile_kernel!(
+    tiles_avx2_fma,
+    "avx2,fma",
+    "The tiles of [`interpolate`] with AVX2 + FMA, eight outputs per register.",
+    8,
+    __m256,
+    _mm256_loadu_ps,
+    _mm256_storeu_ps,
+    _mm256_set1_ps,
+    _mm256_setzero_ps,
+    _mm256_add_ps,
+    _mm256_sub_ps,
+    _mm256_fmadd_ps,
+    _mm256_max_ps,
+    |v: __m256| _mm256_and_ps(v, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff))),
+    |v: __m256| {
         let m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
         let m = _mm_max_ps(m, _mm_movehl_ps(m, m));
         _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)))
-    };
-    (horizontal_max(sample_max), horizontal_max(interp_max))
+    }
+);
+
+tile_kernel!(
+    tiles_avx512,
+    "avx512f,avx2,fma",
+    "The tiles of [`interpolate`] with AVX-512F, sixteen outputs per register.",
+    16,
+    __m512,
+    _mm512_loadu_ps,
+    _mm512_storeu_ps,
+    _mm512_set1_ps,
+    _mm512_setzero_ps,
+    _mm512_add_ps,
+    _mm512_sub_ps,
+    _mm512_fmadd_ps,
+    _mm512_max_ps,
+    |v: __m512| _mm512_abs_ps(v),
+    |v: __m512| _mm512_reduce_max_ps(v)
+);
+
+/// The `P` non-trivial branches of the `factor`× interpolator as f64 rows of `taps` taps
+/// (branch 0, the identity, is left out), oldest sample first, each with unity DC gain.
+/// Rows past `factor − 1` and taps past `taps` are zero.
+fn branch_rows(factor: usize, taps: usize) -> [[f64; T2]; P4] {
+    let mut rows = [[0.0f64; T2]; P4];
+    for (b, row) in rows.iter_mut().enumerate().take(factor - 1) {
+        let phase = b + 1;
+        for (k, tap) in row.iter_mut().enumerate().take(taps) {
+            // Oldest sample first: tap k multiplies x[q - (taps - 1 - k)].
+            *tap = prototype_tap(factor * (taps - 1 - k) + phase, factor);
+        }
+        let dc: f64 = row.iter().sum();
+        row.iter_mut().for_each(|t| *t /= dc);
+    }
+    rows
+}
+
+/// The interpolators' coefficients, computed once per process (Bessel functions and sines are
+/// too slow for a `reset()` on the audio thread).
+#[derive(Debug)]
+struct Tables {
+    /// 4× branches folded (what the kernels use).
+    folded4: Folded<{ T4 / 2 }>,
+    /// 2× branch folded.
+    folded2: Folded<{ T2 / 2 }>,
+}
+
+/// The shared [`Tables`]; the first call (from a constructor) computes them.
+fn tables() -> &'static Tables {
+    static TABLES: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| Tables {
+        folded4: Folded::new(4),
+        folded2: Folded::new(2),
+    })
 }
 
 /// The `P` non-trivial branches of the `factor`× interpolator (branch 0, the identity, is
-/// left out), each with `T` taps ordered oldest sample first, normalised to unity DC gain.
+/// left out), each with `T` taps ordered oldest sample first, normalised to unity DC gain:
+/// the unfolded reference the tests check the kernels against.
+#[cfg(test)]
 fn branch_coeffs<const P: usize, const T: usize>(factor: usize) -> [[f32; T]; P] {
-    let mut out = [[0.0f32; T]; P];
-    for (b, row) in out.iter_mut().enumerate() {
-        let phase = b + 1;
-        let mut taps = [0.0f64; T];
-        for (k, tap) in taps.iter_mut().enumerate() {
-            // Oldest sample first: tap k multiplies x[q - (T - 1 - k)].
-            let j = factor * (T - 1 - k) + phase;
-            *tap = prototype_tap(j, factor);
-        }
-        let dc: f64 = taps.iter().sum();
-        for (o, t) in row.iter_mut().zip(taps) {
-            *o = (t / dc) as f32;
-        }
-    }
-    out
+    let rows = branch_rows(factor, T);
+    std::array::from_fn(|b| std::array::from_fn(|k| rows[b][k] as f32))
 }
 
 /// Tap `j` of the prototype: a Kaiser-windowed sinc with cut-off at the input Nyquist rate.
@@ -578,9 +820,21 @@ mod tests {
     /// The branch values of the chunk at `hist[HIST..HIST + n]` in f64, straight from the
     /// definition: the reference the kernels must match.
     fn reference_branches(m: &TruePeakMeter, n: usize) -> Vec<Vec<f64>> {
-        let (rows, taps): (Vec<&[f32]>, usize) = match m.mode {
-            Oversampling::X4 => (m.coeffs4.iter().map(|r| &r[..]).collect(), T4),
-            Oversampling::X2 => (m.coeffs2.iter().map(|r| &r[..]).collect(), T2),
+        let (rows, taps): (Vec<Vec<f32>>, usize) = match m.mode {
+            Oversampling::X4 => (
+                branch_coeffs::<P4, T4>(4)
+                    .iter()
+                    .map(|r| r.to_vec())
+                    .collect(),
+                T4,
+            ),
+            Oversampling::X2 => (
+                branch_coeffs::<P2, T2>(2)
+                    .iter()
+                    .map(|r| r.to_vec())
+                    .collect(),
+                T2,
+            ),
             Oversampling::Off => (Vec::new(), 0),
         };
         let start = HIST + 1 - taps;
@@ -646,6 +900,53 @@ mod tests {
                     m.hist.copy_within(len..len + HIST, 0);
                 }
             }
+        }
+    }
+
+    /// The AVX-512 tiles and the AVX2 tiles give bit-identical branch values, per-sample
+    /// peaks and maxima at 4× and 2× (chunks of every tile count and tail length).
+    #[test]
+    fn avx512_tiles_equal_avx2_tiles_bit_for_bit() {
+        if !avx512_usable() {
+            println!("no AVX-512 on this CPU (or disabled): nothing to compare");
+            return;
+        }
+        for rate in [48_000.0, 96_000.0] {
+            let x = noise(4 * CHUNK, 1.3, 11);
+            let mut pos = 0;
+            let (mut wide, mut narrow) = (
+                TruePeakMeter::with_isa(rate, Isa::Avx2Fma),
+                TruePeakMeter::with_isa(rate, Isa::Avx2Fma),
+            );
+            narrow.wide = false;
+            assert!(wide.wide);
+            for len in [CHUNK, 17, 1, 64, 95, CHUNK, 48] {
+                let chunk = &x[pos..pos + len];
+                pos += len;
+                struct Stored<'a>(&'a mut TruePeakMeter, &'a [f32]);
+                impl Kernel for Stored<'_> {
+                    type Out = (f32, f32, Vec<u32>);
+                    #[inline(always)]
+                    fn run<const FMA: bool>(self) -> Self::Out {
+                        let p = self.0.process_chunk::<FMA>(self.1, 0.0, []);
+                        let steps = p.steps_lin.iter().map(|v| v.to_bits()).collect();
+                        (p.step_max_lin, p.sample_max_lin, steps)
+                    }
+                }
+                let a = dispatch(Isa::Avx2Fma, Stored(&mut wide, chunk));
+                let b = dispatch(Isa::Avx2Fma, Stored(&mut narrow, chunk));
+                assert_eq!(a.0.to_bits(), b.0.to_bits(), "{rate} Hz, chunk of {len}");
+                assert_eq!(a.1.to_bits(), b.1.to_bits());
+                assert_eq!(a.2, b.2);
+                let bits = |m: &TruePeakMeter| -> Vec<u32> {
+                    m.phases
+                        .iter()
+                        .flat_map(|r| r[..len].iter().map(|v| v.to_bits()))
+                        .collect()
+                };
+                assert_eq!(bits(&wide), bits(&narrow));
+            }
+            assert_eq!(wide.read(), narrow.read());
         }
     }
 
