@@ -138,6 +138,37 @@ pub(crate) fn flush_subnormals_isa(isa: Isa, x: &mut [f32]) {
     dispatch(isa, Flush(x));
 }
 
+/// True when no sample of `l` or `r` would be changed by a flush to `ceiling_lin`: none is
+/// subnormal, non-finite or above the ceiling in magnitude. One read-only pass over both
+/// channels through `isa` (eight lanes wide with AVX2), tested once at the end.
+pub(crate) fn all_within_isa(isa: Isa, l: &[f32], r: &[f32], ceiling_lin: f32) -> bool {
+    /// The scan through one instruction-set instantiation (identical results).
+    struct Scan<'a>(&'a [f32], &'a [f32]);
+    impl Kernel for Scan<'_> {
+        type Out = (u32, u32);
+        #[inline(always)]
+        fn run<const FMA: bool>(self) -> (u32, u32) {
+            // Per-lane max and min reductions, no branch: as integers, magnitudes order like
+            // the floats with NaN and ±inf above every finite value, so the largest magnitude
+            // tells whether any sample is above the ceiling or non-finite; and magnitude − 1
+            // wraps zero to the top, so the smallest of those is below MIN_POSITIVE − 1 exactly
+            // when some sample is subnormal.
+            let mut top = 0u32;
+            let mut low = u32::MAX;
+            for x in [self.0, self.1] {
+                for &s in x {
+                    let magnitude_bits = s.to_bits() & 0x7fff_ffff;
+                    top = top.max(magnitude_bits);
+                    low = low.min(magnitude_bits.wrapping_sub(1));
+                }
+            }
+            (top, low)
+        }
+    }
+    let (top, low) = dispatch(isa, Scan(l, r));
+    top <= ceiling_lin.to_bits() && low >= f32::MIN_POSITIVE.to_bits() - 1
+}
+
 /// Makes samples that leave unguarded (the bypass path) safe for a host: non-finite → +0,
 /// subnormal → a zero of its sign, everything else bit for bit (no ceiling).
 pub fn sanitise_unguarded(x: &mut [f32]) {
@@ -204,14 +235,25 @@ impl EarGuard {
         self.clamped_count = 0;
     }
 
-    /// Applies the guard in place to one channel. Even with the guard off, non-finite samples
-    /// become silence: no host should ever receive NaN from a monitoring plugin.
-    pub fn apply(&mut self, x: &mut [f32]) {
-        let ceiling_lin = if self.enabled {
+    /// The largest magnitude the guard passes unchanged (its ceiling, or `f32::MAX` when off).
+    fn pass_limit_lin(&self) -> f32 {
+        if self.enabled {
             self.ceiling_lin
         } else {
             f32::MAX
-        };
+        }
+    }
+
+    /// True when [`EarGuard::apply`] would leave both channels bit for bit as they are and
+    /// count nothing: no sample is subnormal, non-finite or above the ceiling.
+    pub fn passes_unchanged(&self, l: &[f32], r: &[f32]) -> bool {
+        all_within_isa(self.isa, l, r, self.pass_limit_lin())
+    }
+
+    /// Applies the guard in place to one channel. Even with the guard off, non-finite samples
+    /// become silence: no host should ever receive NaN from a monitoring plugin.
+    pub fn apply(&mut self, x: &mut [f32]) {
+        let ceiling_lin = self.pass_limit_lin();
         /// The guard loop through one instruction-set instantiation (identical results).
         struct Guard<'a>(&'a mut [f32], f32);
         impl Kernel for Guard<'_> {
@@ -311,6 +353,18 @@ impl OutputStage {
     /// True while the gain is ramping.
     pub fn is_ramping(&self) -> bool {
         self.gain.is_ramping()
+    }
+
+    /// True when the gain is steady at exactly unity (no ramp running): it leaves every
+    /// sample bit for bit as it is.
+    pub fn is_unity(&self) -> bool {
+        !self.gain.is_ramping() && self.gain.current_lin() == 1.0
+    }
+
+    /// True when [`OutputStage::process`] would leave `l` and `r` bit for bit as they are and
+    /// count nothing (unity gain, and nothing the guard would touch).
+    pub fn passes_unchanged(&self, l: &[f32], r: &[f32]) -> bool {
+        self.is_unity() && self.guard.passes_unchanged(l, r)
     }
 
     /// The ear guard (for its ceiling and counters).
