@@ -164,13 +164,19 @@ pub(crate) fn all_within_isa(isa: Isa, l: &[f32], r: &[f32], ceiling_lin: f32) -
                 // CPUs with AVX2.
                 return unsafe { all_within_avx2(l, r, ceiling_bits) };
             }
-            let (mut top, mut low) = (0u32, u32::MAX);
-            for &s in l.iter().chain(r) {
-                let magnitude_bits = s.to_bits() & 0x7fff_ffff;
-                top = top.max(magnitude_bits);
-                low = low.min(magnitude_bits.wrapping_sub(1));
+            // The baseline (SSE2) has no 32-bit min or max but a signed compare: test each
+            // sample against both limits and OR the flags. Magnitudes are non-negative as i32,
+            // and so is magnitude − 1 once its wrapped sign bit is cleared.
+            let (ceiling, limit) = (ceiling_bits as i32, SUBNORMAL_LIMIT_BITS as i32);
+            let mut touched = false;
+            for x in [l, r] {
+                for &s in x {
+                    let magnitude = (s.to_bits() & 0x7fff_ffff) as i32;
+                    let below_normal = magnitude.wrapping_sub(1) & 0x7fff_ffff;
+                    touched |= (magnitude > ceiling) | (below_normal < limit);
+                }
             }
-            top <= ceiling_bits && low >= SUBNORMAL_LIMIT_BITS
+            !touched
         }
     }
     dispatch(isa, Scan(l, r, ceiling_lin.to_bits()))
