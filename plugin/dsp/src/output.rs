@@ -142,14 +142,15 @@ pub(crate) fn flush_subnormals_isa(isa: Isa, x: &mut [f32]) {
 /// is subnormal: `|x|` bits in 1..=0x7f_ffff map to 0..0x7f_fffe.
 const SUBNORMAL_LIMIT_BITS: u32 = f32::MIN_POSITIVE.to_bits() - 1;
 
-/// True when no sample of `l` or `r` would be changed by a flush to `ceiling_lin`: none is
-/// subnormal, non-finite or above the ceiling in magnitude. One read-only pass over both
-/// channels through `isa` (eight lanes wide with AVX2), tested once at the end.
+/// True when no sample of `l` or `r` would be changed by the subnormal flush or by a guard at
+/// `ceiling_lin` (a positive amplitude): none is subnormal, non-finite or above the ceiling in
+/// magnitude. One read-only, branch-free pass over both channels through `isa` (eight lanes
+/// wide with AVX2), tested once at the end.
 ///
-/// Branch-free max and min reductions: as integers, magnitudes order like the floats with NaN
-/// and ±inf above every finite value, so the largest magnitude tells whether any sample is
-/// above the ceiling or non-finite; and magnitude − 1 wraps zero to the top, so the smallest of
-/// those is below [`SUBNORMAL_LIMIT_BITS`] exactly when some sample is subnormal.
+/// As integers, magnitudes order like the floats with NaN and ±inf above every finite value,
+/// so one comparison with the ceiling's bits finds overs and non-finite samples alike; and
+/// magnitude − 1 wraps zero to the top, so one comparison with [`SUBNORMAL_LIMIT_BITS`] finds
+/// the subnormals and nothing else.
 pub(crate) fn all_within_isa(isa: Isa, l: &[f32], r: &[f32], ceiling_lin: f32) -> bool {
     /// The scan through one instruction-set instantiation (identical results).
     struct Scan<'a>(&'a [f32], &'a [f32], u32);
@@ -179,7 +180,8 @@ pub(crate) fn all_within_isa(isa: Isa, l: &[f32], r: &[f32], ceiling_lin: f32) -
             !touched
         }
     }
-    dispatch(isa, Scan(l, r, ceiling_lin.to_bits()))
+    // An infinite ceiling still lets no infinity through (the guard silences it).
+    dispatch(isa, Scan(l, r, ceiling_lin.min(f32::MAX).to_bits()))
 }
 
 /// [`all_within_isa`]'s scan with explicit AVX2: eight lanes of running max and min per
@@ -547,6 +549,12 @@ mod tests {
             // With the guard off the limit is f32::MAX: overs pass, non-finite values do not.
             assert!(all_within_isa(isa, &[3.0, -1e30], &[f32::MAX], f32::MAX));
             assert!(!all_within_isa(isa, &[3.0], &[f32::INFINITY], f32::MAX));
+            assert!(!all_within_isa(
+                isa,
+                &[3.0],
+                &[f32::NEG_INFINITY],
+                f32::INFINITY
+            ));
         }
     }
 
