@@ -1565,14 +1565,14 @@ fn scaled(x: &[f32], gain: f32) -> Vec<f32> {
     x.iter().map(|v| v * gain).collect()
 }
 
-/// A main output and the guard's counters (non-finite, clamped).
-type Rendered = ([Vec<f32>; 2], (u64, u64));
+/// What an engine handed back (main and all four cues connected) and its main guard's
+/// counters (non-finite, clamped).
+type Rendered = (Output, (u64, u64));
 
 /// Runs a Stereo-layout engine at `settings` over (`l`, `r`) in blocks from `blocks`, and its
 /// twin that cannot take the identity path but must give the same bits: Swap mode fed
 /// (`r`, `l`) only copies, so it runs the full path (flush, input stage, gain, guard) on the
-/// same samples. Returns both main outputs and both engines' guard counters
-/// (non-finite, clamped).
+/// same samples, and its cue taps carry the same signals.
 fn render_with_full_path_twin(
     settings: &EngineSettings,
     (l, r): (&[f32], &[f32]),
@@ -1602,12 +1602,12 @@ fn render_with_full_path_twin(
             &mut engine,
             &input,
             &events,
-            [false; CUE_COUNT],
+            [true; CUE_COUNT],
             0.0,
             random_blocks(blocks),
         );
         let guard = engine.main().guard();
-        (out.main, (guard.non_finite_count(), guard.clamped_count()))
+        (out, (guard.non_finite_count(), guard.clamped_count()))
     })
 }
 
@@ -1616,12 +1616,27 @@ fn identity_fast_path_gives_the_full_paths_bits_on_music() {
     let (l, r) = music(31, 20_000);
     let (l, r) = (scaled(&l, 0.2), scaled(&r, 0.2));
     assert!(peak(&l).max(peak(&r)) < 1.0);
+    // Cues on both taps ride along: the main path's identity must hand them the same feed.
+    let settings = EngineSettings {
+        cues: [
+            cue(true, CueSource::Pre, CueMode::Stereo, 0.0),
+            cue(true, CueSource::Post, CueMode::Mono, -3.0),
+            cue(true, CueSource::Pre, CueMode::LeftToBoth, 3.0),
+            cue(true, CueSource::Post, CueMode::RightToBoth, -6.0),
+        ],
+        ..EngineSettings::default()
+    };
     let [(fast, fast_counts), (full, full_counts)] =
-        render_with_full_path_twin(&EngineSettings::default(), (&l, &r), &[], 5);
-    assert_bits_eq(&fast[0], &l, "fast L = input");
-    assert_bits_eq(&fast[1], &r, "fast R = input");
-    assert_bits_eq(&full[0], &l, "full-path twin L = input");
-    assert_bits_eq(&full[1], &r, "full-path twin R = input");
+        render_with_full_path_twin(&settings, (&l, &r), &[], 5);
+    assert_bits_eq(&fast.main[0], &l, "fast L = input");
+    assert_bits_eq(&fast.main[1], &r, "fast R = input");
+    assert_bits_eq(&full.main[0], &l, "full-path twin L = input");
+    assert_bits_eq(&full.main[1], &r, "full-path twin R = input");
+    for (c, (a, b)) in fast.cues.iter().zip(&full.cues).enumerate() {
+        assert_bits_eq(&a[0], &b[0], &format!("cue {c} L"));
+        assert_bits_eq(&a[1], &b[1], &format!("cue {c} R"));
+    }
+    assert_bits_eq(&fast.cues[0][0], &l, "cue 1 (pre, stereo, 0 dB) L = input");
     assert_eq!(fast_counts, (0, 0));
     assert_eq!(full_counts, (0, 0));
 }
@@ -1664,8 +1679,16 @@ fn identity_fast_path_falls_back_on_subnormal_nan_inf_and_overs_mid_block() {
         let [(fast, fast_counts), (full, full_counts)] =
             render_with_full_path_twin(&settings, (&l, &r), &[], 6);
         for (ch, want) in [(0, &want_l), (1, &want_r)] {
-            assert_bits_eq(&fast[ch], want, &format!("fast ch {ch}, guard {guard}"));
-            assert_bits_eq(&full[ch], want, &format!("full ch {ch}, guard {guard}"));
+            assert_bits_eq(
+                &fast.main[ch],
+                want,
+                &format!("fast ch {ch}, guard {guard}"),
+            );
+            assert_bits_eq(
+                &full.main[ch],
+                want,
+                &format!("full ch {ch}, guard {guard}"),
+            );
         }
         let clamped = if guard { 2 } else { 0 };
         assert_eq!(fast_counts, (3, clamped), "guard {guard}");
@@ -1683,20 +1706,24 @@ fn identity_fast_path_is_left_and_re_entered_across_a_gain_ramp() {
     let events: Vec<Event> = vec![(4_000, half), (9_000, unity)];
     let [(fast, _), (full, _)] = render_with_full_path_twin(&unity, (&l, &r), &events, 7);
     for ch in 0..2 {
-        assert_bits_eq(&fast[ch], &full[ch], &format!("fast vs full ch {ch}"));
+        assert_bits_eq(
+            &fast.main[ch],
+            &full.main[ch],
+            &format!("fast vs full ch {ch}"),
+        );
     }
     let g = half.main.total_gain_lin();
     let ramp = ramp_len();
     let steady = 4_000 + ramp..9_000;
     for (ch, x) in [(0, &l), (1, &r)] {
-        assert_bits_eq(&fast[ch][..4_000], &x[..4_000], "before the change");
+        assert_bits_eq(&fast.main[ch][..4_000], &x[..4_000], "before the change");
         assert_bits_eq(
-            &fast[ch][steady.clone()],
+            &fast.main[ch][steady.clone()],
             &scaled(&x[steady.clone()], g),
             "at -6 dB",
         );
         assert_bits_eq(
-            &fast[ch][9_000 + ramp..],
+            &fast.main[ch][9_000 + ramp..],
             &x[9_000 + ramp..],
             "back at unity",
         );
