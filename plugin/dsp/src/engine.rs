@@ -391,6 +391,92 @@ impl Engine {
         range: std::ops::Range<usize>,
     ) {
         let n = l.len();
+        let bypass_involved = self.wet.is_ramping() || self.wet.current_lin() != 1.0;
+        // When every stage is set to hand the audio through and no sample is one the flush or
+        // the guard would change, the full path would give back `l` and `r` bit for bit: they
+        // already are the output (and both cue taps), and only the stages' clocks need to move.
+        let identity = !bypass_involved
+            && self.crossfeed.is_bypassed()
+            && self.input.passes_through(self.layout)
+            && self.main.passes_unchanged(l, r);
+        if identity {
+            self.input.pass_through(n);
+            self.balanced_active = false;
+        } else {
+            self.decode_chunk(l, r, aux, bypass_involved);
+        }
+
+        let metering = self.metering;
+        if metering {
+            self.meters.input.process(l, r);
+        }
+        if metering && self.balanced_active {
+            let [cm_l, cm_r] = &self.cm;
+            self.meters.common_mode[0].process(&cm_l[..n], l);
+            self.meters.common_mode[1].process(&cm_r[..n], r);
+        }
+
+        let cues_active = self
+            .cues
+            .iter()
+            .zip(cue_outs.iter())
+            .any(|(cue, out)| out.is_some() && !cue.is_idle());
+        if cues_active {
+            self.pre[0][..n].copy_from_slice(l);
+            self.pre[1][..n].copy_from_slice(r);
+        }
+
+        if !identity {
+            self.main.apply_gain(l, r);
+            self.crossfeed.process(l, r);
+        }
+
+        if cues_active {
+            self.post[0][..n].copy_from_slice(l);
+            self.post[1][..n].copy_from_slice(r);
+            let taps = CueTaps {
+                pre: (&self.pre[0][..n], &self.pre[1][..n]),
+                post: (&self.post[0][..n], &self.post[1][..n]),
+            };
+            for (i, (cue, out)) in self.cues.iter_mut().zip(cue_outs.iter_mut()).enumerate() {
+                let active = out.is_some() && !cue.is_idle();
+                self.meters.cue_active[i] = active;
+                if let (true, Some((a, b))) = (active, out) {
+                    let (a, b) = (&mut a[range.clone()], &mut b[range.clone()]);
+                    cue.process(taps, a, b);
+                    if metering {
+                        self.meters.cues[i].process(a, b);
+                    }
+                }
+            }
+        } else {
+            self.meters.cue_active = [false; CUE_COUNT];
+        }
+
+        if !identity {
+            self.main.apply_guard(l, r);
+        }
+
+        if bypass_involved {
+            self.mix_dry(l, r);
+        }
+        if metering {
+            self.meters.main.process(l, r);
+            self.meters.stereo.process(l, r);
+        }
+    }
+
+    /// The full path's front: flushes subnormal input (main legs in place, aux legs into
+    /// `pre`), keeps the dry input for the bypass mix when `bypass_involved`, and runs the input
+    /// stage into `l`, `r` and the common-mode scratch.
+    fn decode_chunk(
+        &mut self,
+        l: &mut [f32],
+        r: &mut [f32],
+        aux: Option<(&[f32], &[f32])>,
+        bypass_involved: bool,
+    ) {
+        let n = l.len();
         // Subnormal input is flushed to zeros of its sign before anything reads it: it is
         // inaudible (< −758 dBFS), and every multiply touching a subnormal takes a slow path on
         // x86 without FTZ/DAZ, so denormal input would cost many times normal input. The aux
@@ -406,7 +492,6 @@ impl Engine {
             }
             (&self.pre[0][..n], &self.pre[1][..n])
         });
-        let bypass_involved = self.wet.is_ramping() || self.wet.current_lin() != 1.0;
         if bypass_involved {
             self.dry[0][..n].copy_from_slice(l);
             // Bypassing a mono → stereo insert still feeds both ears.
@@ -432,61 +517,6 @@ impl Engine {
             for x in [&mut *l, &mut *r, &mut cm_l[..n], &mut cm_r[..n]] {
                 flush_subnormals_isa(self.isa, x);
             }
-        }
-
-        let metering = self.metering;
-        if metering {
-            self.meters.input.process(l, r);
-        }
-        if metering && self.balanced_active {
-            let [cm_l, cm_r] = &self.cm;
-            self.meters.common_mode[0].process(&cm_l[..n], l);
-            self.meters.common_mode[1].process(&cm_r[..n], r);
-        }
-
-        let cues_active = self
-            .cues
-            .iter()
-            .zip(cue_outs.iter())
-            .any(|(cue, out)| out.is_some() && !cue.is_idle());
-        if cues_active {
-            self.pre[0][..n].copy_from_slice(l);
-            self.pre[1][..n].copy_from_slice(r);
-        }
-
-        self.main.apply_gain(l, r);
-        self.crossfeed.process(l, r);
-
-        if cues_active {
-            self.post[0][..n].copy_from_slice(l);
-            self.post[1][..n].copy_from_slice(r);
-            let taps = CueTaps {
-                pre: (&self.pre[0][..n], &self.pre[1][..n]),
-                post: (&self.post[0][..n], &self.post[1][..n]),
-            };
-            for (i, (cue, out)) in self.cues.iter_mut().zip(cue_outs.iter_mut()).enumerate() {
-                let active = out.is_some() && !cue.is_idle();
-                self.meters.cue_active[i] = active;
-                if let (true, Some((a, b))) = (active, out) {
-                    let (a, b) = (&mut a[range.clone()], &mut b[range.clone()]);
-                    cue.process(taps, a, b);
-                    if metering {
-                        self.meters.cues[i].process(a, b);
-                    }
-                }
-            }
-        } else {
-            self.meters.cue_active = [false; CUE_COUNT];
-        }
-
-        self.main.apply_guard(l, r);
-
-        if bypass_involved {
-            self.mix_dry(l, r);
-        }
-        if metering {
-            self.meters.main.process(l, r);
-            self.meters.stereo.process(l, r);
         }
     }
 

@@ -393,6 +393,27 @@ impl InputStage {
         self.copied_only
     }
 
+    /// True when [`InputStage::process`] in `layout` would only hand L and R through as they
+    /// are (Stereo layout and mode, no inversion, no crossfade): its work on the audio is then
+    /// nothing and [`InputStage::pass_through`] may stand in for it.
+    pub fn passes_through(&self, layout: InputLayout) -> bool {
+        layout == InputLayout::Stereo
+            && self.settings.mode == InputMode::Stereo
+            && self.settings.invert == [false, false]
+            && self.fade_remaining == 0
+    }
+
+    /// Advances the stage's clocks by `frames` exactly as a `process` of that many frames would
+    /// when [`InputStage::passes_through`], without touching audio; the common mode (zeros
+    /// then) is not written, and no balanced decode is active.
+    pub fn pass_through(&mut self, frames: usize) {
+        debug_assert!(self.fade_remaining == 0 && self.settings.mode == InputMode::Stereo);
+        self.copied_only = true;
+        for ramp in &mut self.trim_lin {
+            ramp.advance(frames);
+        }
+    }
+
     /// Processes one block in place.
     /// Stereo: `l`,`r` = ch 1, ch 2. Mono: `l` = the mono input, `r`'s content is ignored (overwritten).
     /// BalancedPairs: `l` = Hot L, `r` = Cold L, `aux` = Some((hot_r, cold_r)) (None reads as silence).

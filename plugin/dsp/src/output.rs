@@ -138,6 +138,95 @@ pub(crate) fn flush_subnormals_isa(isa: Isa, x: &mut [f32]) {
     dispatch(isa, Flush(x));
 }
 
+/// Magnitude bits below which (after subtracting one, so that zero wraps to the top) a sample
+/// is subnormal: `|x|` bits in 1..=0x7f_ffff map to 0..0x7f_fffe.
+const SUBNORMAL_LIMIT_BITS: u32 = f32::MIN_POSITIVE.to_bits() - 1;
+
+/// True when no sample of `l` or `r` would be changed by the subnormal flush or by a guard at
+/// `ceiling_lin` (a positive amplitude): none is subnormal, non-finite or above the ceiling in
+/// magnitude. One read-only, branch-free pass over both channels through `isa` (eight lanes
+/// wide with AVX2), tested once at the end.
+///
+/// As integers, magnitudes order like the floats with NaN and ±inf above every finite value,
+/// so one comparison with the ceiling's bits finds overs and non-finite samples alike; and
+/// magnitude − 1 wraps zero to the top, so one comparison with [`SUBNORMAL_LIMIT_BITS`] finds
+/// the subnormals and nothing else.
+pub(crate) fn all_within_isa(isa: Isa, l: &[f32], r: &[f32], ceiling_lin: f32) -> bool {
+    /// The scan through one instruction-set instantiation (identical results).
+    struct Scan<'a>(&'a [f32], &'a [f32], u32);
+    impl Kernel for Scan<'_> {
+        type Out = bool;
+        #[inline(always)]
+        fn run<const FMA: bool>(self) -> bool {
+            let Scan(l, r, ceiling_bits) = self;
+            #[cfg(target_arch = "x86_64")]
+            if FMA {
+                // SAFETY: `FMA` is only true inside `simd::run_avx2_fma`, which runs only on
+                // CPUs with AVX2.
+                return unsafe { all_within_avx2(l, r, ceiling_bits) };
+            }
+            // The baseline (SSE2) has no 32-bit min or max but a signed compare: test each
+            // sample against both limits and OR the flags. Magnitudes are non-negative as i32,
+            // and so is magnitude − 1 once its wrapped sign bit is cleared.
+            let (ceiling, limit) = (ceiling_bits as i32, SUBNORMAL_LIMIT_BITS as i32);
+            let mut touched = false;
+            for x in [l, r] {
+                for &s in x {
+                    let magnitude = (s.to_bits() & 0x7fff_ffff) as i32;
+                    let below_normal = magnitude.wrapping_sub(1) & 0x7fff_ffff;
+                    touched |= (magnitude > ceiling) | (below_normal < limit);
+                }
+            }
+            !touched
+        }
+    }
+    // An infinite ceiling still lets no infinity through (the guard silences it).
+    dispatch(isa, Scan(l, r, ceiling_lin.min(f32::MAX).to_bits()))
+}
+
+/// [`all_within_isa`]'s scan with explicit AVX2: eight lanes of running max and min per
+/// channel, both tested lane-wise against their limits once at the end (a single mask), so a
+/// short block pays no horizontal reductions. `ceiling_bits` are the ceiling's float bits.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn all_within_avx2(l: &[f32], r: &[f32], ceiling_bits: u32) -> bool {
+    use std::arch::x86_64::*;
+    const LANES: usize = 8;
+    let magnitude = _mm256_set1_epi32(0x7fff_ffff);
+    let one = _mm256_set1_epi32(1);
+    let (mut top, mut low) = ([_mm256_setzero_si256(); 2], [_mm256_set1_epi32(-1); 2]);
+    let (mut tail_top, mut tail_low) = (0u32, u32::MAX);
+    for (ch, x) in [l, r].into_iter().enumerate() {
+        let lanes = x.chunks_exact(LANES);
+        for &s in lanes.remainder() {
+            let magnitude_bits = s.to_bits() & 0x7fff_ffff;
+            tail_top = tail_top.max(magnitude_bits);
+            tail_low = tail_low.min(magnitude_bits.wrapping_sub(1));
+        }
+        for block in lanes {
+            // SAFETY: `block` holds exactly eight f32 (32 bytes); the load is unaligned.
+            let v = unsafe { _mm256_loadu_si256(block.as_ptr().cast()) };
+            let m = _mm256_and_si256(v, magnitude);
+            top[ch] = _mm256_max_epu32(top[ch], m);
+            low[ch] = _mm256_min_epu32(low[ch], _mm256_sub_epi32(m, one));
+        }
+    }
+    let top = _mm256_max_epu32(top[0], top[1]);
+    let low = _mm256_min_epu32(low[0], low[1]);
+    // Lane-wise top <= ceiling (max(top, ceiling) == ceiling) and low >= limit
+    // (max(low, limit) == low), all lanes at once.
+    let ceiling = _mm256_set1_epi32(ceiling_bits as i32);
+    let limit = _mm256_set1_epi32(SUBNORMAL_LIMIT_BITS as i32);
+    let below = _mm256_cmpeq_epi32(_mm256_max_epu32(top, ceiling), ceiling);
+    let above = _mm256_cmpeq_epi32(_mm256_max_epu32(low, limit), low);
+    _mm256_movemask_epi8(_mm256_and_si256(below, above)) == -1
+        && tail_top <= ceiling_bits
+        && tail_low >= SUBNORMAL_LIMIT_BITS
+}
+
 /// Makes samples that leave unguarded (the bypass path) safe for a host: non-finite → +0,
 /// subnormal → a zero of its sign, everything else bit for bit (no ceiling).
 pub fn sanitise_unguarded(x: &mut [f32]) {
@@ -204,14 +293,26 @@ impl EarGuard {
         self.clamped_count = 0;
     }
 
-    /// Applies the guard in place to one channel. Even with the guard off, non-finite samples
-    /// become silence: no host should ever receive NaN from a monitoring plugin.
-    pub fn apply(&mut self, x: &mut [f32]) {
-        let ceiling_lin = if self.enabled {
+    /// The largest magnitude the guard passes unchanged (its ceiling, or `f32::MAX` when off).
+    fn pass_limit_lin(&self) -> f32 {
+        if self.enabled {
             self.ceiling_lin
         } else {
             f32::MAX
-        };
+        }
+    }
+
+    /// True when [`EarGuard::apply`] would leave both channels bit for bit as they are and
+    /// count nothing: no sample is subnormal, non-finite or above the ceiling.
+    #[inline]
+    pub fn passes_unchanged(&self, l: &[f32], r: &[f32]) -> bool {
+        all_within_isa(self.isa, l, r, self.pass_limit_lin())
+    }
+
+    /// Applies the guard in place to one channel. Even with the guard off, non-finite samples
+    /// become silence: no host should ever receive NaN from a monitoring plugin.
+    pub fn apply(&mut self, x: &mut [f32]) {
+        let ceiling_lin = self.pass_limit_lin();
         /// The guard loop through one instruction-set instantiation (identical results).
         struct Guard<'a>(&'a mut [f32], f32);
         impl Kernel for Guard<'_> {
@@ -313,6 +414,19 @@ impl OutputStage {
         self.gain.is_ramping()
     }
 
+    /// True when the gain is steady at exactly unity (no ramp running): it leaves every
+    /// sample bit for bit as it is.
+    pub fn is_unity(&self) -> bool {
+        !self.gain.is_ramping() && self.gain.current_lin() == 1.0
+    }
+
+    /// True when [`OutputStage::process`] would leave `l` and `r` bit for bit as they are and
+    /// count nothing (unity gain, and nothing the guard would touch).
+    #[inline]
+    pub fn passes_unchanged(&self, l: &[f32], r: &[f32]) -> bool {
+        self.is_unity() && self.guard.passes_unchanged(l, r)
+    }
+
     /// The ear guard (for its ceiling and counters).
     pub fn guard(&self) -> &EarGuard {
         &self.guard
@@ -381,6 +495,67 @@ mod tests {
         assert_eq!(x[7], c);
         assert_eq!(guard.non_finite_count(), 2);
         assert_eq!(guard.clamped_count(), 3);
+    }
+
+    #[test]
+    fn scan_finds_every_sample_the_guard_would_change_at_any_position() {
+        let ceiling = db_to_lin(-6.0);
+        let tiny = f32::from_bits(0x0000_0001);
+        let max_subnormal = f32::from_bits(0x007f_ffff);
+        let bad = [
+            tiny,
+            -max_subnormal,
+            f32::NAN,
+            -f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::from_bits(ceiling.to_bits() + 1),
+            -1.0,
+        ];
+        let good = [
+            0.0,
+            -0.0,
+            f32::MIN_POSITIVE,
+            -f32::MIN_POSITIVE,
+            ceiling,
+            -ceiling,
+            0.25,
+        ];
+        let mut isas = vec![Isa::Portable, Isa::detect()];
+        isas.dedup();
+        for isa in isas {
+            for len in 0..40 {
+                // Lengths around the eight-lane width put each sample in a lane or the tail.
+                let clean: Vec<f32> = (0..len).map(|i| good[i % good.len()]).collect();
+                assert!(
+                    all_within_isa(isa, &clean, &clean, ceiling),
+                    "{isa:?} clean {len}"
+                );
+                for pos in 0..len {
+                    for &x in &bad {
+                        let mut dirty = clean.clone();
+                        dirty[pos] = x;
+                        assert!(
+                            !all_within_isa(isa, &dirty, &clean, ceiling),
+                            "{isa:?} L {x}"
+                        );
+                        assert!(
+                            !all_within_isa(isa, &clean, &dirty, ceiling),
+                            "{isa:?} R {x}"
+                        );
+                    }
+                }
+            }
+            // With the guard off the limit is f32::MAX: overs pass, non-finite values do not.
+            assert!(all_within_isa(isa, &[3.0, -1e30], &[f32::MAX], f32::MAX));
+            assert!(!all_within_isa(isa, &[3.0], &[f32::INFINITY], f32::MAX));
+            assert!(!all_within_isa(
+                isa,
+                &[3.0],
+                &[f32::NEG_INFINITY],
+                f32::INFINITY
+            ));
+        }
     }
 
     #[test]

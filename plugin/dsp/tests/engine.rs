@@ -1557,3 +1557,225 @@ fn balanced_pair_mode_acts_as_stereo_where_the_input_has_no_undecoded_pair() {
         .fold(0.0f32, f32::max);
     assert!(err < 1e-6, "Stereo layout decode error {err}");
 }
+
+// ---------------------------------------------------------------- identity fast path
+
+/// `x` scaled by `gain`.
+fn scaled(x: &[f32], gain: f32) -> Vec<f32> {
+    x.iter().map(|v| v * gain).collect()
+}
+
+/// What an engine handed back (main and all four cues connected) and its main guard's
+/// counters (non-finite, clamped).
+type Rendered = (Output, (u64, u64));
+
+/// Runs a Stereo-layout engine at `settings` over (`l`, `r`) in blocks from `blocks`, and its
+/// twin that cannot take the identity path but must give the same bits: Swap mode fed
+/// (`r`, `l`) only copies, so it runs the full path (flush, input stage, gain, guard) on the
+/// same samples, and its cue taps carry the same signals.
+fn render_with_full_path_twin(
+    settings: &EngineSettings,
+    (l, r): (&[f32], &[f32]),
+    events: &[Event],
+    blocks: u64,
+) -> [Rendered; 2] {
+    let swap = |mut s: EngineSettings| {
+        s.input.mode = InputMode::Swap;
+        s
+    };
+    let twin_events: Vec<Event> = events.iter().map(|&(at, s)| (at, swap(s))).collect();
+    let cases = [
+        (
+            *settings,
+            Input::for_layout(InputLayout::Stereo, l, r),
+            events.to_vec(),
+        ),
+        (
+            swap(*settings),
+            Input::for_layout(InputLayout::Stereo, r, l),
+            twin_events,
+        ),
+    ];
+    cases.map(|(s, input, events)| {
+        let mut engine = Engine::new(RATE, InputLayout::Stereo, &s);
+        let out = run(
+            &mut engine,
+            &input,
+            &events,
+            [true; CUE_COUNT],
+            0.0,
+            random_blocks(blocks),
+        );
+        let guard = engine.main().guard();
+        (out, (guard.non_finite_count(), guard.clamped_count()))
+    })
+}
+
+#[test]
+fn identity_fast_path_gives_the_full_paths_bits_on_music() {
+    let (l, r) = music(31, 20_000);
+    let (l, r) = (scaled(&l, 0.2), scaled(&r, 0.2));
+    assert!(peak(&l).max(peak(&r)) < 1.0);
+    // Cues on both taps ride along: the main path's identity must hand them the same feed.
+    let settings = EngineSettings {
+        cues: [
+            cue(true, CueSource::Pre, CueMode::Stereo, 0.0),
+            cue(true, CueSource::Post, CueMode::Mono, -3.0),
+            cue(true, CueSource::Pre, CueMode::LeftToBoth, 3.0),
+            cue(true, CueSource::Post, CueMode::RightToBoth, -6.0),
+        ],
+        ..EngineSettings::default()
+    };
+    let [(fast, fast_counts), (full, full_counts)] =
+        render_with_full_path_twin(&settings, (&l, &r), &[], 5);
+    assert_bits_eq(&fast.main[0], &l, "fast L = input");
+    assert_bits_eq(&fast.main[1], &r, "fast R = input");
+    assert_bits_eq(&full.main[0], &l, "full-path twin L = input");
+    assert_bits_eq(&full.main[1], &r, "full-path twin R = input");
+    for (c, (a, b)) in fast.cues.iter().zip(&full.cues).enumerate() {
+        assert_bits_eq(&a[0], &b[0], &format!("cue {c} L"));
+        assert_bits_eq(&a[1], &b[1], &format!("cue {c} R"));
+    }
+    assert_bits_eq(&fast.cues[0][0], &l, "cue 1 (pre, stereo, 0 dB) L = input");
+    assert_eq!(fast_counts, (0, 0));
+    assert_eq!(full_counts, (0, 0));
+}
+
+#[test]
+fn identity_fast_path_falls_back_on_subnormal_nan_inf_and_overs_mid_block() {
+    let len = 3_000;
+    let (l, r) = music(32, len);
+    let (clean_l, clean_r) = (scaled(&l, 0.05), scaled(&r, 0.05));
+    let tiny = f32::from_bits(0x0000_0123);
+    for guard in [true, false] {
+        let (mut l, mut r) = (clean_l.clone(), clean_r.clone());
+        let mut settings = EngineSettings::default();
+        settings.main.guard = guard;
+        settings.main.ceiling_db = -6.0;
+        let ceiling = db_to_lin(-6.0);
+        assert!(peak(&l).max(peak(&r)) < ceiling);
+        // (index, channel, input, what the full path makes of it with the guard on, off).
+        let hostile: [(usize, usize, f32, f32, f32); 8] = [
+            (300, 0, tiny, 0.0, 0.0),
+            (301, 1, -tiny, -0.0, -0.0),
+            (700, 0, f32::NAN, 0.0, 0.0),
+            (701, 1, f32::NEG_INFINITY, 0.0, 0.0),
+            (702, 0, f32::INFINITY, 0.0, 0.0),
+            (1_000, 1, 1.7, ceiling, 1.7),
+            (1_001, 0, -2.5, -ceiling, -2.5),
+            // Exactly at the ceiling: nothing to change.
+            (1_200, 1, ceiling, ceiling, ceiling),
+        ];
+        let (mut want_l, mut want_r) = (l.clone(), r.clone());
+        for &(i, ch, x, on, off) in &hostile {
+            let (input, want) = if ch == 0 {
+                (&mut l, &mut want_l)
+            } else {
+                (&mut r, &mut want_r)
+            };
+            input[i] = x;
+            want[i] = if guard { on } else { off };
+        }
+        let [(fast, fast_counts), (full, full_counts)] =
+            render_with_full_path_twin(&settings, (&l, &r), &[], 6);
+        for (ch, want) in [(0, &want_l), (1, &want_r)] {
+            assert_bits_eq(
+                &fast.main[ch],
+                want,
+                &format!("fast ch {ch}, guard {guard}"),
+            );
+            assert_bits_eq(
+                &full.main[ch],
+                want,
+                &format!("full ch {ch}, guard {guard}"),
+            );
+        }
+        let clamped = if guard { 2 } else { 0 };
+        assert_eq!(fast_counts, (3, clamped), "guard {guard}");
+        assert_eq!(full_counts, (3, clamped), "guard {guard}");
+    }
+}
+
+#[test]
+fn identity_fast_path_is_left_and_re_entered_across_a_gain_ramp() {
+    let len = 20_000;
+    let (l, r) = music(33, len);
+    let (l, r) = (scaled(&l, 0.2), scaled(&r, 0.2));
+    let unity = EngineSettings::default();
+    let half = with_main_gain(unity, -6.0);
+    let events: Vec<Event> = vec![(4_000, half), (9_000, unity)];
+    let [(fast, _), (full, _)] = render_with_full_path_twin(&unity, (&l, &r), &events, 7);
+    for ch in 0..2 {
+        assert_bits_eq(
+            &fast.main[ch],
+            &full.main[ch],
+            &format!("fast vs full ch {ch}"),
+        );
+    }
+    let g = half.main.total_gain_lin();
+    let ramp = ramp_len();
+    let steady = 4_000 + ramp..9_000;
+    for (ch, x) in [(0, &l), (1, &r)] {
+        assert_bits_eq(&fast.main[ch][..4_000], &x[..4_000], "before the change");
+        assert_bits_eq(
+            &fast.main[ch][steady.clone()],
+            &scaled(&x[steady.clone()], g),
+            "at -6 dB",
+        );
+        assert_bits_eq(
+            &fast.main[ch][9_000 + ramp..],
+            &x[9_000 + ramp..],
+            "back at unity",
+        );
+    }
+}
+
+#[test]
+fn identity_fast_path_keeps_the_input_stages_trim_clock() {
+    // A cold-leg trim ramp runs while the Stereo mode hands the audio through, then the
+    // Balanced pair mode starts using the trim: it must be exactly as far along as on an
+    // engine that ran the full path all along (forced by a subnormal in every 64-frame block,
+    // which only its own sample feels: the input stage has no memory of the audio here).
+    let len = 6_000;
+    let (l, r) = music(34, len);
+    let (l, r) = (scaled(&l, 0.2), scaled(&r, 0.2));
+    let (mut l_slow, mut r_slow) = (l.clone(), r.clone());
+    for i in (0..len).step_by(64) {
+        l_slow[i] = f32::from_bits(1);
+        r_slow[i] = f32::from_bits(1);
+    }
+    let unity = EngineSettings::default();
+    let mut trimmed = unity;
+    trimmed.input.cold_trim_db = [2.0, -1.0];
+    let mut pair = trimmed;
+    pair.input.mode = InputMode::BalancedPair;
+    let events: Vec<Event> = vec![(1_000, trimmed), (1_100, pair)];
+    let render = |l: &[f32], r: &[f32]| {
+        let input = Input::for_layout(InputLayout::Stereo, l, r);
+        let mut engine = Engine::new(RATE, InputLayout::Stereo, &unity);
+        run(
+            &mut engine,
+            &input,
+            &events,
+            [false; CUE_COUNT],
+            0.0,
+            fixed(64),
+        )
+        .main
+    };
+    let (fast, slow) = (render(&l, &r), render(&l_slow, &r_slow));
+    let mut compared = 0;
+    for ch in 0..2 {
+        for i in (0..len).filter(|i| i % 64 != 0) {
+            assert_eq!(
+                fast[ch][i].to_bits(),
+                slow[ch][i].to_bits(),
+                "ch {ch} sample {i}"
+            );
+            compared += 1;
+        }
+    }
+    // The decode really used the trim mid-ramp: it differs from an untrimmed decode.
+    assert!(fast[0][1_150] != (l[1_150] - r[1_150]) * 0.5);
+    println!("trim clock: {compared} samples bit-identical to the full path");
+}
