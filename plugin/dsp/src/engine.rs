@@ -21,8 +21,8 @@ pub const CHUNK_FRAMES: usize = 256;
 
 /// Audio time between two meter publications (s), rounded up to whole
 /// [`METER_BATCH_FRAMES`] batches (256 frames at 48 kHz): a GUI at 60 fps needs a reading
-/// every ~16 ms, and a read first meters the frames still waiting in the batch, so the plugin
-/// publishes at most this often (see [`Engine::meters_due`]).
+/// every ~16 ms, and each read costs (it meters the frames waiting in the batch, then reads
+/// every meter), so the plugin publishes at most this often (see [`Engine::meters_due`]).
 pub const METER_PUBLISH_S: f32 = 0.005;
 
 /// Frames of every metered signal the engine gathers before running the meters over them
@@ -256,7 +256,7 @@ impl Engine {
             meter_publish_frames: ((METER_PUBLISH_S * sample_rate_hz / METER_BATCH_FRAMES as f32)
                 .ceil() as usize)
                 .max(1)
-                * METER_BATCH_FRAMES,
+                .saturating_mul(METER_BATCH_FRAMES),
         };
         engine.update_meter_ceilings();
         engine.reset();
@@ -296,6 +296,7 @@ impl Engine {
     }
 
     /// Headroom is measured against each output's ear-guard ceiling (0 dBFS for the input).
+    /// Only reads use the ceiling, so the frames waiting in the meter batch need no flush.
     fn update_meter_ceilings(&mut self) {
         self.meters.input.set_ceiling_db(0.0);
         self.meters
@@ -390,7 +391,9 @@ impl Engine {
 
     /// True once [`Engine::meter_publish_frames`] frames have been processed since the last
     /// [`Engine::read_meters`]. Reading only then loses nothing: the since-last-read peaks,
-    /// true peaks and clip counts cover every frame since the previous read.
+    /// true peaks and clip counts cover every frame since the previous read. With host blocks
+    /// that divide [`METER_BATCH_FRAMES`], a due read lands where a batch has just been
+    /// metered, so it finds no frames waiting.
     pub fn meters_due(&self) -> bool {
         self.frames_since_read >= self.meter_publish_frames
     }
@@ -400,7 +403,8 @@ impl Engine {
         self.meters_due().then(|| self.read_meters())
     }
 
-    /// Takes the meter readings; the since-last-read peaks start over.
+    /// Takes the meter readings, which cover every frame processed so far (the frames
+    /// waiting in the meter batch are metered first); the since-last-read peaks start over.
     pub fn read_meters(&mut self) -> EngineReadings {
         self.flush_meters();
         self.frames_since_read = 0;
