@@ -142,29 +142,57 @@ impl MeterBatch {
     }
 }
 
+/// A stereo signal's two channels, of equal length.
+type Pair<'a> = (&'a [f32], &'a [f32]);
+
 impl Meters {
-    /// Meters every frame of `batch`, in the order the signal path produced them.
-    fn process(&mut self, batch: &MeterBatch) {
-        let n = batch.frames;
-        let [in_l, in_r] = &batch.input;
-        let (in_l, in_r) = (&in_l[..n], &in_r[..n]);
-        self.input.process(in_l, in_r);
-        if batch.balanced {
-            let [cm_l, cm_r] = &batch.common_mode;
-            self.common_mode[0].process(&cm_l[..n], in_l);
-            self.common_mode[1].process(&cm_r[..n], in_r);
+    /// Meters the decoded input and, when decoding a balanced pair, the common mode (whose
+    /// meters take the input as reference).
+    fn process_input(&mut self, (l, r): Pair<'_>, common_mode: Option<Pair<'_>>) {
+        self.input.process(l, r);
+        if let Some((cm_l, cm_r)) = common_mode {
+            self.common_mode[0].process(cm_l, l);
+            self.common_mode[1].process(cm_r, r);
         }
-        for ((meter, [a, b]), &active) in
-            self.cues.iter_mut().zip(&batch.cues).zip(&batch.cue_active)
-        {
-            if active {
-                meter.process(&a[..n], &b[..n]);
+    }
+
+    /// Meters the output of each active cue (`None`: the cue is not metered) and the main
+    /// output.
+    fn process_outputs(&mut self, cues: [Option<Pair<'_>>; CUE_COUNT], (l, r): Pair<'_>) {
+        for (meter, cue) in self.cues.iter_mut().zip(cues) {
+            if let Some((a, b)) = cue {
+                meter.process(a, b);
             }
         }
-        let [main_l, main_r] = &batch.main;
-        self.main.process(&main_l[..n], &main_r[..n]);
-        self.stereo.process(&main_l[..n], &main_r[..n]);
+        self.main.process(l, r);
+        self.stereo.process(l, r);
     }
+
+    /// Meters every frame waiting in `batch`.
+    fn process_batch<'b>(&mut self, batch: &'b MeterBatch) {
+        let n = batch.frames;
+        let pair = |[l, r]: &'b BatchPair| -> Pair<'b> { (&l[..n], &r[..n]) };
+        self.process_input(
+            pair(&batch.input),
+            batch.balanced.then(|| pair(&batch.common_mode)),
+        );
+        self.process_outputs(
+            std::array::from_fn(|i| batch.cue_active[i].then(|| pair(&batch.cues[i]))),
+            pair(&batch.main),
+        );
+    }
+}
+
+/// Where a chunk's metered signals go.
+#[derive(Clone, Copy)]
+enum MeterRoute {
+    /// Nowhere: metering is off.
+    Off,
+    /// Straight into the meters: the chunk is a whole batch and none is waiting, so gathering
+    /// it would only copy.
+    Direct,
+    /// Into the meter batch from this frame on.
+    Batch(usize),
 }
 
 /// Which cues carry signal this chunk: connected and not idle.
@@ -433,7 +461,7 @@ impl Engine {
     /// of every frame processed before), so readings and resets see every frame so far.
     fn flush_meters(&mut self) {
         if self.batch.frames > 0 {
-            self.meters.process(&self.batch);
+            self.meters.process_batch(&self.batch);
             self.batch.frames = 0;
         }
     }
@@ -555,12 +583,10 @@ impl Engine {
         }
 
         let cue_active = cue_activity(&self.cues, cue_outs);
-        let metering = self.metering;
-        // Where this chunk's frames go in the meter batch.
-        let at = if metering {
-            self.gather_input(l, r, cue_active)
+        let route = if self.metering {
+            self.meter_input(l, r, cue_active)
         } else {
-            0
+            MeterRoute::Off
         };
 
         let cues_active = cue_active.contains(&true);
@@ -585,7 +611,7 @@ impl Engine {
                 if let (true, Some((a, b))) = (active, out) {
                     let (a, b) = (&mut a[range.clone()], &mut b[range.clone()]);
                     cue.process(taps, a, b);
-                    if metering {
+                    if let MeterRoute::Batch(at) = route {
                         gather(&mut self.batch.cues[i], at, a, b);
                     }
                 }
@@ -599,34 +625,50 @@ impl Engine {
         if bypass_involved {
             self.mix_dry(l, r);
         }
-        if metering {
-            gather(&mut self.batch.main, at, l, r);
-            self.batch.frames = at + n;
-            if self.batch.frames >= METER_BATCH_FRAMES {
-                self.flush_meters();
+        match route {
+            MeterRoute::Off => {}
+            MeterRoute::Direct => {
+                let cues = std::array::from_fn(|i| match &cue_outs[i] {
+                    Some((a, b)) if cue_active[i] => Some((&a[range.clone()], &b[range.clone()])),
+                    _ => None,
+                });
+                self.meters.process_outputs(cues, (l, r));
+            }
+            MeterRoute::Batch(at) => {
+                gather(&mut self.batch.main, at, l, r);
+                self.batch.frames = at + n;
+                if self.batch.frames >= METER_BATCH_FRAMES {
+                    self.flush_meters();
+                }
             }
         }
     }
 
-    /// Starts this chunk's frames in the meter batch with the decoded input `l`, `r` (and the
-    /// common mode when decoding a balanced pair); returns the frame they start at. A chunk
-    /// whose set of metered signals differs from the waiting frames' runs the meters first.
-    fn gather_input(&mut self, l: &[f32], r: &[f32], cue_active: [bool; CUE_COUNT]) -> usize {
+    /// Meters the decoded input `l`, `r` (and the common mode when decoding a balanced pair)
+    /// of a chunk whose cues `cue_active` carry signal, or starts the chunk in the meter batch
+    /// with them; returns where the chunk's outputs go. A chunk whose set of metered signals
+    /// differs from the waiting frames' runs the meters first.
+    fn meter_input(&mut self, l: &[f32], r: &[f32], cue_active: [bool; CUE_COUNT]) -> MeterRoute {
         let batch = &*self.batch;
         if batch.balanced != self.balanced_active || batch.cue_active != cue_active {
             self.flush_meters();
         }
+        let n = l.len();
+        let [cm_l, cm_r] = &self.cm;
+        let common_mode = self.balanced_active.then(|| (&cm_l[..n], &cm_r[..n]));
         let batch = &mut *self.batch;
+        if batch.frames == 0 && n >= METER_BATCH_FRAMES {
+            self.meters.process_input((l, r), common_mode);
+            return MeterRoute::Direct;
+        }
         batch.balanced = self.balanced_active;
         batch.cue_active = cue_active;
         let at = batch.frames;
         gather(&mut batch.input, at, l, r);
-        if self.balanced_active {
-            let n = l.len();
-            let [cm_l, cm_r] = &self.cm;
-            gather(&mut batch.common_mode, at, &cm_l[..n], &cm_r[..n]);
+        if let Some((cm_l, cm_r)) = common_mode {
+            gather(&mut batch.common_mode, at, cm_l, cm_r);
         }
-        at
+        MeterRoute::Batch(at)
     }
 
     /// Crossfades the processed signal with the dry input by the bypass ramp.
