@@ -6,7 +6,8 @@ use crate::crossfeed::{Crossfeed, CrossfeedSetting};
 use crate::cue::{CueSettings, CueStage, CueTaps, CUE_COUNT};
 use crate::input::{InputLayout, InputSettings, InputStage};
 use crate::meter::{
-    CommonModeMeter, CommonModeReading, OutputMeter, OutputReading, StereoMeter, StereoReading,
+    CommonModeMeter, CommonModeReading, GroupMember, OutputMeter, OutputReading, StereoMeter,
+    StereoReading,
 };
 use crate::output::{
     flush_subnormal, flush_subnormals_isa, sanitise_unguarded, GainRamp, OutputSettings,
@@ -19,10 +20,24 @@ use crate::simd::Isa;
 /// block size.
 pub const CHUNK_FRAMES: usize = 256;
 
-/// Audio time between two meter publications (s): a GUI at 60 fps needs a reading every
-/// ~16 ms, and reading every meter costs about as much as metering a 32-frame block, so the
-/// plugin publishes at most this often (see [`Engine::meters_due`]).
+/// Audio time between two meter publications (s), rounded up to whole
+/// [`METER_BATCH_FRAMES`] batches (256 frames at 48 kHz): a GUI at 60 fps needs a reading
+/// every ~16 ms, and each read costs (it meters the frames waiting in the batch, then reads
+/// every meter), so the plugin publishes at most this often (see [`Engine::meters_due`]).
 pub const METER_PUBLISH_S: f32 = 0.005;
+
+/// Frames of every metered signal the engine gathers before running the meters over them
+/// (a whole number of the meters' [`crate::meter::CHUNK`]s): each meter call has a fixed cost
+/// (the true peak's tile prologue and history shift, chunk bookkeeping) that small host blocks
+/// would otherwise pay on each of the ~14 metered channels.
+pub const METER_BATCH_FRAMES: usize = 256;
+
+const _: () = assert!(METER_BATCH_FRAMES.is_multiple_of(crate::meter::CHUNK));
+
+/// Frames a meter batch can hold: it runs once it holds [`METER_BATCH_FRAMES`], and a chunk
+/// of up to [`CHUNK_FRAMES`] may arrive one frame short of that. The engine's chunking is left
+/// as it is (cue fades end on chunk boundaries, which the cue meters see).
+const METER_BATCH_CAPACITY: usize = METER_BATCH_FRAMES + CHUNK_FRAMES;
 
 /// Every user setting the engine acts on.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
@@ -82,6 +97,127 @@ struct Meters {
     cue_active: [bool; CUE_COUNT],
 }
 
+/// One stereo signal's frames waiting for its meters.
+type BatchPair = [[f32; METER_BATCH_CAPACITY]; 2];
+
+/// Copies a chunk of `l`, `r` into `pair` from frame `at` on.
+fn gather(pair: &mut BatchPair, at: usize, l: &[f32], r: &[f32]) {
+    let [dst_l, dst_r] = pair;
+    dst_l[at..at + l.len()].copy_from_slice(l);
+    dst_r[at..at + r.len()].copy_from_slice(r);
+}
+
+/// The metered signals of the frames processed since the meters last ran: the meters run over
+/// a whole batch at once (see [`METER_BATCH_FRAMES`]). Every frame in it had the same set of
+/// metered signals (balanced decode, active cues); a change of that set runs the meters first.
+struct MeterBatch {
+    /// Frames gathered (less than [`METER_BATCH_FRAMES`] between chunks).
+    frames: usize,
+    /// Whether the gathered frames were decoded as a balanced pair (common mode gathered).
+    balanced: bool,
+    /// Which cues' outputs were gathered.
+    cue_active: [bool; CUE_COUNT],
+    /// The decoded input before any gain (also the common-mode meters' reference).
+    input: BatchPair,
+    /// The common mode per ear (balanced decode only).
+    common_mode: BatchPair,
+    /// The main output after the guard and the bypass mix.
+    main: BatchPair,
+    /// Each active cue's output.
+    cues: [BatchPair; CUE_COUNT],
+}
+
+impl MeterBatch {
+    /// An empty batch (about 28 KiB, on the heap).
+    fn new() -> Box<Self> {
+        let silent = || [[0.0; METER_BATCH_CAPACITY]; 2];
+        Box::new(Self {
+            frames: 0,
+            balanced: false,
+            cue_active: [false; CUE_COUNT],
+            input: silent(),
+            common_mode: silent(),
+            main: silent(),
+            cues: std::array::from_fn(|_| silent()),
+        })
+    }
+}
+
+/// A stereo signal's two channels, of equal length.
+type Pair<'a> = (&'a [f32], &'a [f32]);
+
+/// The first `n` frames of a batch pair.
+fn batch_pair(pair: &BatchPair, n: usize) -> Pair<'_> {
+    let [l, r] = pair;
+    (&l[..n], &r[..n])
+}
+
+impl Meters {
+    /// Meters one span of every metered signal: the decoded input, the common mode when
+    /// decoding a balanced pair (its meters take the input as reference), each active cue's
+    /// output (`None`: not metered) and the main output. The level meters run as one group,
+    /// so an output that carries the same samples as another (the main output of a transparent
+    /// insert and its input, a cue fed the same mix, a mono cue's two sides) reuses its
+    /// true-peak interpolation instead of computing it again (same readings).
+    fn process(
+        &mut self,
+        (in_l, in_r): Pair<'_>,
+        common_mode: Option<Pair<'_>>,
+        cues: [Option<Pair<'_>>; CUE_COUNT],
+        (l, r): Pair<'_>,
+    ) {
+        if let Some((cm_l, cm_r)) = common_mode {
+            self.common_mode[0].process(cm_l, in_l);
+            self.common_mode[1].process(cm_r, in_r);
+        }
+        let [c0, c1, c2, c3] = &mut self.cues;
+        let mut group: [Option<GroupMember<'_>>; 2 + CUE_COUNT] = [
+            Some((&mut self.input, in_l, in_r)),
+            Some((&mut self.main, l, r)),
+            None,
+            None,
+            None,
+            None,
+        ];
+        for ((slot, meter), cue) in group[2..].iter_mut().zip([c0, c1, c2, c3]).zip(cues) {
+            *slot = cue.map(|(a, b)| (meter, a, b));
+        }
+        OutputMeter::process_group(&mut group);
+        self.stereo.process(l, r);
+    }
+
+    /// Meters every frame waiting in `batch`.
+    fn process_batch(&mut self, batch: &MeterBatch) {
+        let n = batch.frames;
+        self.process(
+            batch_pair(&batch.input, n),
+            batch.balanced.then(|| batch_pair(&batch.common_mode, n)),
+            std::array::from_fn(|i| batch.cue_active[i].then(|| batch_pair(&batch.cues[i], n))),
+            batch_pair(&batch.main, n),
+        );
+    }
+}
+
+/// Where a chunk's metered signals go.
+#[derive(Clone, Copy)]
+enum MeterRoute {
+    /// Nowhere: metering is off.
+    Off,
+    /// Straight into the meters once the outputs are final: the chunk is a whole batch and
+    /// none is waiting, so only the input (changed in place by the gain) is kept in the batch.
+    Direct,
+    /// Into the meter batch from this frame on.
+    Batch(usize),
+}
+
+/// Which cues carry signal this chunk: connected and not idle.
+fn cue_activity(
+    cues: &[CueStage; CUE_COUNT],
+    cue_outs: &[CueOut<'_>; CUE_COUNT],
+) -> [bool; CUE_COUNT] {
+    std::array::from_fn(|i| cue_outs[i].is_some() && !cues[i].is_idle())
+}
+
 /// A cue output buffer pair handed over by the host, or `None` when the host gave no usable
 /// buffer (port absent, switched off, or null channel pointers).
 pub type CueOut<'a> = Option<(&'a mut [f32], &'a mut [f32])>;
@@ -103,6 +239,8 @@ pub struct Engine {
     post: [Vec<f32>; 2],
     balanced_active: bool,
     meters: Meters,
+    /// Metered signals waiting for the meters.
+    batch: Box<MeterBatch>,
     /// False only in benchmarks of the signal path alone (see [`Engine::set_metering`]).
     metering: bool,
     /// Instruction set of the engine's own sample loops (chosen once, in `new`).
@@ -152,12 +290,16 @@ impl Engine {
                 cues: std::array::from_fn(|_| OutputMeter::new(sample_rate_hz)),
                 cue_active: [false; CUE_COUNT],
             },
+            batch: MeterBatch::new(),
             metering: true,
             isa: Isa::detect(),
             frames_since_read: 0,
-            // At least one chunk: the meters advance a chunk at a time anyway.
-            meter_publish_frames: ((METER_PUBLISH_S * sample_rate_hz).round() as usize)
-                .max(CHUNK_FRAMES),
+            // Whole batches: a read then finds no frames waiting unless something else ran the
+            // meters between two reads (a cue switching, a reset of the meters).
+            meter_publish_frames: ((METER_PUBLISH_S * sample_rate_hz / METER_BATCH_FRAMES as f32)
+                .ceil() as usize)
+                .max(1)
+                .saturating_mul(METER_BATCH_FRAMES),
         };
         engine.update_meter_ceilings();
         engine.reset();
@@ -197,6 +339,7 @@ impl Engine {
     }
 
     /// Headroom is measured against each output's ear-guard ceiling (0 dBFS for the input).
+    /// Only reads use the ceiling, so the frames waiting in the meter batch need no flush.
     fn update_meter_ceilings(&mut self) {
         self.meters.input.set_ceiling_db(0.0);
         self.meters
@@ -209,6 +352,8 @@ impl Engine {
 
     /// Meter options for every output: peak hold (ms) and the clip run length (samples).
     pub fn set_meter_options(&mut self, hold_ms: f32, clip_run_samples: u32) {
+        // Both act per sample (hold countdown, clip runs): the waiting frames keep the old ones.
+        self.flush_meters();
         let m = &mut self.meters;
         for meter in [&mut m.input, &mut m.main]
             .into_iter()
@@ -222,6 +367,8 @@ impl Engine {
     /// Clears all signal state; every ramp jumps to its target, so after activation the
     /// settings act from the first sample.
     pub fn reset(&mut self) {
+        // The waiting frames belong to the old stream, whose meters are cleared anyway.
+        self.batch.frames = 0;
         self.input.reset();
         self.crossfeed.reset();
         self.snap();
@@ -257,6 +404,8 @@ impl Engine {
 
     /// Clears the latched values of the meters selected by `mask` (see [`meter_bits`]).
     pub fn reset_meters_masked(&mut self, mask: u32) {
+        // The waiting frames were processed before the reset.
+        self.flush_meters();
         let m = &mut self.meters;
         if mask & meter_bits::INPUT != 0 {
             m.input.reset();
@@ -278,14 +427,16 @@ impl Engine {
     }
 
     /// Frames between two meter publications: [`METER_PUBLISH_S`] at this engine's rate,
-    /// at least one [`CHUNK_FRAMES`] chunk.
+    /// rounded up to a whole number of [`METER_BATCH_FRAMES`] batches.
     pub fn meter_publish_frames(&self) -> usize {
         self.meter_publish_frames
     }
 
     /// True once [`Engine::meter_publish_frames`] frames have been processed since the last
     /// [`Engine::read_meters`]. Reading only then loses nothing: the since-last-read peaks,
-    /// true peaks and clip counts cover every frame since the previous read.
+    /// true peaks and clip counts cover every frame since the previous read. With host blocks
+    /// that divide [`METER_BATCH_FRAMES`], a due read lands where a batch has just been
+    /// metered, so it finds no frames waiting.
     pub fn meters_due(&self) -> bool {
         self.frames_since_read >= self.meter_publish_frames
     }
@@ -295,8 +446,10 @@ impl Engine {
         self.meters_due().then(|| self.read_meters())
     }
 
-    /// Takes the meter readings; the since-last-read peaks start over.
+    /// Takes the meter readings, which cover every frame processed so far (the frames
+    /// waiting in the meter batch are metered first); the since-last-read peaks start over.
     pub fn read_meters(&mut self) -> EngineReadings {
+        self.flush_meters();
         self.frames_since_read = 0;
         let m = &mut self.meters;
         EngineReadings {
@@ -315,7 +468,17 @@ impl Engine {
     /// only the signal path runs and the readings stand still. For benchmarks that separate
     /// the signal path's cost from metering's.
     pub fn set_metering(&mut self, on: bool) {
+        self.flush_meters();
         self.metering = on;
+    }
+
+    /// Runs the meters over the frames waiting in the batch (they cover every metered signal
+    /// of every frame processed before), so readings and resets see every frame so far.
+    fn flush_meters(&mut self) {
+        if self.batch.frames > 0 {
+            self.meters.process_batch(&self.batch);
+            self.batch.frames = 0;
+        }
     }
 
     /// The input stage (for the Auto fix decision).
@@ -406,21 +569,14 @@ impl Engine {
             self.decode_chunk(l, r, aux, bypass_involved);
         }
 
-        let metering = self.metering;
-        if metering {
-            self.meters.input.process(l, r);
-        }
-        if metering && self.balanced_active {
-            let [cm_l, cm_r] = &self.cm;
-            self.meters.common_mode[0].process(&cm_l[..n], l);
-            self.meters.common_mode[1].process(&cm_r[..n], r);
-        }
+        let cue_active = cue_activity(&self.cues, cue_outs);
+        let route = if self.metering {
+            self.meter_input(l, r, cue_active)
+        } else {
+            MeterRoute::Off
+        };
 
-        let cues_active = self
-            .cues
-            .iter()
-            .zip(cue_outs.iter())
-            .any(|(cue, out)| out.is_some() && !cue.is_idle());
+        let cues_active = cue_active.contains(&true);
         if cues_active {
             self.pre[0][..n].copy_from_slice(l);
             self.pre[1][..n].copy_from_slice(r);
@@ -439,13 +595,13 @@ impl Engine {
                 post: (&self.post[0][..n], &self.post[1][..n]),
             };
             for (i, (cue, out)) in self.cues.iter_mut().zip(cue_outs.iter_mut()).enumerate() {
-                let active = out.is_some() && !cue.is_idle();
+                let active = cue_active[i];
                 self.meters.cue_active[i] = active;
                 if let (true, Some((a, b))) = (active, out) {
                     let (a, b) = (&mut a[range.clone()], &mut b[range.clone()]);
                     cue.process(taps, a, b);
-                    if metering {
-                        self.meters.cues[i].process(a, b);
+                    if let MeterRoute::Batch(at) = route {
+                        gather(&mut self.batch.cues[i], at, a, b);
                     }
                 }
             }
@@ -460,9 +616,28 @@ impl Engine {
         if bypass_involved {
             self.mix_dry(l, r);
         }
-        if metering {
-            self.meters.main.process(l, r);
-            self.meters.stereo.process(l, r);
+        match route {
+            MeterRoute::Off => {}
+            MeterRoute::Direct => {
+                let cues = std::array::from_fn(|i| match &cue_outs[i] {
+                    Some((a, b)) if cue_active[i] => Some((&a[range.clone()], &b[range.clone()])),
+                    _ => None,
+                });
+                let batch = &*self.batch;
+                self.meters.process(
+                    batch_pair(&batch.input, n),
+                    batch.balanced.then(|| batch_pair(&batch.common_mode, n)),
+                    cues,
+                    (l, r),
+                );
+            }
+            MeterRoute::Batch(at) => {
+                gather(&mut self.batch.main, at, l, r);
+                self.batch.frames = at + n;
+                if self.batch.frames >= METER_BATCH_FRAMES {
+                    self.flush_meters();
+                }
+            }
         }
     }
 
@@ -517,6 +692,33 @@ impl Engine {
             for x in [&mut *l, &mut *r, &mut cm_l[..n], &mut cm_r[..n]] {
                 flush_subnormals_isa(self.isa, x);
             }
+        }
+    }
+
+    /// Meters the decoded input `l`, `r` (and the common mode when decoding a balanced pair)
+    /// of a chunk whose cues `cue_active` carry signal, or starts the chunk in the meter batch
+    /// with them; returns where the chunk's outputs go. A chunk whose set of metered signals
+    /// differs from the waiting frames' runs the meters first.
+    fn meter_input(&mut self, l: &[f32], r: &[f32], cue_active: [bool; CUE_COUNT]) -> MeterRoute {
+        let batch = &*self.batch;
+        if batch.balanced != self.balanced_active || batch.cue_active != cue_active {
+            self.flush_meters();
+        }
+        let n = l.len();
+        let [cm_l, cm_r] = &self.cm;
+        let common_mode = self.balanced_active.then(|| (&cm_l[..n], &cm_r[..n]));
+        let batch = &mut *self.batch;
+        batch.balanced = self.balanced_active;
+        batch.cue_active = cue_active;
+        let at = batch.frames;
+        gather(&mut batch.input, at, l, r);
+        if let Some((cm_l, cm_r)) = common_mode {
+            gather(&mut batch.common_mode, at, cm_l, cm_r);
+        }
+        if at == 0 && n >= METER_BATCH_FRAMES {
+            MeterRoute::Direct
+        } else {
+            MeterRoute::Batch(at)
         }
     }
 

@@ -5,7 +5,9 @@
 
 use cuewire_dsp::crossfeed::{Bs2bCoefs, CrossfeedSetting};
 use cuewire_dsp::cue::{CueMode, CueSettings, CueSource, CUE_COUNT};
-use cuewire_dsp::engine::{CueOut, Engine, EngineSettings, CHUNK_FRAMES};
+use cuewire_dsp::engine::{
+    meter_bits, CueOut, Engine, EngineReadings, EngineSettings, CHUNK_FRAMES,
+};
 use cuewire_dsp::input::{InputLayout, InputMode};
 use cuewire_dsp::output::{OutputSettings, DIM_DB, GAIN_RAMP_MS};
 use cuewire_dsp::units::db_to_lin;
@@ -1778,4 +1780,134 @@ fn identity_fast_path_keeps_the_input_stages_trim_clock() {
     // The decode really used the trim mid-ramp: it differs from an untrimmed decode.
     assert!(fast[0][1_150] != (l[1_150] - r[1_150]) * 0.5);
     println!("trim clock: {compared} samples bit-identical to the full path");
+}
+
+// ------------------------------------------------------- meter batching
+
+/// What happens at a sample position of [`metered_session`] (before that sample).
+enum MeterAction {
+    Settings(EngineSettings),
+    ResetMeters(u32),
+    Read,
+}
+
+/// Hot music in the Stereo layout (legs of a balanced pair with hum, so Balanced pair mode
+/// decodes it), four cues connected, run in host blocks from `next_block` cut at every action:
+/// a cue switched on and off, Balanced pair mode on and off, a masked meter reset, and reads
+/// of every meter at fixed positions. Returns the readings in order.
+fn metered_session(mut next_block: impl FnMut() -> usize) -> Vec<EngineReadings> {
+    let len = 40_000;
+    let (sl, _) = music(31, len);
+    let hum = sine(50.0, 0.3, len, 0.0);
+    let input = Input {
+        l: sl.iter().zip(&hum).map(|(x, h)| 2.5 * x + h).collect(),
+        r: sl.iter().zip(&hum).map(|(x, h)| h - 2.5 * x).collect(),
+        aux: None,
+    };
+    let mut s = EngineSettings {
+        crossfeed: CrossfeedSetting::Bs2bDefault,
+        cues: [
+            cue(true, CueSource::Pre, CueMode::Stereo, 0.0),
+            cue(false, CueSource::Post, CueMode::Mono, 6.0),
+            cue(true, CueSource::Post, CueMode::LeftToBoth, -3.0),
+            cue(true, CueSource::Pre, CueMode::RightToBoth, 3.0),
+        ],
+        ..EngineSettings::default()
+    };
+    let mut engine = Engine::new(RATE, InputLayout::Stereo, &s);
+    let mut actions: Vec<(usize, MeterAction)> = (1..len / 1_111)
+        .map(|k| (k * 1_111, MeterAction::Read))
+        .collect();
+    s.cues[1].on = true;
+    actions.push((5_003, MeterAction::Settings(s)));
+    s.input.mode = InputMode::BalancedPair;
+    actions.push((9_100, MeterAction::Settings(s)));
+    actions.push((
+        14_321,
+        MeterAction::ResetMeters(meter_bits::MAIN | meter_bits::CUE_0 << 1),
+    ));
+    s.cues[1].on = false;
+    actions.push((21_999, MeterAction::Settings(s)));
+    s.input.mode = InputMode::Stereo;
+    actions.push((30_017, MeterAction::Settings(s)));
+    actions.push((len, MeterAction::Read));
+    // Stable: at one position the settings act first, then the reset, then the read.
+    actions.sort_by_key(|(at, _)| *at);
+
+    let (mut l, mut r) = (input.l.clone(), input.r.clone());
+    let mut cues: [[Vec<f32>; 2]; CUE_COUNT] =
+        std::array::from_fn(|_| [vec![0.0; len], vec![0.0; len]]);
+    let mut readings = Vec::new();
+    let mut pos = 0;
+    let mut next = actions.iter().peekable();
+    while pos <= len {
+        while let Some((_, action)) = next.next_if(|(at, _)| *at == pos) {
+            match action {
+                MeterAction::Settings(s) => engine.set_settings(s),
+                MeterAction::ResetMeters(mask) => engine.reset_meters_masked(*mask),
+                MeterAction::Read => readings.push(engine.read_meters()),
+            }
+        }
+        if pos == len {
+            break;
+        }
+        let cut = next.peek().map_or(len, |(at, _)| *at);
+        let end = (pos + next_block()).min(cut);
+        let mut outs: [CueOut<'_>; CUE_COUNT] = [None, None, None, None];
+        for (slot, [a, b]) in outs.iter_mut().zip(cues.iter_mut()) {
+            *slot = Some((&mut a[pos..end], &mut b[pos..end]));
+        }
+        engine.process(&mut l[pos..end], &mut r[pos..end], None, &mut outs);
+        pos = end;
+    }
+    readings
+}
+
+#[test]
+fn meter_readings_do_not_depend_on_the_host_block_size() {
+    let mut rng = SmallRng::seed_from_u64(77);
+    let small = metered_session(|| rng.gen_range(1..=300));
+    let large = metered_session(fixed(4096));
+    assert_eq!(small.len(), large.len());
+    for (k, (a, b)) in small.iter().zip(&large).enumerate() {
+        assert_eq!(a, b, "reading {k}");
+    }
+    // The session must exercise what it claims: Balanced pair decoding with common mode
+    // present, cue 2 both metered and silent, clips on the input and overs on a cue.
+    assert!(small
+        .iter()
+        .any(|m| m.balanced_active && m.common_mode[0].cm_present));
+    assert!(small.iter().any(|m| !m.balanced_active));
+    assert!(small
+        .iter()
+        .any(|m| m.cue_active[1] && m.cues[1].true_peak_lin[0] > 0.1));
+    assert!(small.iter().any(|m| !m.cue_active[1]));
+    let last = small.last().expect("final read");
+    assert!(last.input.clip_events[0] > 0);
+    assert!(last.cues[0].tp_overs.iter().sum::<u32>() > 0);
+    // The masked reset at 14 321 (between the reads at 13 332 and 14 443) cleared cue 2's
+    // counters but not the input's.
+    let (before, after) = (&small[11], &small[12]);
+    let overs = |m: &EngineReadings| m.cues[1].tp_overs.iter().sum::<u32>();
+    assert!(
+        overs(before) > overs(after),
+        "{} {}",
+        overs(before),
+        overs(after)
+    );
+    assert!(before.input.clip_events[0] > 0);
+    assert!(after.input.clip_events[0] >= before.input.clip_events[0]);
+    let fingerprint = {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut h = DefaultHasher::new();
+        format!("{small:?}").hash(&mut h);
+        h.finish()
+    };
+    println!(
+        "meter batching: {} reads identical for random blocks of 1..300 and blocks of 4096 \
+         (fingerprint {fingerprint:016x}); final input clips {:?}, cue 1 overs {:?}",
+        small.len(),
+        last.input.clip_events,
+        last.cues[0].tp_overs
+    );
 }

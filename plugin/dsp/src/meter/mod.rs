@@ -310,6 +310,10 @@ pub struct OutputReading {
     pub tp_overs: [u32; 2],
 }
 
+/// One output of a group metered together (see [`OutputMeter::process_group`]): the meter,
+/// then the left and right samples.
+pub type GroupMember<'a> = (&'a mut OutputMeter, &'a [f32], &'a [f32]);
+
 /// All per-channel meters of one stereo output (main or a cue).
 #[derive(Clone, Debug)]
 pub struct OutputMeter {
@@ -375,16 +379,16 @@ impl OutputMeter {
         mr.process(r.get(..n).unwrap_or_default());
     }
 
-    /// Meters several outputs over the same span: the first `n` frames of every buffer, `n`
-    /// the shortest of them. Equivalent to calling [`OutputMeter::process`] on each, reading
+    /// Meters several outputs (`None` entries are skipped) over the same span: the first `n`
+    /// frames of every buffer, `n` the shortest of them. Equivalent to calling [`OutputMeter::process`] on each, reading
     /// for reading, but a channel whose samples (and recent history) are bit-identical to an
     /// earlier channel's in `group` reuses that channel's true-peak interpolation, the costly
     /// part: an output that copies another (a cue fed the main mix at 0 dB, a mono cue's two
     /// sides, the main output of a transparent insert and its input) costs little more than
     /// its sample-peak and RMS meters.
-    pub fn process_group<'b>(group: &mut [(&'b mut OutputMeter, &'b [f32], &'b [f32])]) {
+    pub fn process_group(group: &mut [Option<GroupMember<'_>>]) {
         /// The whole group through one instruction-set instantiation.
-        struct Pass<'a, 'c>(&'a mut [(&'c mut OutputMeter, &'c [f32], &'c [f32])], usize);
+        struct Pass<'a, 'c>(&'a mut [Option<GroupMember<'c>>], usize);
         impl Kernel for Pass<'_, '_> {
             type Out = ();
             #[inline(always)]
@@ -394,13 +398,16 @@ impl OutputMeter {
                     let end = (start + CHUNK).min(n);
                     for g in 0..group.len() {
                         let (before, rest) = group.split_at_mut(g);
-                        let Some((meter, l, r)) = rest.first_mut() else {
-                            break;
+                        let Some(Some((meter, l, r))) = rest.first_mut() else {
+                            continue;
                         };
                         let (Some(xl), Some(xr)) = (l.get(start..end), r.get(start..end)) else {
-                            break;
+                            continue;
                         };
-                        let earlier = before.iter().flat_map(|(m, _, _)| m.channels.iter());
+                        let earlier = before
+                            .iter()
+                            .flatten()
+                            .flat_map(|(m, _, _)| m.channels.iter());
                         let [ml, mr] = &mut meter.channels;
                         ml.process_chunk::<FMA>(xl, earlier.clone());
                         mr.process_chunk::<FMA>(xr, earlier.chain([&*ml]));
@@ -410,13 +417,19 @@ impl OutputMeter {
         }
         let n = group
             .iter()
+            .flatten()
             .map(|(_, l, r)| l.len().min(r.len()))
             .min()
             .unwrap_or(0);
-        let Some(isa) = group.first().map(|(m, _, _)| m.channels[0].true_peak.isa()) else {
+        let Some(isa) = group
+            .iter()
+            .flatten()
+            .next()
+            .map(|(m, _, _)| m.channels[0].true_peak.isa())
+        else {
             return;
         };
-        for (meter, _, _) in group.iter_mut() {
+        for (meter, _, _) in group.iter_mut().flatten() {
             meter.unchanged_reading = None;
         }
         dispatch(isa, Pass(group, n));
@@ -493,10 +506,10 @@ mod tests {
             let mut alone = grouped.clone();
             for (start, len) in spans {
                 let span = start..start + len;
-                let mut group: Vec<(&mut OutputMeter, &[f32], &[f32])> = grouped
+                let mut group: Vec<Option<GroupMember<'_>>> = grouped
                     .iter_mut()
                     .zip(&signals)
-                    .map(|(m, (l, r))| (m, &l[span.clone()], &r[span.clone()]))
+                    .map(|(m, (l, r))| Some((m, &l[span.clone()], &r[span.clone()])))
                     .collect();
                 OutputMeter::process_group(&mut group);
                 for (m, (l, r)) in alone.iter_mut().zip(&signals) {
