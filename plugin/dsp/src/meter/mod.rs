@@ -310,6 +310,18 @@ pub struct OutputReading {
     pub tp_overs: [u32; 2],
 }
 
+/// Channels of a group that can lead others (later ones are metered, but never reused).
+const MAX_GROUP_CHANNELS: usize = 16;
+
+/// First, middle and last sample of a chunk as bits (all ones for an empty chunk).
+#[inline(always)]
+fn probe(x: &[f32]) -> [u32; 3] {
+    match (x.first(), x.get(x.len() / 2), x.last()) {
+        (Some(a), Some(b), Some(c)) => [a.to_bits(), b.to_bits(), c.to_bits()],
+        _ => [u32::MAX; 3],
+    }
+}
+
 /// One output of a group metered together (see [`OutputMeter::process_group`]): the meter,
 /// then the left and right samples.
 pub type GroupMember<'a> = (&'a mut OutputMeter, &'a [f32], &'a [f32]);
@@ -394,6 +406,10 @@ impl OutputMeter {
             #[inline(always)]
             fn run<const FMA: bool>(self) {
                 let Pass(group, n) = self;
+                // Per channel of the chunk, three of its samples: a channel is only offered as
+                // a lead to a later one with the same probe (the true peak then checks the
+                // whole chunk and history), so unrelated channels cost one compare each.
+                let mut probes = [[u32::MAX; 3]; MAX_GROUP_CHANNELS];
                 for start in (0..n).step_by(CHUNK) {
                     let end = (start + CHUNK).min(n);
                     for g in 0..group.len() {
@@ -404,13 +420,19 @@ impl OutputMeter {
                         let (Some(xl), Some(xr)) = (l.get(start..end), r.get(start..end)) else {
                             continue;
                         };
-                        let earlier = before
-                            .iter()
-                            .flatten()
-                            .flat_map(|(m, _, _)| m.channels.iter());
                         let [ml, mr] = &mut meter.channels;
-                        ml.process_chunk::<FMA>(xl, earlier.clone());
-                        mr.process_chunk::<FMA>(xr, earlier.chain([&*ml]));
+                        let [pl, pr] = [probe(xl), probe(xr)];
+                        let earlier = |p: [u32; 3]| {
+                            let e = probes.iter().take(2 * g).position(|&q| q == p)?;
+                            let (m, _, _) = before.get(e / 2)?.as_ref()?;
+                            m.channels.get(e % 2)
+                        };
+                        ml.process_chunk::<FMA>(xl, earlier(pl));
+                        let lead = earlier(pr).or((pr == pl).then_some(&*ml));
+                        mr.process_chunk::<FMA>(xr, lead);
+                        if let Some(slots) = probes.get_mut(2 * g..2 * g + 2) {
+                            slots.copy_from_slice(&[pl, pr]);
+                        }
                     }
                 }
             }
