@@ -10,7 +10,7 @@ use crate::meter::{
     StereoReading,
 };
 use crate::output::{
-    flush_subnormal, flush_subnormals_isa, sanitise_unguarded, GainRamp, OutputSettings,
+    flush_subnormal, flush_subnormal_pair_isa, sanitise_unguarded, GainRamp, OutputSettings,
     OutputStage,
 };
 use crate::simd::Isa;
@@ -656,8 +656,7 @@ impl Engine {
         // inaudible (< −758 dBFS), and every multiply touching a subnormal takes a slow path on
         // x86 without FTZ/DAZ, so denormal input would cost many times normal input. The aux
         // legs are read-only: their flushed copy goes through `pre`, unused until the cue taps.
-        flush_subnormals_isa(self.isa, l);
-        flush_subnormals_isa(self.isa, r);
+        flush_subnormal_pair_isa(self.isa, l, r);
         let aux = aux.map(|(a, b)| {
             let [x, y] = &mut self.pre;
             for (dst, src) in [(&mut x[..n], a), (&mut y[..n], b)] {
@@ -689,9 +688,8 @@ impl Engine {
         // no later stage (gain, crossfeed, cues, the meters' filters) ever meets one. A stage
         // that only copied, negated or zeroed flushed samples cannot have made one.
         if !self.input.last_block_copied_only() {
-            for x in [&mut *l, &mut *r, &mut cm_l[..n], &mut cm_r[..n]] {
-                flush_subnormals_isa(self.isa, x);
-            }
+            flush_subnormal_pair_isa(self.isa, l, r);
+            flush_subnormal_pair_isa(self.isa, &mut cm_l[..n], &mut cm_r[..n]);
         }
     }
 

@@ -124,6 +124,15 @@ pub fn flush_subnormals(x: &mut [f32]) {
     x.iter_mut().for_each(|s| *s = flush_subnormal(*s));
 }
 
+/// [`flush_subnormals_isa`] on both channels, after a read-only scan that usually finds
+/// nothing to flush (identical results).
+pub(crate) fn flush_subnormal_pair_isa(isa: Isa, l: &mut [f32], r: &mut [f32]) {
+    if !all_within_isa(isa, l, r, f32::INFINITY) {
+        flush_subnormals_isa(isa, l);
+        flush_subnormals_isa(isa, r);
+    }
+}
+
 /// [`flush_subnormals`] through the instruction set `isa` (identical results: a pure select).
 pub(crate) fn flush_subnormals_isa(isa: Isa, x: &mut [f32]) {
     /// The flush loop through one instruction-set instantiation.
@@ -450,8 +459,12 @@ impl OutputStage {
 
     /// Applies the ear guard alone.
     pub fn apply_guard(&mut self, l: &mut [f32], r: &mut [f32]) {
-        self.guard.apply(l);
-        self.guard.apply(r);
+        // Almost every block has nothing to change: a read-only scan then saves the writing
+        // pass (the guard would write back every sample unchanged and count nothing).
+        if !self.guard.passes_unchanged(l, r) {
+            self.guard.apply(l);
+            self.guard.apply(r);
+        }
     }
 }
 

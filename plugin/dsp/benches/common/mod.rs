@@ -278,6 +278,21 @@ pub fn configurations(block: usize, signal: Signal) -> Vec<Host> {
             engine(st, minus6, true),
         ),
         Host::new("full", stereo.clone(), None, block, engine(st, full, true)),
+        Host::new(
+            "full_signal_path",
+            stereo.clone(),
+            None,
+            block,
+            Work::Engine {
+                engine: {
+                    // The full configuration's signal path with the meters off.
+                    let mut e = Box::new(Engine::new(RATE, st, &full));
+                    e.set_metering(false);
+                    e
+                },
+                cues: true,
+            },
+        ),
         Host::new("true_peak_10ch_ours", stereo.clone(), None, block, ours),
         Host::new("true_peak_10ch_ebur128", stereo, None, block, ebur),
     ]
