@@ -1,6 +1,6 @@
 //! An output's gain stage (gain, dim, mute, click-free ramps) and its ear guard.
 
-use crate::simd::{dispatch, Isa, Kernel};
+use crate::simd::{avx512_usable, dispatch, Isa, Kernel};
 use crate::units::db_to_lin;
 
 /// Length of a gain ramp, ms: long enough that a −60 → +24 dB jump has no zipper noise,
@@ -171,8 +171,14 @@ pub(crate) fn all_within_isa(isa: Isa, l: &[f32], r: &[f32], ceiling_lin: f32) -
             #[cfg(target_arch = "x86_64")]
             if FMA {
                 // SAFETY: `FMA` is only true inside `simd::run_avx2_fma`, which runs only on
-                // CPUs with AVX2.
-                return unsafe { all_within_avx2(l, r, ceiling_bits) };
+                // CPUs with AVX2, and `avx512_usable` only on CPUs that also have AVX-512F.
+                return unsafe {
+                    if avx512_usable() {
+                        all_within_avx512(l, r, ceiling_bits)
+                    } else {
+                        all_within_avx2(l, r, ceiling_bits)
+                    }
+                };
             }
             // The baseline (SSE2) has no 32-bit min or max but a signed compare: test each
             // sample against both limits and OR the flags. Magnitudes are non-negative as i32,
@@ -236,6 +242,39 @@ unsafe fn all_within_avx2(l: &[f32], r: &[f32], ceiling_bits: u32) -> bool {
         && tail_low >= SUBNORMAL_LIMIT_BITS
 }
 
+/// [`all_within_avx2`] sixteen lanes wide with AVX-512F (same answer, half the instructions).
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2")]
+unsafe fn all_within_avx512(l: &[f32], r: &[f32], ceiling_bits: u32) -> bool {
+    use std::arch::x86_64::*;
+    const LANES: usize = 16;
+    let magnitude = _mm512_set1_epi32(0x7fff_ffff);
+    let one = _mm512_set1_epi32(1);
+    let (mut top, mut low) = (_mm512_setzero_si512(), _mm512_set1_epi32(-1));
+    let (mut tail_top, mut tail_low) = (0u32, u32::MAX);
+    for x in [l, r] {
+        let lanes = x.chunks_exact(LANES);
+        for &s in lanes.remainder() {
+            let magnitude_bits = s.to_bits() & 0x7fff_ffff;
+            tail_top = tail_top.max(magnitude_bits);
+            tail_low = tail_low.min(magnitude_bits.wrapping_sub(1));
+        }
+        for block in lanes {
+            // SAFETY: `block` holds exactly sixteen f32 (64 bytes); the load is unaligned.
+            let v = unsafe { _mm512_loadu_si512(block.as_ptr().cast()) };
+            let m = _mm512_and_si512(v, magnitude);
+            top = _mm512_max_epu32(top, m);
+            low = _mm512_min_epu32(low, _mm512_sub_epi32(m, one));
+        }
+    }
+    let within = _mm512_cmple_epu32_mask(top, _mm512_set1_epi32(ceiling_bits as i32))
+        & _mm512_cmpge_epu32_mask(low, _mm512_set1_epi32(SUBNORMAL_LIMIT_BITS as i32));
+    within == 0xffff && tail_top <= ceiling_bits && tail_low >= SUBNORMAL_LIMIT_BITS
+}
+
 /// Makes samples that leave unguarded (the bypass path) safe for a host: non-finite → +0,
 /// subnormal → a zero of its sign, everything else bit for bit (no ceiling).
 pub fn sanitise_unguarded(x: &mut [f32]) {
@@ -265,6 +304,8 @@ pub struct EarGuard {
 
 impl Default for EarGuard {
     fn default() -> Self {
+        // Decided here, not on the audio thread (the first call reads the environment).
+        avx512_usable();
         Self {
             enabled: true,
             ceiling_lin: 1.0,
@@ -534,40 +575,43 @@ mod tests {
             -ceiling,
             0.25,
         ];
-        let mut isas = vec![Isa::Portable, Isa::detect()];
-        isas.dedup();
-        for isa in isas {
+        // Every kernel this CPU can run, called directly: the portable loop, AVX2, AVX-512.
+        type Scan = fn(&[f32], &[f32], f32) -> bool;
+        let mut scans: Vec<(&str, Scan)> =
+            vec![("portable", |l, r, c| all_within_isa(Isa::Portable, l, r, c))];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if Isa::detect() != Isa::Portable {
+                // SAFETY: AVX2 is present (Isa::detect checked it).
+                scans.push(("avx2", |l, r, c| unsafe {
+                    all_within_avx2(l, r, c.min(f32::MAX).to_bits())
+                }));
+            }
+            if avx512_usable() {
+                // SAFETY: AVX-512F is present (avx512_usable checked it).
+                scans.push(("avx512", |l, r, c| unsafe {
+                    all_within_avx512(l, r, c.min(f32::MAX).to_bits())
+                }));
+            }
+        }
+        for (isa, scan) in scans {
             for len in 0..40 {
-                // Lengths around the eight-lane width put each sample in a lane or the tail.
+                // Lengths around the eight- and sixteen-lane widths put each sample in a lane or the tail.
                 let clean: Vec<f32> = (0..len).map(|i| good[i % good.len()]).collect();
-                assert!(
-                    all_within_isa(isa, &clean, &clean, ceiling),
-                    "{isa:?} clean {len}"
-                );
+                assert!(scan(&clean, &clean, ceiling), "{isa} clean {len}");
                 for pos in 0..len {
                     for &x in &bad {
                         let mut dirty = clean.clone();
                         dirty[pos] = x;
-                        assert!(
-                            !all_within_isa(isa, &dirty, &clean, ceiling),
-                            "{isa:?} L {x}"
-                        );
-                        assert!(
-                            !all_within_isa(isa, &clean, &dirty, ceiling),
-                            "{isa:?} R {x}"
-                        );
+                        assert!(!scan(&dirty, &clean, ceiling), "{isa} L {x}");
+                        assert!(!scan(&clean, &dirty, ceiling), "{isa} R {x}");
                     }
                 }
             }
             // With the guard off the limit is f32::MAX: overs pass, non-finite values do not.
-            assert!(all_within_isa(isa, &[3.0, -1e30], &[f32::MAX], f32::MAX));
-            assert!(!all_within_isa(isa, &[3.0], &[f32::INFINITY], f32::MAX));
-            assert!(!all_within_isa(
-                isa,
-                &[3.0],
-                &[f32::NEG_INFINITY],
-                f32::INFINITY
-            ));
+            assert!(scan(&[3.0, -1e30], &[f32::MAX], f32::MAX));
+            assert!(!scan(&[3.0], &[f32::INFINITY], f32::MAX));
+            assert!(!scan(&[3.0], &[f32::NEG_INFINITY], f32::INFINITY));
         }
     }
 
