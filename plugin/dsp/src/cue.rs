@@ -2,6 +2,7 @@
 //! folds it to the listener's mode, and gives it its own level and ear guard.
 
 use crate::output::{OutputSettings, OutputStage};
+use crate::simd::{dispatch, Isa, Kernel};
 
 /// Number of cue outputs.
 pub const CUE_COUNT: usize = 4;
@@ -200,6 +201,25 @@ impl CueStage {
             }
             start = fade_len;
         }
+        if start == 0 && !self.stage.is_ramping() {
+            // Steady routing and gain: mix and gain in one pass (same arithmetic as the two
+            // passes below), then the guard, which usually finds nothing to change.
+            let (k0, (a, b)) = match self.settings.source {
+                CueSource::Pre => (0, taps.pre),
+                CueSource::Post => (2, taps.post),
+            };
+            let m = &self.matrix;
+            let rows = [[m[0][k0], m[0][k0 + 1]], [m[1][k0], m[1][k0 + 1]]];
+            mix_into(
+                self.stage.isa(),
+                (&a[..n], &b[..n]),
+                rows,
+                self.stage.gain_lin(),
+                [out_l, out_r],
+            );
+            self.stage.apply_guard(out_l, out_r);
+            return;
+        }
         if start < n {
             // Steady state reads only the chosen tap: two inputs, four multiplies per frame.
             let (k0, (a, b)) = match self.settings.source {
@@ -218,4 +238,44 @@ impl CueStage {
         }
         self.stage.process(out_l, out_r);
     }
+}
+
+/// Writes `out[k] = (rows[k][0]·a + rows[k][1]·b)·gain_lin` (the product skipped at unity, as
+/// the gain stage does) through the instruction set `isa`: the routing and the gain of a cue
+/// in one pass, bit-identical to doing them one after the other.
+fn mix_into(
+    isa: Isa,
+    (a, b): (&[f32], &[f32]),
+    rows: [[f32; 2]; 2],
+    gain_lin: f32,
+    outs: [&mut [f32]; 2],
+) {
+    /// The loop through one instruction-set instantiation (identical results).
+    struct Mix<'a>(
+        (&'a [f32], &'a [f32]),
+        [[f32; 2]; 2],
+        f32,
+        [&'a mut [f32]; 2],
+    );
+    impl Kernel for Mix<'_> {
+        type Out = ();
+        #[inline(always)]
+        fn run<const FMA: bool>(self) {
+            let Mix((a, b), rows, gain_lin, outs) = self;
+            for (out, [wa, wb]) in outs.into_iter().zip(rows) {
+                let n = out.len().min(a.len()).min(b.len());
+                let (out, a, b) = (&mut out[..n], &a[..n], &b[..n]);
+                if gain_lin == 1.0 {
+                    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+                        *o = wa * x + wb * y;
+                    }
+                } else {
+                    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+                        *o = (wa * x + wb * y) * gain_lin;
+                    }
+                }
+            }
+        }
+    }
+    dispatch(isa, Mix((a, b), rows, gain_lin, outs));
 }

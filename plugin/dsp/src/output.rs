@@ -464,6 +464,16 @@ impl OutputStage {
         self.gain.is_ramping()
     }
 
+    /// The gain (dim and mute included) at the last processed sample, linear.
+    pub fn gain_lin(&self) -> f32 {
+        self.gain.current_lin()
+    }
+
+    /// The instruction set this stage's loops run with.
+    pub(crate) fn isa(&self) -> Isa {
+        self.guard.isa
+    }
+
     /// True when the gain is steady at exactly unity (no ramp running): it leaves every
     /// sample bit for bit as it is.
     pub fn is_unity(&self) -> bool {
