@@ -52,10 +52,7 @@ impl CommonModeMeter {
 
     /// Meters one block; only the first `min(cm.len(), out.len())` samples are used.
     pub fn process(&mut self, cm: &[f32], out: &[f32]) {
-        self.window.feed_dispatched(cm, out, |c, o| {
-            let (c, o) = (f64::from(c), f64::from(o));
-            [c * c, o * c]
-        });
+        self.window.feed_dispatched(cm, out, |c, o| [c * c, o * c]);
     }
 
     /// Common-mode level and rejection over the last 300 ms.

@@ -80,19 +80,13 @@ impl RmsMeter {
     /// Meters a block of any length.
     #[inline(always)]
     pub fn process(&mut self, x: &[f32]) {
-        self.window.feed(x, x, |v, _| {
-            let v = f64::from(v);
-            [v * v]
-        });
+        self.window.feed(x, x, |v, _| [v * v]);
     }
 
     /// Meters samples that are already sanitised (skips the second sanitising pass).
     #[inline(always)]
     pub(crate) fn process_clean(&mut self, clean: &[f32]) {
-        self.window.feed_clean(clean, clean, |v, _| {
-            let v = f64::from(v);
-            [v * v]
-        });
+        self.window.feed_clean(clean, clean, |v, _| [v * v]);
     }
 
     /// RMS over the last 300 ms (linear).

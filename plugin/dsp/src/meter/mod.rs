@@ -39,9 +39,10 @@ pub const CHUNK: usize = 128;
 /// Largest magnitude (linear, +120 dBFS) a meter accepts; bigger finite samples are clamped.
 pub const MAX_METERED_LIN: f32 = 1.0e6;
 
-/// Magnitudes (linear) below this are metered as exact zero, so subnormals never reach the
-/// filters (they are 10⁻³⁰ ≈ −600 dBFS, far below anything audible or displayable).
-pub const MIN_METERED_LIN: f32 = 1.0e-30;
+/// Magnitudes (linear) below this are metered as exact zero (−360 dBFS, far below anything
+/// audible or displayable), so no subnormal ever reaches the filters, and the squares and
+/// products the RMS, correlation and common-mode windows sum in f32 stay normal numbers.
+pub const MIN_METERED_LIN: f32 = 1.0e-18;
 
 /// Mean square (linear², −140 dBFS RMS) under which a window counts as silent for
 /// correlation, balance and the common-mode rejection estimate.

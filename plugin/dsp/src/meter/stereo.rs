@@ -39,10 +39,8 @@ impl StereoMeter {
 
     /// Meters one block; only the first `min(l.len(), r.len())` frames are used.
     pub fn process(&mut self, l: &[f32], r: &[f32]) {
-        self.window.feed_dispatched(l, r, |a, b| {
-            let (a, b) = (f64::from(a), f64::from(b));
-            [a * a, b * b, a * b]
-        });
+        self.window
+            .feed_dispatched(l, r, |a, b| [a * a, b * b, a * b]);
     }
 
     /// Correlation and balance over the last 300 ms.

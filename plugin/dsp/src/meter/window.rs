@@ -16,9 +16,12 @@ pub(crate) const WINDOW_HOPS: usize = 30;
 /// Hop length in milliseconds (the reading refreshes once per hop).
 const HOP_MS: f64 = 10.0;
 
-/// Independent f64 partial sums per quantity, so the sum is not one long add-latency chain
-/// and the compiler can vectorise it. A sample at position `pos` in its hop always lands in
-/// lane `pos % LANES`, which keeps the arithmetic independent of how blocks are split.
+/// Independent partial sums per quantity, so the sum is not one long add-latency chain and
+/// the compiler can vectorise it. A sample at position `pos` in its hop always lands in lane
+/// `pos % LANES`, which keeps the arithmetic independent of how blocks are split. The lanes
+/// are f32 (eight samples per instruction, and no conversions per sample): a lane sums one
+/// hop's eighth (60 values at 48 kHz, 480 at 384 kHz), a relative error of a few 1e-6 at
+/// most (≈ 1e-5 dB); hop sums and the window total are f64.
 const LANES: usize = 8;
 
 /// Sums of `K` per-sample quantities over the last [`WINDOW_HOPS`] complete hops.
@@ -27,7 +30,7 @@ pub(crate) struct HopWindow<const K: usize> {
     isa: Isa,
     hop_samples: usize,
     pos_in_hop: usize,
-    lanes: [[f64; LANES]; K],
+    lanes: [[f32; LANES]; K],
     ring: [[f64; K]; WINDOW_HOPS],
     next_slot: usize,
     totals: [f64; K],
@@ -76,11 +79,11 @@ impl<const K: usize> HopWindow<K> {
     /// not already inside a dispatched kernel.
     pub(crate) fn feed_dispatched<F>(&mut self, a: &[f32], b: &[f32], f: F)
     where
-        F: Fn(f32, f32) -> [f64; K] + Copy,
+        F: Fn(f32, f32) -> [f32; K] + Copy,
     {
         /// One feed through one instruction-set instantiation.
         struct Feed<'a, const K: usize, F>(&'a mut HopWindow<K>, &'a [f32], &'a [f32], F);
-        impl<const K: usize, F: Fn(f32, f32) -> [f64; K] + Copy> Kernel for Feed<'_, K, F> {
+        impl<const K: usize, F: Fn(f32, f32) -> [f32; K] + Copy> Kernel for Feed<'_, K, F> {
             type Out = ();
             #[inline(always)]
             fn run<const FMA: bool>(self) {
@@ -95,7 +98,7 @@ impl<const K: usize> HopWindow<K> {
     #[inline(always)]
     pub(crate) fn feed<F>(&mut self, a: &[f32], b: &[f32], f: F)
     where
-        F: Fn(f32, f32) -> [f64; K] + Copy,
+        F: Fn(f32, f32) -> [f32; K] + Copy,
     {
         self.feed_impl::<true, F>(a, b, f);
     }
@@ -104,7 +107,7 @@ impl<const K: usize> HopWindow<K> {
     #[inline(always)]
     pub(crate) fn feed_clean<F>(&mut self, a: &[f32], b: &[f32], f: F)
     where
-        F: Fn(f32, f32) -> [f64; K] + Copy,
+        F: Fn(f32, f32) -> [f32; K] + Copy,
     {
         self.feed_impl::<false, F>(a, b, f);
     }
@@ -112,7 +115,7 @@ impl<const K: usize> HopWindow<K> {
     #[inline(always)]
     fn feed_impl<const SANITIZE: bool, F>(&mut self, a: &[f32], b: &[f32], f: F)
     where
-        F: Fn(f32, f32) -> [f64; K] + Copy,
+        F: Fn(f32, f32) -> [f32; K] + Copy,
     {
         let n = a.len().min(b.len());
         let (mut a, mut b) = (
@@ -141,7 +144,7 @@ impl<const K: usize> HopWindow<K> {
     #[inline(always)]
     fn accumulate<const SANITIZE: bool, F>(&mut self, a: &[f32], b: &[f32], f: F)
     where
-        F: Fn(f32, f32) -> [f64; K] + Copy,
+        F: Fn(f32, f32) -> [f32; K] + Copy,
     {
         let clean = |x: f32| if SANITIZE { sanitize_sample(x) } else { x };
         let n = a.len().min(b.len());
@@ -188,7 +191,7 @@ impl<const K: usize> HopWindow<K> {
     }
 
     #[inline(always)]
-    fn add_one(&mut self, q: [f64; K]) {
+    fn add_one(&mut self, q: [f32; K]) {
         let j = self.pos_in_hop % LANES;
         for (lane, v) in self.lanes.iter_mut().zip(q) {
             lane[j] += v;
@@ -198,12 +201,14 @@ impl<const K: usize> HopWindow<K> {
 
     fn end_hop(&mut self) {
         let slot = self.next_slot % WINDOW_HOPS;
-        for (k, lane) in self.lanes.iter_mut().enumerate() {
+        for (k, lanes) in self.lanes.iter_mut().enumerate() {
+            let lane = *lanes;
+            *lanes = [0.0; LANES];
             // Fixed pairwise order: the result must not depend on block boundaries.
+            let lane = lane.map(f64::from);
             let s = ((lane[0] + lane[1]) + (lane[2] + lane[3]))
                 + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
             self.ring[slot][k] = s;
-            *lane = [0.0; LANES];
         }
         self.next_slot = (slot + 1) % WINDOW_HOPS;
         // Re-adding the ring instead of add-new/subtract-old keeps the total exact: no drift,
