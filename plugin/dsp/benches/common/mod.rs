@@ -206,6 +206,17 @@ pub fn configurations(block: usize, signal: Signal) -> Vec<Host> {
         cue(CueSource::Post, CueMode::RightToBoth, -6.0),
     ];
 
+    // The same with every output channel different from every other (no mono or one-sided
+    // cue, no cue equal to the input), so no true-peak interpolation can be shared: the
+    // worst case for the meters.
+    let mut full_distinct = full;
+    full_distinct.cues = [
+        cue(CueSource::Pre, CueMode::Stereo, -1.0),
+        cue(CueSource::Post, CueMode::Stereo, -3.0),
+        cue(CueSource::Pre, CueMode::Stereo, 2.0),
+        cue(CueSource::Post, CueMode::Stereo, -9.0),
+    ];
+
     let st = InputLayout::Stereo;
     let engine = |layout, s: EngineSettings, cues| Work::Engine {
         engine: Box::new(Engine::new(RATE, layout, &s)),
@@ -278,6 +289,13 @@ pub fn configurations(block: usize, signal: Signal) -> Vec<Host> {
             engine(st, minus6, true),
         ),
         Host::new("full", stereo.clone(), None, block, engine(st, full, true)),
+        Host::new(
+            "full_distinct",
+            stereo.clone(),
+            None,
+            block,
+            engine(st, full_distinct, true),
+        ),
         Host::new(
             "full_signal_path",
             stereo.clone(),
