@@ -199,81 +199,84 @@ pub(crate) fn all_within_isa(isa: Isa, l: &[f32], r: &[f32], ceiling_lin: f32) -
     dispatch(isa, Scan(l, r, ceiling_lin.min(f32::MAX).to_bits()))
 }
 
-/// [`all_within_isa`]'s scan with explicit AVX2: eight lanes of running max and min per
-/// channel, both tested lane-wise against their limits once at the end (a single mask), so a
-/// short block pays no horizontal reductions. `ceiling_bits` are the ceiling's float bits.
-///
-/// # Safety
-/// The CPU must support AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn all_within_avx2(l: &[f32], r: &[f32], ceiling_bits: u32) -> bool {
-    use std::arch::x86_64::*;
-    const LANES: usize = 8;
-    let magnitude = _mm256_set1_epi32(0x7fff_ffff);
-    let one = _mm256_set1_epi32(1);
-    let (mut top, mut low) = ([_mm256_setzero_si256(); 2], [_mm256_set1_epi32(-1); 2]);
-    let (mut tail_top, mut tail_low) = (0u32, u32::MAX);
-    for (ch, x) in [l, r].into_iter().enumerate() {
-        let lanes = x.chunks_exact(LANES);
-        for &s in lanes.remainder() {
-            let magnitude_bits = s.to_bits() & 0x7fff_ffff;
-            tail_top = tail_top.max(magnitude_bits);
-            tail_low = tail_low.min(magnitude_bits.wrapping_sub(1));
+/// Generates [`all_within_isa`]'s explicit-SIMD scans: lanes of running max of the magnitude
+/// bits and running min of magnitude − 1 over both channels, tested lane-wise against their
+/// limits once at the end (no horizontal reduction), the tail in scalar code.
+macro_rules! scan_kernel {
+    ($name:ident, $features:literal, $doc:literal, $lanes:literal, $load:ident, $and:ident,
+     $set1:ident, $zero:ident, $max:ident, $min:ident, $sub:ident, $all_within:expr) => {
+        #[doc = $doc]
+        ///
+        /// # Safety
+        /// The CPU must support the enabled features.
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        unsafe fn $name(l: &[f32], r: &[f32], ceiling_bits: u32) -> bool {
+            use std::arch::x86_64::*;
+            let magnitude = $set1(0x7fff_ffff);
+            let one = $set1(1);
+            let (mut top, mut low) = ($zero(), $set1(-1));
+            let (mut tail_top, mut tail_low) = (0u32, u32::MAX);
+            for x in [l, r] {
+                let lanes = x.chunks_exact($lanes);
+                for &s in lanes.remainder() {
+                    let magnitude_bits = s.to_bits() & 0x7fff_ffff;
+                    tail_top = tail_top.max(magnitude_bits);
+                    tail_low = tail_low.min(magnitude_bits.wrapping_sub(1));
+                }
+                for block in lanes {
+                    // SAFETY: `block` holds exactly one register of f32; the load is unaligned.
+                    let m = $and(unsafe { $load(block.as_ptr().cast()) }, magnitude);
+                    top = $max(top, m);
+                    low = $min(low, $sub(m, one));
+                }
+            }
+            let ceiling = $set1(ceiling_bits as i32);
+            let limit = $set1(SUBNORMAL_LIMIT_BITS as i32);
+            $all_within(top, ceiling, low, limit)
+                && tail_top <= ceiling_bits
+                && tail_low >= SUBNORMAL_LIMIT_BITS
         }
-        for block in lanes {
-            // SAFETY: `block` holds exactly eight f32 (32 bytes); the load is unaligned.
-            let v = unsafe { _mm256_loadu_si256(block.as_ptr().cast()) };
-            let m = _mm256_and_si256(v, magnitude);
-            top[ch] = _mm256_max_epu32(top[ch], m);
-            low[ch] = _mm256_min_epu32(low[ch], _mm256_sub_epi32(m, one));
-        }
-    }
-    let top = _mm256_max_epu32(top[0], top[1]);
-    let low = _mm256_min_epu32(low[0], low[1]);
-    // Lane-wise top <= ceiling (max(top, ceiling) == ceiling) and low >= limit
-    // (max(low, limit) == low), all lanes at once.
-    let ceiling = _mm256_set1_epi32(ceiling_bits as i32);
-    let limit = _mm256_set1_epi32(SUBNORMAL_LIMIT_BITS as i32);
-    let below = _mm256_cmpeq_epi32(_mm256_max_epu32(top, ceiling), ceiling);
-    let above = _mm256_cmpeq_epi32(_mm256_max_epu32(low, limit), low);
-    _mm256_movemask_epi8(_mm256_and_si256(below, above)) == -1
-        && tail_top <= ceiling_bits
-        && tail_low >= SUBNORMAL_LIMIT_BITS
+    };
 }
 
-/// [`all_within_avx2`] sixteen lanes wide with AVX-512F (same answer, half the instructions).
-///
-/// # Safety
-/// The CPU must support AVX-512F.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2")]
-unsafe fn all_within_avx512(l: &[f32], r: &[f32], ceiling_bits: u32) -> bool {
-    use std::arch::x86_64::*;
-    const LANES: usize = 16;
-    let magnitude = _mm512_set1_epi32(0x7fff_ffff);
-    let one = _mm512_set1_epi32(1);
-    let (mut top, mut low) = (_mm512_setzero_si512(), _mm512_set1_epi32(-1));
-    let (mut tail_top, mut tail_low) = (0u32, u32::MAX);
-    for x in [l, r] {
-        let lanes = x.chunks_exact(LANES);
-        for &s in lanes.remainder() {
-            let magnitude_bits = s.to_bits() & 0x7fff_ffff;
-            tail_top = tail_top.max(magnitude_bits);
-            tail_low = tail_low.min(magnitude_bits.wrapping_sub(1));
-        }
-        for block in lanes {
-            // SAFETY: `block` holds exactly sixteen f32 (64 bytes); the load is unaligned.
-            let v = unsafe { _mm512_loadu_si512(block.as_ptr().cast()) };
-            let m = _mm512_and_si512(v, magnitude);
-            top = _mm512_max_epu32(top, m);
-            low = _mm512_min_epu32(low, _mm512_sub_epi32(m, one));
-        }
+scan_kernel!(
+    all_within_avx2,
+    "avx2",
+    "[`all_within_isa`]'s scan with explicit AVX2, eight lanes.",
+    8,
+    _mm256_loadu_si256,
+    _mm256_and_si256,
+    _mm256_set1_epi32,
+    _mm256_setzero_si256,
+    _mm256_max_epu32,
+    _mm256_min_epu32,
+    _mm256_sub_epi32,
+    // Lane-wise top <= ceiling (max(top, ceiling) == ceiling) and low >= limit
+    // (max(low, limit) == low), all lanes at once.
+    |top, ceiling, low, limit| {
+        let below = _mm256_cmpeq_epi32(_mm256_max_epu32(top, ceiling), ceiling);
+        let above = _mm256_cmpeq_epi32(_mm256_max_epu32(low, limit), low);
+        _mm256_movemask_epi8(_mm256_and_si256(below, above)) == -1
     }
-    let within = _mm512_cmple_epu32_mask(top, _mm512_set1_epi32(ceiling_bits as i32))
-        & _mm512_cmpge_epu32_mask(low, _mm512_set1_epi32(SUBNORMAL_LIMIT_BITS as i32));
-    within == 0xffff && tail_top <= ceiling_bits && tail_low >= SUBNORMAL_LIMIT_BITS
-}
+);
+
+scan_kernel!(
+    all_within_avx512,
+    "avx512f,avx2",
+    "[`all_within_isa`]'s scan with AVX-512F, sixteen lanes (same answer as AVX2).",
+    16,
+    _mm512_loadu_si512,
+    _mm512_and_si512,
+    _mm512_set1_epi32,
+    _mm512_setzero_si512,
+    _mm512_max_epu32,
+    _mm512_min_epu32,
+    _mm512_sub_epi32,
+    |top, ceiling, low, limit| {
+        _mm512_cmple_epu32_mask(top, ceiling) & _mm512_cmpge_epu32_mask(low, limit) == 0xffff
+    }
+);
 
 /// Makes samples that leave unguarded (the bypass path) safe for a host: non-finite → +0,
 /// subnormal → a zero of its sign, everything else bit for bit (no ceiling).
