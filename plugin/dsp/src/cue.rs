@@ -201,25 +201,6 @@ impl CueStage {
             }
             start = fade_len;
         }
-        if start == 0 && !self.stage.is_ramping() {
-            // Steady routing and gain: mix and gain in one pass (same arithmetic as the two
-            // passes below), then the guard, which usually finds nothing to change.
-            let (k0, (a, b)) = match self.settings.source {
-                CueSource::Pre => (0, taps.pre),
-                CueSource::Post => (2, taps.post),
-            };
-            let m = &self.matrix;
-            let rows = [[m[0][k0], m[0][k0 + 1]], [m[1][k0], m[1][k0 + 1]]];
-            mix_into(
-                self.stage.isa(),
-                (&a[..n], &b[..n]),
-                rows,
-                self.stage.gain_lin(),
-                [out_l, out_r],
-            );
-            self.stage.apply_guard(out_l, out_r);
-            return;
-        }
         if start < n {
             // Steady state reads only the chosen tap: two inputs, four multiplies per frame.
             let (k0, (a, b)) = match self.settings.source {
@@ -227,13 +208,20 @@ impl CueStage {
                 CueSource::Post => (2, (ins[2], ins[3])),
             };
             let m = &self.matrix;
-            let (ll, lr, rl, rr) = (m[0][k0], m[0][k0 + 1], m[1][k0], m[1][k0 + 1]);
-            let (a, b) = (&a[start..n], &b[start..n]);
-            let (out_l, out_r) = (&mut out_l[start..n], &mut out_r[start..n]);
-            // Equal-length slices let the compiler drop bounds checks and vectorise.
-            for (((ol, or), &a), &b) in out_l.iter_mut().zip(out_r.iter_mut()).zip(a).zip(b) {
-                *ol = ll * a + lr * b;
-                *or = rl * a + rr * b;
+            let rows = [[m[0][k0], m[0][k0 + 1]], [m[1][k0], m[1][k0 + 1]]];
+            // With no fade in this block and a steady gain, the gain joins the routing pass
+            // (same arithmetic as two passes); the guard usually finds nothing to change.
+            let fused = start == 0 && !self.stage.is_ramping();
+            mix_into(
+                self.stage.isa(),
+                (&a[start..n], &b[start..n]),
+                rows,
+                if fused { self.stage.gain_lin() } else { 1.0 },
+                [&mut out_l[start..n], &mut out_r[start..n]],
+            );
+            if fused {
+                self.stage.apply_guard(out_l, out_r);
+                return;
             }
         }
         self.stage.process(out_l, out_r);
