@@ -420,6 +420,49 @@ impl<const H: usize> Folded<H> {
         }
         f
     }
+
+    /// Adds tap `k`'s pair of window samples (`a` = w[k], `b` = w[2H−1−k]) to the accumulators
+    /// [sum part, difference part, middle branch]; `MIRROR` as in [`interpolate`]. The
+    /// portable tiles and the scalar tail both go through here, so they cannot diverge.
+    #[inline(always)]
+    fn tap<const MIRROR: bool, const FMA: bool>(
+        &self,
+        k: usize,
+        [p, q, m]: [f32; 3],
+        a: f32,
+        b: f32,
+    ) -> [f32; 3] {
+        let s = a + b;
+        let m = mac::<FMA>(m, self.mid[k], s);
+        if MIRROR {
+            [
+                mac::<FMA>(p, self.sum[k], s),
+                mac::<FMA>(q, self.diff[k], a - b),
+                m,
+            ]
+        } else {
+            [p, q, m]
+        }
+    }
+
+    /// The branch values from the accumulators: [¼, ½, ¾] with `MIRROR`, else [½, 0, 0].
+    #[inline(always)]
+    fn values<const MIRROR: bool>([p, q, m]: [f32; 3]) -> [f32; 3] {
+        if MIRROR {
+            [p + q, m, p - q]
+        } else {
+            [m, 0.0, 0.0]
+        }
+    }
+}
+
+/// Rows of [`interpolate`]'s values in use: 3 at 4× (`MIRROR`), 1 at 2×.
+const fn rows_used(mirror: bool) -> usize {
+    if mirror {
+        P4
+    } else {
+        1
+    }
 }
 
 /// True when `a` and `b` hold the same bit patterns (same length assumed; extra ignored).
@@ -502,25 +545,17 @@ fn interpolate<const H: usize, const MIRROR: bool, const FMA: bool, const STORE:
                 break;
             };
             for j in 0..TILE {
-                let s = a[j] + b[j];
-                m[j] = mac::<FMA>(m[j], f.mid[k], s);
-                if MIRROR {
-                    p[j] = mac::<FMA>(p[j], f.sum[k], s);
-                    q[j] = mac::<FMA>(q[j], f.diff[k], a[j] - b[j]);
-                }
+                [p[j], q[j], m[j]] = f.tap::<MIRROR, FMA>(k, [p[j], q[j], m[j]], a[j], b[j]);
             }
         }
         let mut rows = [[0.0f32; TILE]; P4];
-        if MIRROR {
-            for j in 0..TILE {
-                rows[0][j] = p[j] + q[j];
-                rows[1][j] = m[j];
-                rows[2][j] = p[j] - q[j];
+        for j in 0..TILE {
+            let v = Folded::<H>::values::<MIRROR>([p[j], q[j], m[j]]);
+            for (row, v) in rows.iter_mut().zip(v) {
+                row[j] = v;
             }
-        } else {
-            rows[0] = m;
         }
-        let used = if MIRROR { P4 } else { 1 };
+        let used = rows_used(MIRROR);
         // The per-sample peak is only formed when stored: the largest one is simply
         // max(largest |sample|, largest |interpolated value|).
         for j in 0..TILE {
@@ -558,22 +593,12 @@ fn interpolate<const H: usize, const MIRROR: bool, const FMA: bool, const STORE:
         let (Some(w), Some(&c)) = (win.get(i..i + t), cur.get(i)) else {
             break;
         };
-        let (mut p, mut q, mut m) = (0.0f32, 0.0f32, 0.0f32);
+        let mut acc = [0.0f32; 3];
         for k in 0..H {
-            let (a, b) = (w[k], w[t - 1 - k]);
-            let s = a + b;
-            m = mac::<FMA>(m, f.mid[k], s);
-            if MIRROR {
-                p = mac::<FMA>(p, f.sum[k], s);
-                q = mac::<FMA>(q, f.diff[k], a - b);
-            }
+            acc = f.tap::<MIRROR, FMA>(k, acc, w[k], w[t - 1 - k]);
         }
-        let values = if MIRROR {
-            [p + q, m, p - q]
-        } else {
-            [m, 0.0, 0.0]
-        };
-        let used = if MIRROR { P4 } else { 1 };
+        let values = Folded::<H>::values::<MIRROR>(acc);
+        let used = rows_used(MIRROR);
         let mut s = c.abs();
         sample_max = fmax(sample_max, s);
         for (&v, row) in values.iter().zip(phases.iter_mut()).take(used) {
@@ -647,7 +672,7 @@ macro_rules! tile_kernel {
                 } else {
                     [m, m, m]
                 };
-                let used = if MIRROR { P4 } else { 1 };
+                let used = rows_used(MIRROR);
                 let sample = $abs($load(cp.add(i)));
                 sample_max = $max(sample_max, sample);
                 let mut step = sample;
