@@ -1,6 +1,6 @@
 //! An output's gain stage (gain, dim, mute, click-free ramps) and its ear guard.
 
-use crate::simd::{avx512_usable, dispatch, Isa, Kernel};
+use crate::simd::{dispatch, Isa, Kernel};
 use crate::units::db_to_lin;
 
 /// Length of a gain ramp, ms: long enough that a −60 → +24 dB jump has no zipper noise,
@@ -153,8 +153,9 @@ const SUBNORMAL_LIMIT_BITS: u32 = f32::MIN_POSITIVE.to_bits() - 1;
 
 /// True when no sample of `l` or `r` would be changed by the subnormal flush or by a guard at
 /// `ceiling_lin` (a positive amplitude): none is subnormal, non-finite or above the ceiling in
-/// magnitude. One read-only, branch-free pass over both channels through `isa` (eight lanes
-/// wide with AVX2), tested once at the end.
+/// magnitude. One read-only, branch-free pass over both channels through `isa`, tested once at
+/// the end. (An AVX2 intrinsics version was measured 3–4 % faster on the product path and was
+/// not kept: BENCHMARKS.md, "Kernel decisions".)
 ///
 /// As integers, magnitudes order like the floats with NaN and ±inf above every finite value,
 /// so one comparison with the ceiling's bits finds overs and non-finite samples alike; and
@@ -168,20 +169,8 @@ pub(crate) fn all_within_isa(isa: Isa, l: &[f32], r: &[f32], ceiling_lin: f32) -
         #[inline(always)]
         fn run<const FMA: bool>(self) -> bool {
             let Scan(l, r, ceiling_bits) = self;
-            #[cfg(target_arch = "x86_64")]
-            if FMA {
-                // SAFETY: `FMA` is only true inside `simd::run_avx2_fma`, which runs only on
-                // CPUs with AVX2, and `avx512_usable` only on CPUs that also have AVX-512F.
-                return unsafe {
-                    if avx512_usable() {
-                        all_within_avx512(l, r, ceiling_bits)
-                    } else {
-                        all_within_avx2(l, r, ceiling_bits)
-                    }
-                };
-            }
-            // The baseline (SSE2) has no 32-bit min or max but a signed compare: test each
-            // sample against both limits and OR the flags. Magnitudes are non-negative as i32,
+            // The baseline (SSE2) has no 32-bit unsigned min or max but a signed compare: test
+            // each sample against both limits and OR the flags. Magnitudes are non-negative as i32,
             // and so is magnitude − 1 once its wrapped sign bit is cleared.
             let (ceiling, limit) = (ceiling_bits as i32, SUBNORMAL_LIMIT_BITS as i32);
             let mut touched = false;
@@ -198,85 +187,6 @@ pub(crate) fn all_within_isa(isa: Isa, l: &[f32], r: &[f32], ceiling_lin: f32) -
     // An infinite ceiling still lets no infinity through (the guard silences it).
     dispatch(isa, Scan(l, r, ceiling_lin.min(f32::MAX).to_bits()))
 }
-
-/// Generates [`all_within_isa`]'s explicit-SIMD scans: lanes of running max of the magnitude
-/// bits and running min of magnitude − 1 over both channels, tested lane-wise against their
-/// limits once at the end (no horizontal reduction), the tail in scalar code.
-macro_rules! scan_kernel {
-    ($name:ident, $features:literal, $doc:literal, $lanes:literal, $load:ident, $and:ident,
-     $set1:ident, $zero:ident, $max:ident, $min:ident, $sub:ident, $all_within:expr) => {
-        #[doc = $doc]
-        ///
-        /// # Safety
-        /// The CPU must support the enabled features.
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = $features)]
-        unsafe fn $name(l: &[f32], r: &[f32], ceiling_bits: u32) -> bool {
-            use std::arch::x86_64::*;
-            let magnitude = $set1(0x7fff_ffff);
-            let one = $set1(1);
-            let (mut top, mut low) = ($zero(), $set1(-1));
-            let (mut tail_top, mut tail_low) = (0u32, u32::MAX);
-            for x in [l, r] {
-                let lanes = x.chunks_exact($lanes);
-                for &s in lanes.remainder() {
-                    let magnitude_bits = s.to_bits() & 0x7fff_ffff;
-                    tail_top = tail_top.max(magnitude_bits);
-                    tail_low = tail_low.min(magnitude_bits.wrapping_sub(1));
-                }
-                for block in lanes {
-                    // SAFETY: `block` holds exactly one register of f32; the load is unaligned.
-                    let m = $and(unsafe { $load(block.as_ptr().cast()) }, magnitude);
-                    top = $max(top, m);
-                    low = $min(low, $sub(m, one));
-                }
-            }
-            let ceiling = $set1(ceiling_bits as i32);
-            let limit = $set1(SUBNORMAL_LIMIT_BITS as i32);
-            $all_within(top, ceiling, low, limit)
-                && tail_top <= ceiling_bits
-                && tail_low >= SUBNORMAL_LIMIT_BITS
-        }
-    };
-}
-
-scan_kernel!(
-    all_within_avx2,
-    "avx2",
-    "[`all_within_isa`]'s scan with explicit AVX2, eight lanes.",
-    8,
-    _mm256_loadu_si256,
-    _mm256_and_si256,
-    _mm256_set1_epi32,
-    _mm256_setzero_si256,
-    _mm256_max_epu32,
-    _mm256_min_epu32,
-    _mm256_sub_epi32,
-    // Lane-wise top <= ceiling (max(top, ceiling) == ceiling) and low >= limit
-    // (max(low, limit) == low), all lanes at once.
-    |top, ceiling, low, limit| {
-        let below = _mm256_cmpeq_epi32(_mm256_max_epu32(top, ceiling), ceiling);
-        let above = _mm256_cmpeq_epi32(_mm256_max_epu32(low, limit), low);
-        _mm256_movemask_epi8(_mm256_and_si256(below, above)) == -1
-    }
-);
-
-scan_kernel!(
-    all_within_avx512,
-    "avx512f,avx2",
-    "[`all_within_isa`]'s scan with AVX-512F, sixteen lanes (same answer as AVX2).",
-    16,
-    _mm512_loadu_si512,
-    _mm512_and_si512,
-    _mm512_set1_epi32,
-    _mm512_setzero_si512,
-    _mm512_max_epu32,
-    _mm512_min_epu32,
-    _mm512_sub_epi32,
-    |top, ceiling, low, limit| {
-        _mm512_cmple_epu32_mask(top, ceiling) & _mm512_cmpge_epu32_mask(low, limit) == 0xffff
-    }
-);
 
 /// Makes samples that leave unguarded (the bypass path) safe for a host: non-finite → +0,
 /// subnormal → a zero of its sign, everything else bit for bit (no ceiling).
@@ -307,8 +217,6 @@ pub struct EarGuard {
 
 impl Default for EarGuard {
     fn default() -> Self {
-        // Decided here, not on the audio thread (the first call reads the environment).
-        avx512_usable();
         Self {
             enabled: true,
             ceiling_lin: 1.0,
@@ -588,25 +496,12 @@ mod tests {
             -ceiling,
             0.25,
         ];
-        // Every kernel this CPU can run, called directly: the portable loop, AVX2, AVX-512.
+        // Both instantiations of the scan.
         type Scan = fn(&[f32], &[f32], f32) -> bool;
-        let mut scans: Vec<(&str, Scan)> =
-            vec![("portable", |l, r, c| all_within_isa(Isa::Portable, l, r, c))];
-        #[cfg(target_arch = "x86_64")]
-        {
-            if Isa::detect() != Isa::Portable {
-                // SAFETY: AVX2 is present (Isa::detect checked it).
-                scans.push(("avx2", |l, r, c| unsafe {
-                    all_within_avx2(l, r, c.min(f32::MAX).to_bits())
-                }));
-            }
-            if avx512_usable() {
-                // SAFETY: AVX-512F is present (avx512_usable checked it).
-                scans.push(("avx512", |l, r, c| unsafe {
-                    all_within_avx512(l, r, c.min(f32::MAX).to_bits())
-                }));
-            }
-        }
+        let scans: [(&str, Scan); 2] = [
+            ("portable", |l, r, c| all_within_isa(Isa::Portable, l, r, c)),
+            ("widest", |l, r, c| all_within_isa(Isa::widest(), l, r, c)),
+        ];
         for (isa, scan) in scans {
             for len in 0..40 {
                 // Lengths around the eight- and sixteen-lane widths put each sample in a lane or the tail.
