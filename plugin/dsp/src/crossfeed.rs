@@ -3,6 +3,7 @@
 //! matching high-frequency boost. First-order IIR filters, so there is no latency.
 
 use crate::output::GainRamp;
+use crate::sanitise::FAULT_LIN;
 use crate::simd::{dispatch, mac_f64, Isa, Kernel};
 
 /// The lowest custom cut frequency, Hz (bs2b's minimum).
@@ -13,9 +14,6 @@ pub const CUT_MAX_HZ: f32 = 2000.0;
 pub const FEED_MIN_DB: f32 = 1.0;
 /// The highest custom feed level, dB (bs2b's maximum).
 pub const FEED_MAX_DB: f32 = 15.0;
-/// Magnitude (linear, +120 dBFS) above which a sample is a fault, not audio: the filters
-/// restart from silence rather than carry it (see [`Crossfeed::process`]).
-pub const FAULT_LIN: f64 = 1.0e6;
 
 /// Which crossfeed, if any.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
@@ -126,7 +124,7 @@ const FLUSH_BELOW: f64 = 1e-30;
 /// True when `x` is not audio: NaN, ±inf, or above [`FAULT_LIN`].
 #[inline(always)]
 fn is_fault(x: f64) -> bool {
-    x.is_nan() || x.abs() > FAULT_LIN
+    x.is_nan() || x.abs() > f64::from(FAULT_LIN)
 }
 
 /// A filter state with the flush applied.
@@ -230,7 +228,7 @@ impl Crossfeed {
 
     /// Processes a stereo pair in place.
     ///
-    /// Garbage (NaN, ±inf, levels above [`FAULT_LIN`]) is not audio: such a frame passes
+    /// Garbage (NaN, ±inf, levels above [`crate::sanitise::FAULT_LIN`]) is not audio: such a frame passes
     /// unfiltered to the ear guard, which silences or clamps it and counts it, and both ears'
     /// filters restart from silence, so it leaves no tail: from the next frame on the output
     /// is that of a freshly reset crossfeed.
@@ -367,11 +365,11 @@ unsafe fn wet_avx2<const FUSED: bool>(
     use std::arch::x86_64::*;
     let n = l.len().min(r.len());
     let (l, r) = (&mut l[..n], &mut r[..n]);
-    // The fault scan, in f32: FAULT_LIN is exact in f32, so this is `is_fault` on every
+    // The fault scan, in f32 (FAULT_LIN is an f32), so this is `is_fault` on every
     // sample (NaN fails the ordered `<=`, so the unordered "not <=" flags it).
     {
         let abs_ps = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
-        let limit = _mm256_set1_ps(FAULT_LIN as f32);
+        let limit = _mm256_set1_ps(FAULT_LIN);
         let not_audio = |x: &[f32]| {
             assert!(x.len() >= 8);
             // SAFETY: `x` holds at least eight f32 (asserted); the load is unaligned.

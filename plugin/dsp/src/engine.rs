@@ -9,10 +9,8 @@ use crate::meter::{
     CommonModeMeter, CommonModeReading, GroupMember, OutputMeter, OutputReading, StereoMeter,
     StereoReading,
 };
-use crate::output::{
-    flush_subnormal, flush_subnormal_pair_isa, sanitise_unguarded, GainRamp, OutputSettings,
-    OutputStage,
-};
+use crate::output::{GainRamp, OutputSettings, OutputStage};
+use crate::sanitise::{flush_subnormal, flush_subnormal_pair_isa, sanitise_unguarded};
 use crate::simd::Isa;
 
 /// Samples the engine works on at once; host blocks of any length are cut into these, so

@@ -9,6 +9,7 @@
 //! so non-finite input affects only the samples that carry it.
 
 use crate::autofix::{AutoFixDecision, AutoFixDetector};
+use crate::sanitise::sanitise_rate_hz;
 use crate::units::db_to_lin;
 
 /// Length of the crossfade between two routings (mode, Auto fix decision or polarity change), ms.
@@ -301,11 +302,7 @@ pub struct InputStage {
 impl InputStage {
     /// A stage for `sample_rate_hz` with default settings (Stereo, 0 dB trims, no inversion).
     pub fn new(sample_rate_hz: f32) -> Self {
-        let rate = if sample_rate_hz.is_finite() && sample_rate_hz > 0.0 {
-            sample_rate_hz
-        } else {
-            48_000.0
-        };
+        let rate = sanitise_rate_hz(sample_rate_hz);
         let samples = |ms: f32| ((ms * 0.001 * rate).round() as usize).max(1);
         let fade_len = samples(CROSSFADE_MS);
         let trim_len = samples(TRIM_RAMP_MS);

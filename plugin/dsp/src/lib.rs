@@ -11,6 +11,7 @@ pub mod engine;
 pub mod input;
 pub mod meter;
 pub mod output;
+pub mod sanitise;
 mod simd;
 
 pub use simd::FORCE_PORTABLE_ENV;

@@ -18,7 +18,8 @@
 //! compiler vectorises. Inside the AVX2 instantiation hand-written tiles (AVX2, or AVX-512F
 //! where the CPU has it) replace the plain tile loop, which stays as their reference.
 
-use super::{fmax, max_abs_clean, sanitize_into, sanitize_rate_hz, CHUNK};
+use super::{fmax, max_abs_clean, CHUNK};
+use crate::sanitise::{sanitise_into, sanitise_rate_hz};
 use crate::simd::{avx512_usable, dispatch, mac, Isa, Kernel};
 
 /// Which code computes the interpolator's tiles (the scalar tail is always plain).
@@ -81,7 +82,7 @@ enum Oversampling {
 
 impl Oversampling {
     fn for_rate(sample_rate_hz: f32) -> Self {
-        let fs = sanitize_rate_hz(sample_rate_hz);
+        let fs = sanitise_rate_hz(sample_rate_hz);
         if fs < 96_000.0 {
             Self::X4
         } else if fs < 192_000.0 {
@@ -112,7 +113,7 @@ impl Oversampling {
 
 /// What one chunk of the true-peak pass hands to the channel's other meters.
 pub(crate) struct ChunkPeaks<'a> {
-    /// The chunk's samples, sanitised (see [`super::sanitize_sample`]).
+    /// The chunk's samples, sanitised (see [`crate::sanitise::sanitise_sample`]).
     pub(crate) clean: &'a [f32],
     /// Per-sample true peak: max(|x|, |interpolated values of that step|) (linear).
     pub(crate) steps_lin: &'a [f32],
@@ -259,7 +260,7 @@ impl TruePeakMeter {
         let last = std::mem::replace(&mut self.unshifted, n);
         self.hist.copy_within(last..last + HIST, 0);
         if let Some(current) = self.hist.get_mut(HIST..HIST + n) {
-            sanitize_into(current, x);
+            sanitise_into(current, x);
         }
         let lead = leads.into_iter().find(|l| self.same_chunk_as(l, n));
         #[cfg(test)]
