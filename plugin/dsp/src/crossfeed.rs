@@ -2,7 +2,8 @@
 //! the other channel, low-passed and lowered by the feed level, while its own channel gets a
 //! matching high-frequency boost. First-order IIR filters, so there is no latency.
 
-use crate::output::GainRamp;
+use crate::output::GAIN_RAMP_MS;
+use crate::ramp::Ramp;
 use crate::sanitise::FAULT_LIN;
 use crate::simd::{dispatch, mac_f64, Isa, Kernel};
 
@@ -156,7 +157,7 @@ pub struct Crossfeed {
     /// The filters' state, carried from block to block.
     filters: Filters,
     /// 1.0 = crossfeed fully in, 0.0 = out.
-    amount: GainRamp,
+    amount: Ramp,
     /// Instruction set of the processing kernels, chosen once in `new()`.
     isa: Isa,
 }
@@ -179,7 +180,7 @@ impl Crossfeed {
                 f64::from(feed_db),
             ),
             filters: Filters::default(),
-            amount: GainRamp::new(sample_rate_hz, on),
+            amount: Ramp::for_ms(sample_rate_hz, GAIN_RAMP_MS, on),
             isa: Isa::detect(),
         }
     }
@@ -223,7 +224,7 @@ impl Crossfeed {
 
     /// True when the crossfeed leaves the signal untouched (off and not fading out).
     pub fn is_bypassed(&self) -> bool {
-        !self.amount.is_ramping() && self.amount.current_lin() == 0.0
+        !self.amount.is_ramping() && self.amount.current() == 0.0
     }
 
     /// Processes a stereo pair in place.
@@ -237,7 +238,7 @@ impl Crossfeed {
         struct Pass<'a> {
             coefs: &'a Bs2bCoefs,
             filters: &'a mut Filters,
-            amount: &'a mut GainRamp,
+            amount: &'a mut Ramp,
             l: &'a mut [f32],
             r: &'a mut [f32],
         }
@@ -252,7 +253,7 @@ impl Crossfeed {
                     l,
                     r,
                 } = self;
-                if amount.is_ramping() || amount.current_lin() != 1.0 {
+                if amount.is_ramping() || amount.current() != 1.0 {
                     return filter_scalar::<FMA, true>(coefs, filters, amount, l, r);
                 }
                 #[cfg(target_arch = "x86_64")]
@@ -288,7 +289,7 @@ impl Crossfeed {
 fn filter_scalar<const FMA: bool, const FADE: bool>(
     c: &Bs2bCoefs,
     f: &mut Filters,
-    amount: &mut GainRamp,
+    amount: &mut Ramp,
     l: &mut [f32],
     r: &mut [f32],
 ) {
@@ -299,7 +300,7 @@ fn filter_scalar<const FMA: bool, const FADE: bool>(
     for (sl, sr) in l.iter_mut().zip(r.iter_mut()) {
         let (xl, xr) = (f64::from(*sl), f64::from(*sr));
         let amount = if FADE {
-            f64::from(amount.next_lin())
+            f64::from(amount.next_value())
         } else {
             1.0
         };
@@ -550,7 +551,7 @@ mod tests {
     ) -> (Vec<f32>, Vec<f32>, Filters) {
         let (mut l, mut r) = (l.to_vec(), r.to_vec());
         let mut f = Filters::default();
-        let mut unity = GainRamp::new(FS, 1.0);
+        let mut unity = Ramp::new(1, 1.0);
         filter_scalar::<FMA, false>(c, &mut f, &mut unity, &mut l, &mut r);
         (l, r, f)
     }

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod input;
 pub mod meter;
 pub mod output;
+pub mod ramp;
 pub mod sanitise;
 mod simd;
 

@@ -1,5 +1,6 @@
 //! An output's gain stage (gain, dim, mute, click-free ramps) and its ear guard.
 
+use crate::ramp::Ramp;
 use crate::sanitise::{all_within_isa, flush_subnormal};
 use crate::simd::{dispatch, Isa, Kernel};
 use crate::units::db_to_lin;
@@ -16,97 +17,6 @@ pub const CEILING_MIN_DB: f32 = -20.0;
 
 /// The highest (and default) ear-guard ceiling, dBFS.
 pub const CEILING_MAX_DB: f32 = 0.0;
-
-/// A linear-gain ramp: moves to a new target in a fixed number of samples, per sample,
-/// so the result does not depend on how the host splits the audio into blocks.
-#[derive(Clone, Debug)]
-pub struct GainRamp {
-    current_lin: f32,
-    target_lin: f32,
-    step_lin: f32,
-    steps_left: u32,
-    ramp_samples: u32,
-}
-
-impl GainRamp {
-    /// A ramp resting at `gain_lin`, taking [`GAIN_RAMP_MS`] at `sample_rate_hz` per change.
-    pub fn new(sample_rate_hz: f32, gain_lin: f32) -> Self {
-        Self {
-            current_lin: gain_lin,
-            target_lin: gain_lin,
-            step_lin: 0.0,
-            steps_left: 0,
-            ramp_samples: ((GAIN_RAMP_MS * 0.001 * sample_rate_hz).round() as u32).max(1),
-        }
-    }
-
-    /// Starts a ramp towards `target_lin` unless that is already the target.
-    pub fn set_target(&mut self, target_lin: f32) {
-        if target_lin == self.target_lin {
-            return;
-        }
-        self.target_lin = target_lin;
-        self.steps_left = self.ramp_samples;
-        self.step_lin = (target_lin - self.current_lin) / self.ramp_samples as f32;
-    }
-
-    /// Jumps to the target: after activation or a state load the settings act from the first sample.
-    pub fn snap(&mut self) {
-        self.current_lin = self.target_lin;
-        self.steps_left = 0;
-    }
-
-    /// The gain the next sample gets, linear.
-    pub fn current_lin(&self) -> f32 {
-        self.current_lin
-    }
-
-    /// True while a ramp is running.
-    pub fn is_ramping(&self) -> bool {
-        self.steps_left > 0
-    }
-
-    /// Advances one sample and returns that sample's gain, linear. The last step lands exactly
-    /// on the target, so rounding never leaves unity at 0.99999994.
-    #[inline]
-    pub fn next_lin(&mut self) -> f32 {
-        if self.steps_left > 0 {
-            self.steps_left -= 1;
-            self.current_lin = if self.steps_left == 0 {
-                self.target_lin
-            } else {
-                self.current_lin + self.step_lin
-            };
-        }
-        self.current_lin
-    }
-
-    /// Multiplies the channels by the ramped gain, all channels by the same gain per sample.
-    pub fn apply(&mut self, l: &mut [f32], r: &mut [f32]) {
-        let n = l.len().min(r.len());
-        let (l, r) = (&mut l[..n], &mut r[..n]);
-        let mut done = 0;
-        if self.steps_left > 0 {
-            let ramp_len = n.min(self.steps_left as usize);
-            for (x_l, x_r) in l[..ramp_len].iter_mut().zip(r[..ramp_len].iter_mut()) {
-                let g = self.next_lin();
-                *x_l *= g;
-                *x_r *= g;
-            }
-            done = ramp_len;
-        }
-        let gain_lin = self.current_lin;
-        // Unity is skipped so that a transparent setting is bit-exact and free.
-        if gain_lin != 1.0 {
-            // One plain loop per channel: a chained iterator defeats vectorisation.
-            for ch in [&mut l[done..], &mut r[done..]] {
-                for x in ch.iter_mut() {
-                    *x *= gain_lin;
-                }
-            }
-        }
-    }
-}
 
 /// The ear guard: a zero-latency ceiling. Below the ceiling a sample passes unchanged; above
 /// it the sample is clamped to the ceiling. Non-finite samples become silence and are counted;
@@ -251,7 +161,8 @@ impl OutputSettings {
 /// One stereo output's gain stage followed by its ear guard.
 #[derive(Clone, Debug)]
 pub struct OutputStage {
-    gain: GainRamp,
+    /// Gain, dim and mute combined, linear, ramped over [`GAIN_RAMP_MS`].
+    gain: Ramp,
     guard: EarGuard,
 }
 
@@ -259,7 +170,7 @@ impl OutputStage {
     /// A stage at `sample_rate_hz` resting at `settings` (no ramp from defaults).
     pub fn new(sample_rate_hz: f32, settings: &OutputSettings) -> Self {
         let mut stage = Self {
-            gain: GainRamp::new(sample_rate_hz, settings.total_gain_lin()),
+            gain: Ramp::for_ms(sample_rate_hz, GAIN_RAMP_MS, settings.total_gain_lin()),
             guard: EarGuard::default(),
         };
         stage.set_settings(settings);
@@ -285,7 +196,7 @@ impl OutputStage {
 
     /// The gain (dim and mute included) at the last processed sample, linear.
     pub fn gain_lin(&self) -> f32 {
-        self.gain.current_lin()
+        self.gain.current()
     }
 
     /// The instruction set this stage's loops run with.
@@ -296,7 +207,7 @@ impl OutputStage {
     /// True when the gain is steady at exactly unity (no ramp running): it leaves every
     /// sample bit for bit as it is.
     pub fn is_unity(&self) -> bool {
-        !self.gain.is_ramping() && self.gain.current_lin() == 1.0
+        !self.gain.is_ramping() && self.gain.current() == 1.0
     }
 
     /// True when [`OutputStage::process`] would leave `l` and `r` bit for bit as they are and
@@ -341,25 +252,6 @@ impl OutputStage {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ramp_reaches_target_in_ramp_time_and_lands_exactly() {
-        let mut g = GainRamp::new(48_000.0, 1.0);
-        g.set_target(0.5);
-        let ramp_len = (GAIN_RAMP_MS * 48.0) as usize;
-        let mut l = vec![1.0f32; ramp_len + 10];
-        let mut r = l.clone();
-        g.apply(&mut l, &mut r);
-        assert!((l[ramp_len / 2 - 1] - 0.75).abs() < 1e-3);
-        assert_eq!(l[ramp_len - 1], 0.5);
-        assert_eq!(l[ramp_len + 9], 0.5);
-        g.set_target(1.0);
-        let mut l = vec![0.25f32; 2 * ramp_len];
-        let mut r = l.clone();
-        g.apply(&mut l, &mut r);
-        assert_eq!(g.current_lin(), 1.0);
-        assert_eq!(l[2 * ramp_len - 1], 0.25);
-    }
 
     #[test]
     fn guard_clamps_only_above_ceiling_and_silences_non_finite() {
