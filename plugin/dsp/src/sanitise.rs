@@ -104,8 +104,7 @@ const SUBNORMAL_LIMIT_BITS: u32 = f32::MIN_POSITIVE.to_bits() - 1;
 /// True when no sample of `l` or `r` would be changed by the subnormal flush or by a guard at
 /// `ceiling_lin` (a positive amplitude): none is subnormal, non-finite or above the ceiling in
 /// magnitude. One read-only, branch-free pass over both channels through `isa`, tested once at
-/// the end. (An AVX2 intrinsics version was measured 3–4 % faster on the product path and was
-/// not kept: BENCHMARKS.md, "Kernel decisions".)
+/// the end (with AVX2: [`all_within_avx2`]).
 ///
 /// As integers, magnitudes order like the floats with NaN and ±inf above every finite value,
 /// so one comparison with the ceiling's bits finds overs and non-finite samples alike; and
@@ -119,23 +118,81 @@ pub(crate) fn all_within_isa(isa: Isa, l: &[f32], r: &[f32], ceiling_lin: f32) -
         #[inline(always)]
         fn run<const FMA: bool>(self) -> bool {
             let Scan(l, r, ceiling_bits) = self;
-            // The baseline (SSE2) has no 32-bit unsigned min or max but a signed compare: test
-            // each sample against both limits and OR the flags. Magnitudes are non-negative as i32,
-            // and so is magnitude − 1 once its wrapped sign bit is cleared.
-            let (ceiling, limit) = (ceiling_bits as i32, SUBNORMAL_LIMIT_BITS as i32);
-            let mut touched = false;
-            for x in [l, r] {
-                for &s in x {
-                    let magnitude = (s.to_bits() & 0x7fff_ffff) as i32;
-                    let below_normal = magnitude.wrapping_sub(1) & 0x7fff_ffff;
-                    touched |= (magnitude > ceiling) | (below_normal < limit);
-                }
+            #[cfg(target_arch = "x86_64")]
+            if FMA {
+                // SAFETY: `FMA` is only true inside `simd::run_avx2_fma`, which runs only on
+                // CPUs with AVX2.
+                return unsafe { all_within_avx2(l, r, ceiling_bits) };
             }
-            !touched
+            scan_plain(l, r, ceiling_bits)
         }
     }
     // An infinite ceiling still lets no infinity through (the guard silences it).
     dispatch(isa, Scan(l, r, ceiling_lin.min(f32::MAX).to_bits()))
+}
+
+/// [`all_within_isa`]'s plain loop (`ceiling_bits`: the ceiling's bits, at most
+/// `f32::MAX`'s): the portable scan and the reference the AVX2 kernel is tested against.
+#[inline(always)]
+fn scan_plain(l: &[f32], r: &[f32], ceiling_bits: u32) -> bool {
+    // The baseline (SSE2) has no 32-bit unsigned min or max but a signed compare: test each
+    // sample against both limits and OR the flags. Magnitudes are non-negative as i32, and so
+    // is magnitude − 1 once its wrapped sign bit is cleared.
+    let (ceiling, limit) = (ceiling_bits as i32, SUBNORMAL_LIMIT_BITS as i32);
+    let mut touched = false;
+    for x in [l, r] {
+        for &s in x {
+            let magnitude = (s.to_bits() & 0x7fff_ffff) as i32;
+            let below_normal = magnitude.wrapping_sub(1) & 0x7fff_ffff;
+            touched |= (magnitude > ceiling) | (below_normal < limit);
+        }
+    }
+    !touched
+}
+
+/// [`scan_plain`] with explicit AVX2: eight lanes of running max of the magnitude bits and
+/// running min of magnitude − 1 (unsigned, which SSE2 lacks), tested lane-wise against their
+/// limits once at the end, the tail in scalar code. Kept because it measured 18–31 % faster
+/// than the plain loop in the same AVX2 instantiation on the signal path at blocks of 64 and
+/// 512 (BENCHMARKS.md, "Kernel decisions").
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn all_within_avx2(l: &[f32], r: &[f32], ceiling_bits: u32) -> bool {
+    use std::arch::x86_64::*;
+    let magnitude = _mm256_set1_epi32(0x7fff_ffff);
+    let one = _mm256_set1_epi32(1);
+    let (mut top, mut low) = (_mm256_setzero_si256(), _mm256_set1_epi32(-1));
+    let (mut tail_top, mut tail_low) = (0u32, u32::MAX);
+    for x in [l, r] {
+        let lanes = x.chunks_exact(8);
+        for &s in lanes.remainder() {
+            let magnitude_bits = s.to_bits() & 0x7fff_ffff;
+            tail_top = tail_top.max(magnitude_bits);
+            tail_low = tail_low.min(magnitude_bits.wrapping_sub(1));
+        }
+        for block in lanes {
+            assert!(block.len() == 8);
+            // SAFETY: `block` holds eight f32 (asserted), one register; the load is unaligned.
+            let m = _mm256_and_si256(
+                unsafe { _mm256_loadu_si256(block.as_ptr().cast()) },
+                magnitude,
+            );
+            top = _mm256_max_epu32(top, m);
+            low = _mm256_min_epu32(low, _mm256_sub_epi32(m, one));
+        }
+    }
+    let ceiling = _mm256_set1_epi32(ceiling_bits as i32);
+    let limit = _mm256_set1_epi32(SUBNORMAL_LIMIT_BITS as i32);
+    // Lane-wise top <= ceiling (max(top, ceiling) == ceiling) and low >= limit
+    // (max(low, limit) == low), all lanes at once.
+    let below = _mm256_cmpeq_epi32(_mm256_max_epu32(top, ceiling), ceiling);
+    let above = _mm256_cmpeq_epi32(_mm256_max_epu32(low, limit), low);
+    _mm256_movemask_epi8(_mm256_and_si256(below, above)) == -1
+        && tail_top <= ceiling_bits
+        && tail_low >= SUBNORMAL_LIMIT_BITS
 }
 
 /// Makes samples that leave unguarded (the bypass path) safe for a host: non-finite → +0,
@@ -178,9 +235,12 @@ mod tests {
             -ceiling,
             0.25,
         ];
-        // Both instantiations of the scan.
+        // The plain loop (the reference), and both instantiations of the scan.
         type Scan = fn(&[f32], &[f32], f32) -> bool;
-        let scans: [(&str, Scan); 2] = [
+        let scans: [(&str, Scan); 3] = [
+            ("plain", |l, r, c| {
+                scan_plain(l, r, c.min(f32::MAX).to_bits())
+            }),
             ("portable", |l, r, c| all_within_isa(Isa::Portable, l, r, c)),
             ("widest", |l, r, c| all_within_isa(Isa::widest(), l, r, c)),
         ];
@@ -202,6 +262,55 @@ mod tests {
             assert!(scan(&[3.0, -1e30], &[f32::MAX], f32::MAX));
             assert!(!scan(&[3.0], &[f32::INFINITY], f32::MAX));
             assert!(!scan(&[3.0], &[f32::NEG_INFINITY], f32::INFINITY));
+        }
+    }
+
+    #[test]
+    #[cfg_attr(not(cuewire_has_avx2), ignore = "CPU lacks AVX2 + FMA")]
+    fn avx2_kernel_scan_equals_the_plain_loop() {
+        assert_eq!(
+            Isa::widest(),
+            Isa::Avx2Fma,
+            "built for AVX2 but the CPU lacks it"
+        );
+        let special = [
+            0.0,
+            -0.0,
+            f32::from_bits(1),
+            f32::from_bits(0x007f_ffff),
+            f32::MIN_POSITIVE,
+            0.5,
+            1.0,
+            f32::from_bits(1.0f32.to_bits() + 1),
+            f32::MAX,
+            f32::INFINITY,
+            f32::NAN,
+        ];
+        let mut state = 1u32;
+        for len in 0..70 {
+            for trial in 0..40 {
+                let mut pick = || {
+                    state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    // Mostly harmless samples, now and then a special one.
+                    let k = (state >> 8) as usize;
+                    if k % 17 == 0 {
+                        special[k % special.len()]
+                    } else {
+                        (k % 1000) as f32 * 1e-3 - 0.5
+                    }
+                };
+                let l: Vec<f32> = (0..len).map(|_| pick()).collect();
+                let r: Vec<f32> = (0..len).map(|_| pick()).collect();
+                for ceiling in [0.5f32, 1.0, f32::MAX] {
+                    let bits = ceiling.to_bits();
+                    #[cfg(target_arch = "x86_64")]
+                    // SAFETY: the CPU has AVX2 (asserted above).
+                    let kernel = unsafe { all_within_avx2(&l, &r, bits) };
+                    #[cfg(not(target_arch = "x86_64"))]
+                    let kernel = scan_plain(&l, &r, bits);
+                    assert_eq!(kernel, scan_plain(&l, &r, bits), "len {len} trial {trial}");
+                }
+            }
         }
     }
 }

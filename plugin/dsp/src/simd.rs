@@ -9,12 +9,12 @@
 //! same order, only wider registers); the FMA one differs from the portable one by rounding
 //! only (≤ 1e-6 relative).
 //!
-//! Two loops also have a hand-written kernel (explicit intrinsics) inside the AVX2
+//! Three loops also have a hand-written kernel (explicit intrinsics) inside the AVX2
 //! instantiation, kept because each measured at least 15 % faster than its plain loop
 //! compiled for the same instruction set (BENCHMARKS.md, "Kernel decisions"): the true-peak
-//! tiles (AVX2, and AVX-512F where the CPU has it) and the crossfeed's four recursions. Each
-//! is tested bit for bit against its plain loop, which stays in the production code as the
-//! reference and as the path for CPUs without the instruction set.
+//! tiles (AVX2, and AVX-512F where the CPU has it), the crossfeed's four recursions and the
+//! entrance scan. Each is tested bit for bit against its plain loop, which stays in the
+//! production code as the reference and as the path for CPUs without the instruction set.
 
 /// Instruction set a kernel runs with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
