@@ -8,16 +8,16 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rustc-check-cfg=cfg(cuewire_has_avx2)");
     println!("cargo:rustc-check-cfg=cfg(cuewire_has_avx512)");
-    // Only a native build can run its tests here; a cross build gets no kernel cfgs.
+    // Only a native build runs its tests on this CPU; a cross build gets no kernel cfgs.
     let native = std::env::var("HOST").ok() == std::env::var("TARGET").ok();
     #[cfg(target_arch = "x86_64")]
-    if native {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            println!("cargo:rustc-cfg=cuewire_has_avx2");
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                println!("cargo:rustc-cfg=cuewire_has_avx512");
-            }
+    if native
+        && std::arch::is_x86_feature_detected!("avx2")
+        && std::arch::is_x86_feature_detected!("fma")
+    {
+        println!("cargo:rustc-cfg=cuewire_has_avx2");
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            println!("cargo:rustc-cfg=cuewire_has_avx512");
         }
     }
     let _ = native;

@@ -293,7 +293,7 @@ mod tests {
                     state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
                     // Mostly harmless samples, now and then a special one.
                     let k = (state >> 8) as usize;
-                    if k % 17 == 0 {
+                    if k.is_multiple_of(17) {
                         special[k % special.len()]
                     } else {
                         (k % 1000) as f32 * 1e-3 - 0.5

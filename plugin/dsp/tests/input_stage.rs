@@ -488,8 +488,9 @@ fn autofix_fixes_speech_within_300_ms_of_accumulated_signal() {
     let (speech, voiced) = syllables(&x);
     let silent = vec![0.0f32; x.len()];
     let neg: Vec<f32> = speech.iter().map(|v| -v).collect();
-    // (name, L, R, the fault's decision, the fixed output both ears must carry)
-    let cases: [(&str, &[f32], &[f32], AutoFixDecision, &[f32]); 3] = [
+    /// (name, L, R, the fault's decision, the fixed output both ears must carry)
+    type Case<'a> = (&'a str, &'a [f32], &'a [f32], AutoFixDecision, &'a [f32]);
+    let cases: [Case<'_>; 3] = [
         (
             "left only",
             &speech,
