@@ -20,7 +20,7 @@ use common::{configurations, Signal, BLOCKS, FRAMES};
 const ROUNDS: usize = 15;
 
 /// Largest allowed cost of a configuration as a multiple of the plain copy: about four
-/// times the largest ratio measured in round 3 of issue 7 (BENCHMARKS.md), so only a real
+/// times the largest ratio measured in the meter speed pass (BENCHMARKS.md), so only a real
 /// regression (a kernel that stopped vectorising, a meter that went per-sample) trips it.
 const BOUNDS_X_COPY: [(&str, f64); 11] = [
     ("passthrough", 180.0),
@@ -37,7 +37,7 @@ const BOUNDS_X_COPY: [(&str, f64); 11] = [
 ];
 
 /// Largest allowed ratio of our true peak's time to ebur128's on the same channels: the
-/// issue's target of at least 2× faster (measured: 3.6–8.4×).
+/// target of at least 2× faster (measured: 3.6–8.4×).
 const BOUND_TP_VS_EBUR128: f64 = 0.5;
 
 fn main() -> ExitCode {

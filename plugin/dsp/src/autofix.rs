@@ -3,20 +3,33 @@
 //!
 //! Analysis runs on fixed hops of [`HOP_MS`] counted in samples, so decisions land on the
 //! same sample whatever the host's block size. Levels and correlation are measured over the
-//! last [`WINDOW_HOPS`] hops. Everything entering the analysis is sanitised (non-finite → 0,
-//! magnitude clamped to [`ANALYSIS_CLAMP_LIN`]) and accumulated in f64, so hostile input can
-//! never leave NaN or inf in the detector's state.
+//! last [`WINDOW_HOPS`] hops, with the meters' hop window and correlation. Everything
+//! entering the analysis is sanitised (non-finite → 0, magnitude clamped to
+//! [`crate::sanitise::FAULT_LIN`]), so hostile input can never leave NaN or inf in the
+//! detector's state.
+//!
+//! Decisions rest on accumulated evidence. A fault condition (one ear, anti-phase) must hold
+//! for [`QUALIFY_MS`] of audio before the decision switches to it; a hop whose window is
+//! silent in both channels is no evidence either way, so it pauses that count (it neither
+//! advances nor restarts it). Speech into one ear, syllable by syllable with pauses of up
+//! to a second or more, is therefore fixed within 300 ms of audible fault signal (the qualify
+//! wait, at most one hop, and the 10 ms crossfade), however the pauses fall. A hop with
+//! signal that does not show the condition (both channels live) restarts the count.
 
+use crate::meter::correlation;
+use crate::meter::HopWindow;
+use crate::sanitise::sanitise_rate_hz;
 use crate::units::power_to_db;
 
 /// Analysis hop, ms (rounded to whole samples).
 pub const HOP_MS: f32 = 5.0;
 /// Number of hops in the level/correlation window (8 × 5 ms = 40 ms).
 pub const WINDOW_HOPS: usize = 8;
-/// How long a fault condition must hold without a break before the decision switches to it, ms.
-/// 250 ms, not DESIGN.md's nominal 300 ms: the condition is first seen at most one hop after
-/// signal onset and the routing then crossfades for `input::CROSSFADE_MS` (10 ms), so the fix
-/// is complete 250 + 5 + 10 = 265 ms after onset, inside the promised 300 ms.
+/// How much audio (ms) a fault condition must be seen in, with no hop of contrary evidence,
+/// before the decision switches to it; hops silent in both channels pause the count. The
+/// condition is first seen at most one hop after signal onset and the routing then crossfades
+/// for `input::CROSSFADE_MS` (10 ms), so the fix is complete 250 + 5 + 10 = 265 ms of signal
+/// after onset, inside the promised 300 ms.
 pub const QUALIFY_MS: f32 = 250.0;
 /// How long a decision is held after its condition ends (time of silence in both channels
 /// does not count), ms.
@@ -31,9 +44,6 @@ pub const DEAD_BELOW_LIVE_DB: f32 = 60.0;
 pub const ANTIPHASE_CORR: f32 = -0.95;
 /// Anti-phase mono needs the two window levels within this many dB of each other, dB.
 pub const ANTIPHASE_LEVEL_DB: f32 = 1.0;
-/// Largest sample magnitude the analysis accepts (larger is clamped), linear full scale = 1.
-/// Keeps window power far below f32/f64 overflow while still reading as "very live".
-pub const ANALYSIS_CLAMP_LIN: f32 = 1.0e6;
 
 /// What Auto fix currently does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -67,21 +77,14 @@ const NEVER: u64 = u64::MAX;
 /// Auto fix's analysis and decision state machine (analysis only: it never touches audio).
 #[derive(Clone, Debug)]
 pub struct AutoFixDetector {
-    /// Hop length, samples.
-    hop_len: usize,
-    /// Samples of the current hop analysed so far.
-    hop_pos: usize,
-    /// Current hop's sums of L², R², L·R.
-    acc: [f64; 3],
-    /// Sums of the last `WINDOW_HOPS` complete hops.
-    ring: [[f64; 3]; WINDOW_HOPS],
-    ring_idx: usize,
+    /// Sums of L², R², L·R over the last [`WINDOW_HOPS`] hops of [`HOP_MS`].
+    window: HopWindow<3, WINDOW_HOPS>,
     qualify_samples: u64,
     hold_samples: u64,
     live_memory_samples: u64,
     /// Samples since each channel was last live, or `NEVER`.
     since_live_samples: [u64; 2],
-    /// The fault condition being qualified and for how long it has held, samples.
+    /// The fault condition being qualified and how much audio it has been seen in, samples.
     candidate: AutoFixDecision,
     candidate_samples: u64,
     /// Remaining hold of the current decision once its condition has ended, samples.
@@ -95,18 +98,10 @@ pub struct AutoFixDetector {
 impl AutoFixDetector {
     /// A detector for `sample_rate_hz`, in its reset state.
     pub fn new(sample_rate_hz: f32) -> Self {
-        let rate = if sample_rate_hz.is_finite() && sample_rate_hz > 0.0 {
-            sample_rate_hz as f64
-        } else {
-            48_000.0
-        };
+        let rate = f64::from(sanitise_rate_hz(sample_rate_hz));
         let samples = |ms: f32| (ms as f64 * 0.001 * rate).round().max(1.0) as u64;
         let mut detector = Self {
-            hop_len: samples(HOP_MS) as usize,
-            hop_pos: 0,
-            acc: [0.0; 3],
-            ring: [[0.0; 3]; WINDOW_HOPS],
-            ring_idx: 0,
+            window: HopWindow::with_hop_ms(sample_rate_hz, HOP_MS),
             qualify_samples: samples(QUALIFY_MS),
             hold_samples: samples(HOLD_MS),
             live_memory_samples: samples(LIVE_MEMORY_MS),
@@ -125,10 +120,7 @@ impl AutoFixDetector {
 
     /// Forgets everything: window, live memory, qualification, hold; decision back to `NoFault`.
     pub fn reset(&mut self) {
-        self.hop_pos = 0;
-        self.acc = [0.0; 3];
-        self.ring = [[0.0; 3]; WINDOW_HOPS];
-        self.ring_idx = 0;
+        self.window.clear();
         self.since_live_samples = [NEVER; 2];
         self.candidate = AutoFixDecision::NoFault;
         self.candidate_samples = 0;
@@ -147,25 +139,18 @@ impl AutoFixDetector {
 
     /// Like [`Self::process`], but analyses L and R with the given polarity inversions applied.
     pub fn process_with_polarity(&mut self, l: &[f32], r: &[f32], invert: [bool; 2]) {
-        let sign_l = if invert[0] { -1.0 } else { 1.0 };
-        let sign_r = if invert[1] { -1.0 } else { 1.0 };
+        // Inverting one channel flips the sign of L·R only; the squares do not change.
+        let sign = if invert[0] != invert[1] { -1.0 } else { 1.0 };
         let n = l.len().min(r.len());
         let mut pos = 0;
         while pos < n {
-            let take = (n - pos).min(self.hop_len - self.hop_pos);
-            let mut acc = self.acc;
-            for (&x, &y) in l[pos..pos + take].iter().zip(&r[pos..pos + take]) {
-                let x = f64::from(sanitise(x) * sign_l);
-                let y = f64::from(sanitise(y) * sign_r);
-                acc[0] += x * x;
-                acc[1] += y * y;
-                acc[2] += x * y;
-            }
-            self.acc = acc;
-            self.hop_pos += take;
-            pos += take;
-            if self.hop_pos >= self.hop_len {
-                self.hop_pos = 0;
+            let end = pos + (n - pos).min(self.window.samples_to_hop_end());
+            self.window
+                .feed_dispatched(&l[pos..end], &r[pos..end], move |a, b| {
+                    [a * a, b * b, sign * (a * b)]
+                });
+            pos = end;
+            if self.window.at_hop_start() {
                 self.end_hop();
             }
         }
@@ -173,12 +158,12 @@ impl AutoFixDetector {
 
     /// Samples left until the current hop ends (where the decision may change), ≥ 1.
     pub fn samples_to_hop_end(&self) -> usize {
-        self.hop_len - self.hop_pos
+        self.window.samples_to_hop_end()
     }
 
     /// Analysis hop length, samples.
     pub fn hop_len(&self) -> usize {
-        self.hop_len
+        self.window.hop_samples()
     }
 
     /// The current decision.
@@ -202,29 +187,13 @@ impl AutoFixDetector {
     }
 
     fn end_hop(&mut self) {
-        self.ring[self.ring_idx] = self.acc;
-        self.acc = [0.0; 3];
-        self.ring_idx = (self.ring_idx + 1) % WINDOW_HOPS;
-        let mut sum = [0.0f64; 3];
-        for hop in &self.ring {
-            for (s, h) in sum.iter_mut().zip(hop) {
-                *s += h;
-            }
-        }
-        let window_len = (WINDOW_HOPS * self.hop_len) as f64;
-        let level_db = [
-            power_to_db((sum[0] / window_len) as f32),
-            power_to_db((sum[1] / window_len) as f32),
-        ];
-        let correlation = if sum[0] > 0.0 && sum[1] > 0.0 {
-            (sum[2] / (sum[0] * sum[1]).sqrt()).clamp(-1.0, 1.0) as f32
-        } else {
-            0.0
-        };
+        let [ll, rr, lr] = self.window.means();
+        let level_db = [power_to_db(ll as f32), power_to_db(rr as f32)];
+        let correlation = correlation(ll, rr, lr);
         self.level_db = level_db;
         self.correlation = correlation;
 
-        let hop = self.hop_len as u64;
+        let hop = self.window.hop_samples() as u64;
         let silent_abs = level_db.map(|db| db <= DEAD_DBFS);
         let dead = [
             silent_abs[0] || level_db[0] <= level_db[1] - DEAD_BELOW_LIVE_DB,
@@ -252,7 +221,10 @@ impl AutoFixDetector {
         };
         self.condition = condition;
 
-        if condition == AutoFixDecision::NoFault {
+        let both_silent = silent_abs[0] && silent_abs[1];
+        if both_silent {
+            // No evidence either way: the count pauses where it is.
+        } else if condition == AutoFixDecision::NoFault {
             self.candidate = AutoFixDecision::NoFault;
             self.candidate_samples = 0;
         } else if condition == self.candidate {
@@ -271,7 +243,7 @@ impl AutoFixDetector {
             }
         } else if condition == self.decision {
             self.hold_left_samples = self.hold_samples;
-        } else if silent_abs[0] && silent_abs[1] {
+        } else if both_silent {
             // Silence in both channels is no evidence either way: a one-ear wiring fault does not
             // heal while the transport is stopped, and releasing here would put the first
             // QUALIFY_MS of every song after a pause into one ear only.
@@ -286,15 +258,5 @@ impl AutoFixDetector {
                 self.hold_left_samples = self.hold_samples;
             }
         }
-    }
-}
-
-/// Non-finite → 0, huge → clamped: what the analysis may safely square and sum.
-#[inline]
-fn sanitise(x: f32) -> f32 {
-    if x.is_finite() {
-        x.clamp(-ANALYSIS_CLAMP_LIN, ANALYSIS_CLAMP_LIN)
-    } else {
-        0.0
     }
 }

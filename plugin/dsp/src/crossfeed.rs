@@ -2,7 +2,9 @@
 //! the other channel, low-passed and lowered by the feed level, while its own channel gets a
 //! matching high-frequency boost. First-order IIR filters, so there is no latency.
 
-use crate::output::GainRamp;
+use crate::output::GAIN_RAMP_MS;
+use crate::ramp::Ramp;
+use crate::sanitise::FAULT_LIN;
 use crate::simd::{dispatch, mac_f64, Isa, Kernel};
 
 /// The lowest custom cut frequency, Hz (bs2b's minimum).
@@ -13,9 +15,6 @@ pub const CUT_MAX_HZ: f32 = 2000.0;
 pub const FEED_MIN_DB: f32 = 1.0;
 /// The highest custom feed level, dB (bs2b's maximum).
 pub const FEED_MAX_DB: f32 = 15.0;
-/// Magnitude (linear, +120 dBFS) above which a sample is a fault, not audio: the filters
-/// restart from silence rather than carry it (see [`Crossfeed::process`]).
-pub const FAULT_LIN: f64 = 1.0e6;
 
 /// Which crossfeed, if any.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
@@ -126,7 +125,7 @@ const FLUSH_BELOW: f64 = 1e-30;
 /// True when `x` is not audio: NaN, ±inf, or above [`FAULT_LIN`].
 #[inline(always)]
 fn is_fault(x: f64) -> bool {
-    x.is_nan() || x.abs() > FAULT_LIN
+    x.is_nan() || x.abs() > f64::from(FAULT_LIN)
 }
 
 /// A filter state with the flush applied.
@@ -158,7 +157,7 @@ pub struct Crossfeed {
     /// The filters' state, carried from block to block.
     filters: Filters,
     /// 1.0 = crossfeed fully in, 0.0 = out.
-    amount: GainRamp,
+    amount: Ramp,
     /// Instruction set of the processing kernels, chosen once in `new()`.
     isa: Isa,
 }
@@ -181,7 +180,7 @@ impl Crossfeed {
                 f64::from(feed_db),
             ),
             filters: Filters::default(),
-            amount: GainRamp::new(sample_rate_hz, on),
+            amount: Ramp::for_ms(sample_rate_hz, GAIN_RAMP_MS, on),
             isa: Isa::detect(),
         }
     }
@@ -225,12 +224,12 @@ impl Crossfeed {
 
     /// True when the crossfeed leaves the signal untouched (off and not fading out).
     pub fn is_bypassed(&self) -> bool {
-        !self.amount.is_ramping() && self.amount.current_lin() == 0.0
+        !self.amount.is_ramping() && self.amount.current() == 0.0
     }
 
     /// Processes a stereo pair in place.
     ///
-    /// Garbage (NaN, ±inf, levels above [`FAULT_LIN`]) is not audio: such a frame passes
+    /// Garbage (NaN, ±inf, levels above [`crate::sanitise::FAULT_LIN`]) is not audio: such a frame passes
     /// unfiltered to the ear guard, which silences or clamps it and counts it, and both ears'
     /// filters restart from silence, so it leaves no tail: from the next frame on the output
     /// is that of a freshly reset crossfeed.
@@ -239,7 +238,7 @@ impl Crossfeed {
         struct Pass<'a> {
             coefs: &'a Bs2bCoefs,
             filters: &'a mut Filters,
-            amount: &'a mut GainRamp,
+            amount: &'a mut Ramp,
             l: &'a mut [f32],
             r: &'a mut [f32],
         }
@@ -254,7 +253,7 @@ impl Crossfeed {
                     l,
                     r,
                 } = self;
-                if amount.is_ramping() || amount.current_lin() != 1.0 {
+                if amount.is_ramping() || amount.current() != 1.0 {
                     return filter_scalar::<FMA, true>(coefs, filters, amount, l, r);
                 }
                 #[cfg(target_arch = "x86_64")]
@@ -290,7 +289,7 @@ impl Crossfeed {
 fn filter_scalar<const FMA: bool, const FADE: bool>(
     c: &Bs2bCoefs,
     f: &mut Filters,
-    amount: &mut GainRamp,
+    amount: &mut Ramp,
     l: &mut [f32],
     r: &mut [f32],
 ) {
@@ -301,7 +300,7 @@ fn filter_scalar<const FMA: bool, const FADE: bool>(
     for (sl, sr) in l.iter_mut().zip(r.iter_mut()) {
         let (xl, xr) = (f64::from(*sl), f64::from(*sr));
         let amount = if FADE {
-            f64::from(amount.next_lin())
+            f64::from(amount.next_value())
         } else {
             1.0
         };
@@ -366,33 +365,29 @@ unsafe fn wet_avx2<const FUSED: bool>(
 ) -> bool {
     use std::arch::x86_64::*;
     let n = l.len().min(r.len());
-    // The fault scan, in f32: FAULT_LIN is exact in f32, so this is `is_fault` on every
+    let (l, r) = (&mut l[..n], &mut r[..n]);
+    // The fault scan, in f32 (FAULT_LIN is an f32), so this is `is_fault` on every
     // sample (NaN fails the ordered `<=`, so the unordered "not <=" flags it).
     {
         let abs_ps = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
-        let limit = _mm256_set1_ps(FAULT_LIN as f32);
-        let not_audio = |p: *const f32| {
-            _mm256_cmp_ps(
-                _mm256_and_ps(_mm256_loadu_ps(p), abs_ps),
-                limit,
-                _CMP_NLE_UQ,
-            )
+        let limit = _mm256_set1_ps(FAULT_LIN);
+        let not_audio = |x: &[f32]| {
+            assert!(x.len() >= 8);
+            // SAFETY: `x` holds at least eight f32 (asserted); the load is unaligned.
+            let v = unsafe { _mm256_loadu_ps(x.as_ptr()) };
+            _mm256_cmp_ps(_mm256_and_ps(v, abs_ps), limit, _CMP_NLE_UQ)
         };
         let mut faults = _mm256_setzero_ps();
-        let whole = n / 8 * 8;
-        for i in (0..whole).step_by(8) {
-            // In bounds: i + 8 <= n.
-            faults = _mm256_or_ps(
-                faults,
-                _mm256_or_ps(not_audio(l.as_ptr().add(i)), not_audio(r.as_ptr().add(i))),
-            );
+        let (ls, rs) = (l.chunks_exact(8), r.chunks_exact(8));
+        let tail_fault = ls
+            .remainder()
+            .iter()
+            .chain(rs.remainder())
+            .any(|x| is_fault(f64::from(*x)));
+        for (a, b) in ls.zip(rs) {
+            faults = _mm256_or_ps(faults, _mm256_or_ps(not_audio(a), not_audio(b)));
         }
-        if _mm256_movemask_ps(faults) != 0
-            || l[whole..n]
-                .iter()
-                .chain(&r[whole..n])
-                .any(|x| is_fault(f64::from(*x)))
-        {
+        if _mm256_movemask_ps(faults) != 0 || tail_fault {
             return false;
         }
     }
@@ -432,15 +427,17 @@ unsafe fn wet_avx2<const FUSED: bool>(
         _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_add_pd(direct, cross), gain))
     };
 
-    let (lp, rp) = (l.as_mut_ptr(), r.as_mut_ptr());
     // The fed-back outputs: flushed, or from a group that needed no flush.
-    let mut fed = _mm256_loadu_pd(f.y.as_ptr());
+    let [y0, y1, y2, y3] = f.y;
+    let mut fed = _mm256_setr_pd(y0, y1, y2, y3);
     let mut xp = _mm256_setr_pd(f.x1[1], f.x1[0], f.x1[0], f.x1[1]);
-    let mut i = 0;
-    while i + 4 <= n {
-        // In bounds: i + 4 <= n.
-        let lf = _mm256_cvtps_pd(_mm_loadu_ps(lp.add(i)));
-        let rf = _mm256_cvtps_pd(_mm_loadu_ps(rp.add(i)));
+    let mut ls = l.chunks_exact_mut(4);
+    let mut rs = r.chunks_exact_mut(4);
+    for (cl, cr) in (&mut ls).zip(&mut rs) {
+        assert!(cl.len() == 4 && cr.len() == 4);
+        // SAFETY: each chunk holds four f32 (asserted); the loads are unaligned.
+        let (lf, rf) = unsafe { (_mm_loadu_ps(cl.as_ptr()), _mm_loadu_ps(cr.as_ptr())) };
+        let (lf, rf) = (_mm256_cvtps_pd(lf), _mm256_cvtps_pd(rf));
         let (even, odd) = (_mm256_unpacklo_pd(rf, lf), _mm256_unpackhi_pd(rf, lf));
         let x = [
             _mm256_permute4x64_pd(even, 0x14),
@@ -470,26 +467,31 @@ unsafe fn wet_avx2<const FUSED: bool>(
         }
         xp = x[3];
         let (w01, w23) = (wet(ys[0], ys[1]), wet(ys[2], ys[3]));
-        _mm_storeu_ps(lp.add(i), _mm_shuffle_ps(w01, w23, 0b10_00_10_00));
-        _mm_storeu_ps(rp.add(i), _mm_shuffle_ps(w01, w23, 0b11_01_11_01));
-        i += 4;
+        // SAFETY: each chunk holds four f32 (asserted); the stores are unaligned.
+        unsafe {
+            _mm_storeu_ps(cl.as_mut_ptr(), _mm_shuffle_ps(w01, w23, 0b10_00_10_00));
+            _mm_storeu_ps(cr.as_mut_ptr(), _mm_shuffle_ps(w01, w23, 0b11_01_11_01));
+        }
     }
     fed = flushed(fed);
-    let mut lanes = [0.0f64; 4];
-    for i in i..n {
-        // In bounds: i < n.
-        let (xl, xr) = (f64::from(*lp.add(i)), f64::from(*rp.add(i)));
+    let lanes = |v: __m256d| -> [f64; 4] {
+        let mut out = [0.0f64; 4];
+        // SAFETY: `out` holds four f64; the store is unaligned.
+        unsafe { _mm256_storeu_pd(out.as_mut_ptr(), v) };
+        out
+    };
+    for (sl, sr) in ls.into_remainder().iter_mut().zip(rs.into_remainder()) {
+        let (xl, xr) = (f64::from(*sl), f64::from(*sr));
         let x = _mm256_setr_pd(xr, xl, xl, xr);
         fed = flushed(next(x, xp, fed));
         xp = x;
-        _mm256_storeu_pd(lanes.as_mut_ptr(), fed);
-        let [lo_r, lo_l, hi_l, hi_r] = lanes;
-        *lp.add(i) = ((hi_l + lo_r) * c.gain) as f32;
-        *rp.add(i) = ((hi_r + lo_l) * c.gain) as f32;
+        let [lo_r, lo_l, hi_l, hi_r] = lanes(fed);
+        *sl = ((hi_l + lo_r) * c.gain) as f32;
+        *sr = ((hi_r + lo_l) * c.gain) as f32;
     }
-    _mm256_storeu_pd(f.y.as_mut_ptr(), fed);
-    _mm256_storeu_pd(lanes.as_mut_ptr(), xp);
-    f.x1 = [lanes[1], lanes[0]];
+    f.y = lanes(fed);
+    let x1 = lanes(xp);
+    f.x1 = [x1[1], x1[0]];
     true
 }
 
@@ -549,7 +551,7 @@ mod tests {
     ) -> (Vec<f32>, Vec<f32>, Filters) {
         let (mut l, mut r) = (l.to_vec(), r.to_vec());
         let mut f = Filters::default();
-        let mut unity = GainRamp::new(FS, 1.0);
+        let mut unity = Ramp::new(1, 1.0);
         filter_scalar::<FMA, false>(c, &mut f, &mut unity, &mut l, &mut r);
         (l, r, f)
     }
@@ -672,9 +674,14 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(not(cuewire_has_avx2), ignore = "CPU lacks AVX2 + FMA")]
     fn avx2_kernel_matches_the_scalar_loop() {
+        assert_eq!(
+            Isa::widest(),
+            Isa::Avx2Fma,
+            "built for AVX2 but the CPU lacks it"
+        );
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
             let c = default_coefs();
             let (ml, mr) = music(4801, 3);
@@ -739,9 +746,7 @@ mod tests {
             }
             println!("fused vs unfused kernel: largest difference {worst_rel:.2e} of the peak");
             assert!(worst_rel < 1e-6);
-            return;
         }
-        println!("no AVX2 + FMA on this CPU: only the scalar loop runs");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! folds it to the listener's mode, and gives it its own level and ear guard.
 
 use crate::output::{OutputSettings, OutputStage};
+use crate::ramp::Ramp;
 use crate::simd::{dispatch, Isa, Kernel};
 
 /// Number of cue outputs.
@@ -101,11 +102,12 @@ pub struct CueTaps<'a> {
 #[derive(Clone, Debug)]
 pub struct CueStage {
     settings: CueSettings,
+    /// The routing in force, or being faded to.
     matrix: [[f32; 4]; 2],
-    step: [[f32; 4]; 2],
-    target: [[f32; 4]; 2],
-    fade_steps_left: u32,
-    fade_samples: u32,
+    /// Where the running routing fade started (meaningful while `fade` is ramping).
+    from: [[f32; 4]; 2],
+    /// The fade's weight of `from`: 1 at a change, ramping to 0 over [`CUE_ROUTE_FADE_MS`].
+    fade: Ramp,
     stage: OutputStage,
 }
 
@@ -116,10 +118,8 @@ impl CueStage {
         Self {
             settings: *settings,
             matrix,
-            step: [[0.0; 4]; 2],
-            target: matrix,
-            fade_steps_left: 0,
-            fade_samples: ((CUE_ROUTE_FADE_MS * 0.001 * sample_rate_hz).round() as u32).max(1),
+            from: matrix,
+            fade: Ramp::for_ms(sample_rate_hz, CUE_ROUTE_FADE_MS, 0.0),
             stage: OutputStage::new(sample_rate_hz, &settings.stage_settings()),
         }
     }
@@ -130,14 +130,11 @@ impl CueStage {
             return;
         }
         let target = settings.matrix();
-        if target != self.target {
-            self.target = target;
-            self.fade_steps_left = self.fade_samples;
-            for (row, (cur, tgt)) in self.step.iter_mut().zip(self.matrix.iter().zip(&target)) {
-                for k in 0..4 {
-                    row[k] = (tgt[k] - cur[k]) / self.fade_samples as f32;
-                }
-            }
+        if target != self.matrix {
+            // Start from exactly what the last sample used, so a change in mid-fade is smooth.
+            self.from = self.matrix_at(self.fade.current());
+            self.matrix = target;
+            self.fade.restart_from(1.0);
         }
         self.stage.set_settings(&settings.stage_settings());
         self.settings = *settings;
@@ -150,8 +147,7 @@ impl CueStage {
 
     /// Ends every ramp at its target.
     pub fn snap(&mut self) {
-        self.matrix = self.target;
-        self.fade_steps_left = 0;
+        self.fade.snap();
         self.stage.snap();
     }
 
@@ -170,6 +166,16 @@ impl CueStage {
         self.stage.reset_counters();
     }
 
+    /// The routing a fade at weight `f` of `from` gives (`matrix` at 0, `from` at 1).
+    fn matrix_at(&self, f: f32) -> [[f32; 4]; 2] {
+        std::array::from_fn(|row| {
+            std::array::from_fn(|k| {
+                let (to, from) = (self.matrix[row][k], self.from[row][k]);
+                to + (from - to) * f
+            })
+        })
+    }
+
     /// Renders the cue from `taps` into `out_l`, `out_r` (all the same length).
     pub fn process(&mut self, taps: CueTaps<'_>, out_l: &mut [f32], out_r: &mut [f32]) {
         let n = out_l
@@ -181,26 +187,15 @@ impl CueStage {
             .min(taps.post.1.len());
         let (out_l, out_r) = (&mut out_l[..n], &mut out_r[..n]);
         let ins = [taps.pre.0, taps.pre.1, taps.post.0, taps.post.1];
-        let mut start = 0;
-        if self.fade_steps_left > 0 {
-            let fade_len = n.min(self.fade_steps_left as usize);
-            for i in 0..fade_len {
-                for (row, step) in self.matrix.iter_mut().zip(&self.step) {
-                    for k in 0..4 {
-                        row[k] += step[k];
-                    }
-                }
-                let m = &self.matrix;
-                let x = [ins[0][i], ins[1][i], ins[2][i], ins[3][i]];
-                out_l[i] = m[0][0] * x[0] + m[0][1] * x[1] + m[0][2] * x[2] + m[0][3] * x[3];
-                out_r[i] = m[1][0] * x[0] + m[1][1] * x[1] + m[1][2] * x[2] + m[1][3] * x[3];
-            }
-            self.fade_steps_left -= fade_len as u32;
-            if self.fade_steps_left == 0 {
-                self.matrix = self.target;
-            }
-            start = fade_len;
+        let fade_len = n.min(self.fade.remaining());
+        for i in 0..fade_len {
+            let m = self.matrix_at(self.fade.value_at(i));
+            let x = [ins[0][i], ins[1][i], ins[2][i], ins[3][i]];
+            out_l[i] = m[0][0] * x[0] + m[0][1] * x[1] + m[0][2] * x[2] + m[0][3] * x[3];
+            out_r[i] = m[1][0] * x[0] + m[1][1] * x[1] + m[1][2] * x[2] + m[1][3] * x[3];
         }
+        self.fade.advance(fade_len);
+        let start = fade_len;
         if start < n {
             // Steady state reads only the chosen tap: two inputs, four multiplies per frame.
             let (k0, (a, b)) = match self.settings.source {

@@ -9,10 +9,9 @@ use crate::meter::{
     CommonModeMeter, CommonModeReading, GroupMember, OutputMeter, OutputReading, StereoMeter,
     StereoReading,
 };
-use crate::output::{
-    flush_subnormal, flush_subnormal_pair_isa, sanitise_unguarded, GainRamp, OutputSettings,
-    OutputStage,
-};
+use crate::output::{OutputSettings, OutputStage, GAIN_RAMP_MS};
+use crate::ramp::Ramp;
+use crate::sanitise::{flush_subnormal, flush_subnormal_pair_isa, sanitise_unguarded};
 use crate::simd::Isa;
 
 /// Samples the engine works on at once; host blocks of any length are cut into these, so
@@ -232,7 +231,7 @@ pub struct Engine {
     crossfeed: Crossfeed,
     cues: [CueStage; CUE_COUNT],
     /// 1.0 = fully processed, 0.0 = fully bypassed.
-    wet: GainRamp,
+    wet: Ramp,
     dry: [Vec<f32>; 2],
     cm: [Vec<f32>; 2],
     pre: [Vec<f32>; 2],
@@ -273,7 +272,11 @@ impl Engine {
             main: OutputStage::new(sample_rate_hz, &settings.main),
             crossfeed: Crossfeed::new(sample_rate_hz, settings.crossfeed),
             cues: settings.cues.map(|cue| CueStage::new(sample_rate_hz, &cue)),
-            wet: GainRamp::new(sample_rate_hz, if settings.bypass { 0.0 } else { 1.0 }),
+            wet: Ramp::for_ms(
+                sample_rate_hz,
+                GAIN_RAMP_MS,
+                if settings.bypass { 0.0 } else { 1.0 },
+            ),
             dry: scratch(),
             cm: scratch(),
             pre: scratch(),
@@ -554,7 +557,7 @@ impl Engine {
         range: std::ops::Range<usize>,
     ) {
         let n = l.len();
-        let bypass_involved = self.wet.is_ramping() || self.wet.current_lin() != 1.0;
+        let bypass_involved = self.wet.is_ramping() || self.wet.current() != 1.0;
         // When every stage is set to hand the audio through and no sample is one the flush or
         // the guard would change, the full path would give back `l` and `r` bit for bit: they
         // already are the output (and both cue taps), and only the stages' clocks need to move.
@@ -731,7 +734,7 @@ impl Engine {
             return;
         }
         for i in 0..n {
-            let wet = self.wet.next_lin();
+            let wet = self.wet.next_value();
             if wet == 0.0 {
                 // The ramp has landed on bypass: pass the input bit for bit (−0.0 included).
                 l[i] = dry_l[i];

@@ -9,6 +9,8 @@
 //! so non-finite input affects only the samples that carry it.
 
 use crate::autofix::{AutoFixDecision, AutoFixDetector};
+use crate::ramp::Ramp;
+use crate::sanitise::sanitise_rate_hz;
 use crate::units::db_to_lin;
 
 /// Length of the crossfade between two routings (mode, Auto fix decision or polarity change), ms.
@@ -226,48 +228,6 @@ impl Mix {
     }
 }
 
-/// Linear ramp of a gain, evaluated from a sample counter (not accumulated), so the value at
-/// each sample is the same however the ramp is cut into blocks.
-#[derive(Clone, Copy, Debug)]
-struct Ramp {
-    start: f32,
-    target: f32,
-    /// Samples of the ramp still to come.
-    remaining: usize,
-}
-
-impl Ramp {
-    fn at(target: f32) -> Self {
-        Self {
-            start: target,
-            target,
-            remaining: 0,
-        }
-    }
-
-    /// Value at sample `k` of the next segment.
-    #[inline]
-    fn value_at(&self, k: usize, inv_len: f32) -> f32 {
-        let rem = self.remaining.saturating_sub(k + 1);
-        self.target + (self.start - self.target) * (rem as f32 * inv_len)
-    }
-
-    /// Value at the last processed sample.
-    fn current(&self, inv_len: f32) -> f32 {
-        self.target + (self.start - self.target) * (self.remaining as f32 * inv_len)
-    }
-
-    fn retarget(&mut self, target: f32, len: usize, inv_len: f32) {
-        self.start = self.current(inv_len);
-        self.target = target;
-        self.remaining = len;
-    }
-
-    fn advance(&mut self, samples: usize) {
-        self.remaining = self.remaining.saturating_sub(samples);
-    }
-}
-
 /// Sign flip that keeps every other bit (NaN payloads, −0.0) intact.
 #[inline]
 fn pol(x: f32, invert: bool) -> f32 {
@@ -285,30 +245,20 @@ pub struct InputStage {
     detector: AutoFixDetector,
     /// The routing in force, or being faded to.
     route: Route,
-    /// Where the running crossfade started (meaningful while `fade_remaining > 0`).
+    /// Where the running crossfade started (meaningful while `fade` is ramping).
     fade_from: Mix,
-    fade_remaining: usize,
+    /// The crossfade's weight of `fade_from`: 1 at a change, ramping to 0 over [`CROSSFADE_MS`].
+    fade: Ramp,
     /// Whether the last `process` only copied, negated or zeroed samples.
     copied_only: bool,
-    fade_len: usize,
-    inv_fade_len: f32,
     /// Cold-leg gains of pair L and pair R, linear.
     trim_lin: [Ramp; 2],
-    trim_len: usize,
-    inv_trim_len: f32,
 }
 
 impl InputStage {
     /// A stage for `sample_rate_hz` with default settings (Stereo, 0 dB trims, no inversion).
     pub fn new(sample_rate_hz: f32) -> Self {
-        let rate = if sample_rate_hz.is_finite() && sample_rate_hz > 0.0 {
-            sample_rate_hz
-        } else {
-            48_000.0
-        };
-        let samples = |ms: f32| ((ms * 0.001 * rate).round() as usize).max(1);
-        let fade_len = samples(CROSSFADE_MS);
-        let trim_len = samples(TRIM_RAMP_MS);
+        let rate = sanitise_rate_hz(sample_rate_hz);
         let settings = InputSettings::default();
         let route = Route {
             kind: Kind::Stereo,
@@ -319,13 +269,11 @@ impl InputStage {
             detector: AutoFixDetector::new(rate),
             route,
             fade_from: Mix::of(route),
-            fade_remaining: 0,
+            fade: Ramp::for_ms(rate, CROSSFADE_MS, 0.0),
             copied_only: true,
-            fade_len,
-            inv_fade_len: 1.0 / fade_len as f32,
-            trim_lin: settings.cold_trim_db.map(|db| Ramp::at(db_to_lin(db))),
-            trim_len,
-            inv_trim_len: 1.0 / trim_len as f32,
+            trim_lin: settings
+                .cold_trim_db
+                .map(|db| Ramp::for_ms(rate, TRIM_RAMP_MS, db_to_lin(db))),
         }
     }
 
@@ -339,10 +287,10 @@ impl InputStage {
     /// (after a state load the settings act from the first sample).
     pub fn snap(&mut self) {
         for ramp in &mut self.trim_lin {
-            *ramp = Ramp::at(ramp.target);
+            ramp.snap();
         }
         self.route = self.target_route();
-        self.fade_remaining = 0;
+        self.fade.snap();
     }
 
     /// New settings, effective from the next processed sample (routing changes crossfade, trim is smoothed).
@@ -350,9 +298,7 @@ impl InputStage {
         let settings = settings.sanitised();
         for (ramp, &db) in self.trim_lin.iter_mut().zip(&settings.cold_trim_db) {
             let target = db_to_lin(db);
-            if target != ramp.target {
-                ramp.retarget(target, self.trim_len, self.inv_trim_len);
-            }
+            ramp.set_target(target);
         }
         let entering_autofix =
             settings.mode == InputMode::AutoFix && self.settings.mode != InputMode::AutoFix;
@@ -384,7 +330,7 @@ impl InputStage {
 
     /// True while a routing crossfade is running.
     pub fn is_crossfading(&self) -> bool {
-        self.fade_remaining > 0
+        self.fade.is_ramping()
     }
 
     /// True when the last [`InputStage::process`] only copied, negated or zeroed samples (no
@@ -400,14 +346,14 @@ impl InputStage {
         layout == InputLayout::Stereo
             && self.settings.mode == InputMode::Stereo
             && self.settings.invert == [false, false]
-            && self.fade_remaining == 0
+            && !self.fade.is_ramping()
     }
 
     /// Advances the stage's clocks by `frames` exactly as a `process` of that many frames would
     /// when [`InputStage::passes_through`], without touching audio; the common mode (zeros
     /// then) is not written, and no balanced decode is active.
     pub fn pass_through(&mut self, frames: usize) {
-        debug_assert!(self.fade_remaining == 0 && self.settings.mode == InputMode::Stereo);
+        debug_assert!(!self.fade.is_ramping() && self.settings.mode == InputMode::Stereo);
         self.copied_only = true;
         for ramp in &mut self.trim_lin {
             ramp.advance(frames);
@@ -452,8 +398,8 @@ impl InputStage {
                 // routing start on the very next sample, whatever the block size.
                 seg = seg.min(self.detector.samples_to_hop_end());
             }
-            if self.fade_remaining > 0 {
-                seg = seg.min(self.fade_remaining);
+            if self.fade.is_ramping() {
+                seg = seg.min(self.fade.remaining());
             }
             let end = pos + seg;
             let (l, r) = (&mut l[pos..end], &mut r[pos..end]);
@@ -466,7 +412,7 @@ impl InputStage {
                 self.detector
                     .process_with_polarity(l, r, self.settings.invert);
             }
-            if self.fade_remaining > 0 {
+            if self.fade.is_ramping() {
                 self.copied_only = false;
                 self.route_fading(layout, l, r, cm_l, cm_r);
             } else {
@@ -477,7 +423,7 @@ impl InputStage {
             for ramp in &mut self.trim_lin {
                 ramp.advance(seg);
             }
-            self.fade_remaining = self.fade_remaining.saturating_sub(seg);
+            self.fade.advance(seg);
             if autofix {
                 self.update_route();
             }
@@ -488,7 +434,7 @@ impl InputStage {
 
     /// True when the Stereo/Mono layout's mode stage decodes a balanced pair (or fades to/from one).
     fn leg_decode_active(&self) -> bool {
-        if self.fade_remaining > 0 {
+        if self.fade.is_ramping() {
             self.fade_from.has_leg_cm() || self.route.kind == Kind::Balanced
         } else {
             self.route.kind == Kind::Balanced
@@ -509,17 +455,13 @@ impl InputStage {
         }
         // Start from exactly what the last sample used, so a change in mid-fade is continuous too.
         let current = Mix::of(self.route);
-        self.fade_from = if self.fade_remaining > 0 {
-            Mix::lerp(
-                &current,
-                &self.fade_from,
-                self.fade_remaining as f32 * self.inv_fade_len,
-            )
+        self.fade_from = if self.fade.is_ramping() {
+            Mix::lerp(&current, &self.fade_from, self.fade.current())
         } else {
             current
         };
         self.route = target;
-        self.fade_remaining = self.fade_len;
+        self.fade.restart_from(1.0);
     }
 
     fn decode(
@@ -539,10 +481,9 @@ impl InputStage {
                 }
             }
             InputLayout::BalancedPairs => {
-                let inv = self.inv_trim_len;
                 let [trim0, trim1] = self.trim_lin;
                 for (k, ((hot, &cold), cm)) in l.iter_mut().zip(r.iter()).zip(cm_l).enumerate() {
-                    let g = trim0.value_at(k, inv);
+                    let g = trim0.value_at(k);
                     let h = *hot;
                     *hot = (h - g * cold) * 0.5;
                     *cm = (h + g * cold) * 0.5;
@@ -553,7 +494,7 @@ impl InputStage {
                         for (k, ((out, cm), (&h, &c))) in
                             r.iter_mut().zip(cm_r).zip(legs).enumerate()
                         {
-                            let g = trim1.value_at(k, inv);
+                            let g = trim1.value_at(k);
                             *out = (h - g * c) * 0.5;
                             *cm = (h + g * c) * 0.5;
                         }
@@ -578,7 +519,6 @@ impl InputStage {
     ) {
         let [inv0, inv1] = self.route.invert;
         let trim0 = self.trim_lin[0];
-        let inv_trim = self.inv_trim_len;
         let pairs = layout == InputLayout::BalancedPairs;
         let both = l.iter_mut().zip(r.iter_mut());
         match self.route.kind {
@@ -614,7 +554,7 @@ impl InputStage {
             Kind::Balanced => {
                 let cms = cm_l.iter_mut().zip(cm_r.iter_mut());
                 for (k, ((a, b), (ml, mr))) in both.zip(cms).enumerate() {
-                    let g = trim0.value_at(k, inv_trim);
+                    let g = trim0.value_at(k);
                     let (hot, cold) = (pol(*a, inv0), pol(*b, inv1));
                     let out = (hot - g * cold) * 0.5;
                     *a = out;
@@ -642,7 +582,7 @@ impl InputStage {
                 Kind::Swap => cms.for_each(|(a, b)| std::mem::swap(a, b)),
                 Kind::Balanced => {
                     for (k, (a, b)) in cms.enumerate() {
-                        let m = (*a + trim0.value_at(k, inv_trim) * *b) * 0.5;
+                        let m = (*a + trim0.value_at(k) * *b) * 0.5;
                         *a = m;
                         *b = m;
                     }
@@ -667,15 +607,14 @@ impl InputStage {
         let to = Mix::of(self.route);
         let from = self.fade_from;
         let trim0 = self.trim_lin[0];
-        let inv_trim = self.inv_trim_len;
         let pairs = layout == InputLayout::BalancedPairs;
         // Keep the common-mode outputs exact zeros (not 0·NaN) when neither end decodes a pair.
         let legs_cm = !pairs && (from.has_leg_cm() || to.has_leg_cm());
         let both = l.iter_mut().zip(r.iter_mut());
         let cms = cm_l.iter_mut().zip(cm_r.iter_mut());
         for (k, ((a, b), (ml, mr))) in both.zip(cms).enumerate() {
-            let f = self.fade_remaining.saturating_sub(k + 1) as f32 * self.inv_fade_len;
-            let g = trim0.value_at(k, inv_trim);
+            let f = self.fade.value_at(k);
+            let g = trim0.value_at(k);
             let mix = Mix::lerp(&to, &from, f);
             let (x, y) = (*a, *b);
             let m = mix.audio_c;

@@ -2,6 +2,8 @@
 //! ear guard, and the meters. No plugin framework and no GUI live here; every buffer
 //! is allocated in `new()`/`prepare()`, never while processing.
 
+#![deny(unsafe_op_in_unsafe_fn)]
+
 pub mod autofix;
 pub mod crossfeed;
 pub mod cue;
@@ -9,6 +11,8 @@ pub mod engine;
 pub mod input;
 pub mod meter;
 pub mod output;
+pub mod ramp;
+pub mod sanitise;
 mod simd;
 
 pub use simd::FORCE_PORTABLE_ENV;

@@ -1,12 +1,20 @@
 //! Runtime choice of the instruction set for the hot meter kernels.
 //!
-//! The kernels are written once, as plain loops over fixed-size arrays that the compiler
-//! vectorises, and instantiated twice: for the baseline target (SSE2 on x86-64) and, when the
-//! CPU has them, with AVX2 and FMA enabled (twice the vector width, and fused multiply-add in
-//! the true-peak FIR). The choice is made once per meter in `new()`, so a stream is always
-//! processed by one instantiation and block-size invariance holds on every machine. Without
-//! FMA both instantiations are bit-identical (same operations, same order, only wider
-//! registers); the FMA one differs from the portable one by rounding only (≤ 1e-6 relative).
+//! Every hot loop is written once, as a plain loop over fixed-size arrays that the compiler
+//! vectorises, and instantiated twice through [`dispatch`]: for the baseline target (SSE2 on
+//! x86-64) and, when the CPU has them, with AVX2 and FMA enabled (twice the vector width, and
+//! fused multiply-add in the true-peak FIR). The choice is made once per meter or stage in
+//! `new()`, so a stream is always processed by one instantiation and block-size invariance
+//! holds on every machine. Without FMA both instantiations are bit-identical (same operations,
+//! same order, only wider registers); the FMA one differs from the portable one by rounding
+//! only (≤ 1e-6 relative).
+//!
+//! Three loops also have a hand-written kernel (explicit intrinsics) inside the AVX2
+//! instantiation, kept because each measured at least 15 % faster than its plain loop
+//! compiled for the same instruction set (BENCHMARKS.md, "Kernel decisions"): the true-peak
+//! tiles (AVX2, and AVX-512F where the CPU has it), the crossfeed's four recursions and the
+//! entrance scan. Each is tested bit for bit against its plain loop, which stays in the
+//! production code as the reference and as the path for CPUs without the instruction set.
 
 /// Instruction set a kernel runs with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +31,17 @@ pub(crate) enum Isa {
 pub const FORCE_PORTABLE_ENV: &str = "CUEWIRE_DSP_PORTABLE";
 
 impl Isa {
+    /// The widest instruction set this CPU supports, whatever the environment says (tests
+    /// compare it with [`Isa::Portable`]).
+    pub(crate) fn widest() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            return Self::Avx2Fma;
+        }
+        Self::Portable
+    }
+
     /// The best instruction set this CPU supports, unless [`FORCE_PORTABLE_ENV`] is set;
     /// decided once per process. The first call reads the environment (which allocates), so
     /// call it from constructors only, never from a process path.
@@ -32,13 +51,7 @@ impl Isa {
             if std::env::var_os(FORCE_PORTABLE_ENV).is_some() {
                 return Self::Portable;
             }
-            #[cfg(target_arch = "x86_64")]
-            if std::arch::is_x86_feature_detected!("avx2")
-                && std::arch::is_x86_feature_detected!("fma")
-            {
-                return Self::Avx2Fma;
-            }
-            Self::Portable
+            Self::widest()
         })
     }
 }

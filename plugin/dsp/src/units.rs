@@ -52,7 +52,7 @@ pub fn dbfs_to_dbu(dbfs: f32, full_scale_dbu: f32) -> f32 {
 }
 
 /// Suggested maximum gain (as a factor) of a headphone amp fed from an output whose
-/// full scale is `full_scale_v_rms`: K / V_fs (seed 000: K = 14 V for the Objective2).
+/// full scale is `full_scale_v_rms`: K / V_fs (K = 14 V for the Objective2, per "How to Connect a Headphone Amplifier to an Audio Interface").
 #[inline]
 pub fn amp_max_gain_factor(k_v: f32, full_scale_v_rms: f32) -> f32 {
     k_v / full_scale_v_rms
@@ -81,7 +81,7 @@ mod tests {
 
     #[test]
     fn objective2_gain_for_scarlett_2i2() {
-        // Seed 000: +10 dBu full scale = 2.449 V RMS; 14 / 2.449 = 5.72x (the article rounds to 5.6x).
+        // "How to Connect a Headphone Amplifier to an Audio Interface": +10 dBu full scale = 2.449 V RMS; 14 / 2.449 = 5.72x (the article rounds to 5.6x).
         let v_fs = dbu_to_v_rms(10.0);
         let gain = amp_max_gain_factor(14.0, v_fs);
         assert!((gain - 5.717).abs() < 2e-3, "gain {gain}");

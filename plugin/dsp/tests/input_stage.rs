@@ -459,6 +459,82 @@ fn autofix_anti_phase_is_decoded_within_300_ms() {
     assert!(excess <= 2.0 * peak(&x) / 480.0 * 1.001);
 }
 
+/// Syllables: 150 ms voiced bursts of `x` separated by gaps of 40 ms to 1 s; the mask says
+/// which samples carry a burst.
+fn syllables(x: &[f32]) -> (Vec<f32>, Vec<bool>) {
+    let gaps_ms = [40.0, 1000.0, 120.0, 400.0, 40.0, 700.0, 60.0];
+    let burst = ms_to_samples(150.0);
+    let mut mask = vec![false; x.len()];
+    let mut at = ms_to_samples(100.0);
+    for k in 0.. {
+        if at >= x.len() {
+            break;
+        }
+        let end = (at + burst).min(x.len());
+        mask[at..end].iter_mut().for_each(|m| *m = true);
+        at = end + ms_to_samples(gaps_ms[k % gaps_ms.len()]);
+    }
+    let y = x
+        .iter()
+        .zip(&mask)
+        .map(|(&v, &m)| if m { v } else { 0.0 })
+        .collect();
+    (y, mask)
+}
+
+#[test]
+fn autofix_fixes_speech_within_300_ms_of_accumulated_signal() {
+    let x = music(12, 6 * FS);
+    let (speech, voiced) = syllables(&x);
+    let silent = vec![0.0f32; x.len()];
+    let neg: Vec<f32> = speech.iter().map(|v| -v).collect();
+    /// (name, L, R, the fault's decision, the fixed output both ears must carry)
+    type Case<'a> = (&'a str, &'a [f32], &'a [f32], AutoFixDecision, &'a [f32]);
+    let cases: [Case<'_>; 3] = [
+        (
+            "left only",
+            &speech,
+            &silent,
+            AutoFixDecision::LeftOnly,
+            &speech,
+        ),
+        (
+            "right only",
+            &silent,
+            &speech,
+            AutoFixDecision::RightOnly,
+            &speech,
+        ),
+        (
+            "anti-phase",
+            &speech,
+            &neg,
+            AutoFixDecision::AntiPhase,
+            &speech,
+        ),
+    ];
+    for (name, l, r, want, fixed) in cases {
+        for block in [1, 48, 512] {
+            let out = run_auto(l, r, block);
+            assert_eq!(out.changes.len(), 1, "{name}: {:?}", out.changes);
+            assert_eq!(out.changes[0].1, want, "{name}");
+            // From here on both ears carry the fixed signal, to the end.
+            let fixed_from = agree_from(&out.l, fixed).max(agree_from(&out.r, fixed));
+            let signal_before = voiced[..fixed_from].iter().filter(|&&v| v).count();
+            println!(
+                "{name}, blocks of {block}: decision at {:.1} ms, fix complete at {:.1} ms \
+                 after {:.1} ms of signal",
+                samples_to_ms(out.changes[0].0),
+                samples_to_ms(fixed_from),
+                samples_to_ms(signal_before)
+            );
+            // The first syllable alone is too short: the evidence is accumulated over two.
+            assert!(signal_before > ms_to_samples(150.0), "{name}");
+            assert!(samples_to_ms(signal_before) <= 300.0, "{name}");
+        }
+    }
+}
+
 fn assert_never_changed(name: &str, l: &[f32], r: &[f32]) {
     let mut rng = SmallRng::seed_from_u64(7);
     let mut stage = stage_in(settings(InputMode::AutoFix));
@@ -502,6 +578,12 @@ fn autofix_leaves_healthy_stereo_alone() {
 
     let quiet: Vec<f32> = b.iter().map(|v| v * 0.01).collect();
     assert_never_changed("right 40 dB under left, alive", &a, &quiet);
+
+    // Ping-pong: 150 ms runs in one ear, then the other, with silence in both between them.
+    // Silence pauses the evidence, but each run in the other ear proves that ear alive.
+    let l = gated(&a, |t| t % 0.5 < 0.15);
+    let r = gated(&b, |t| (t - 0.25).rem_euclid(0.5) < 0.15);
+    assert_never_changed("wide stereo with one-sided runs and pauses", &l, &r);
 }
 
 /// Checks the hold rules on a list of decision changes; returns their times in ms.

@@ -1,5 +1,5 @@
 //! What the engine benches and the regression guard share: test signals, the configurations
-//! of issue 7, and one "host run" per configuration (48 kHz, host blocks of a given size).
+//! of the engine's benchmarks, and one "host run" per configuration (48 kHz, host blocks of a given size).
 //!
 //! Every run does what a host plus the plugin do per block: copy the input into the in-place
 //! buffers, process, and (for engine runs) take the meter readings when they are due (every
@@ -178,7 +178,7 @@ pub enum Signal {
     White,
 }
 
-/// Every configuration of issue 7 at one block size, the floor (`copy`) first.
+/// Every benchmark configuration at one block size, the floor (`copy`) first.
 pub fn configurations(block: usize, signal: Signal) -> Vec<Host> {
     let stereo = match signal {
         Signal::Music => music(1),

@@ -1,7 +1,8 @@
 //! Level meters for one channel: sample peak, RMS, held peak and clip events.
 
 use super::window::HopWindow;
-use super::{fmax, max_abs, sanitize_rate_hz, sanitize_sample, CHUNK};
+use super::{fmax, max_abs, CHUNK};
+use crate::sanitise::{sanitise_rate_hz, sanitise_sample};
 
 /// Default peak hold time in ms.
 pub const DEFAULT_HOLD_MS: f32 = 2_000.0;
@@ -124,7 +125,7 @@ impl HeldPeak {
     /// A held peak at `sample_rate_hz` (Hz) with the default 2 s hold, reading 0.
     pub fn new(sample_rate_hz: f32) -> Self {
         let mut h = Self {
-            sample_rate_hz: sanitize_rate_hz(sample_rate_hz),
+            sample_rate_hz: sanitise_rate_hz(sample_rate_hz),
             hold_ms: DEFAULT_HOLD_MS,
             hold_samples: 0,
             release_db_per_sample: 0.0,
@@ -211,7 +212,7 @@ impl HeldPeak {
         // One compare settles the whole chunk unless its largest value beats the floor.
         if max_lin > floor_lin {
             for (i, &v) in peaks_lin.iter().enumerate() {
-                let v = sanitize_sample(v).abs();
+                let v = sanitise_sample(v).abs();
                 let t = self.now + i as u64;
                 if v > self.held_lin || (v > 0.0 && v > self.value_at(t)) {
                     self.held_lin = v;
@@ -288,7 +289,7 @@ impl ClipCounter {
         }
         let (mut run, mut counted, mut events) = (self.run_len, self.counted, 0u32);
         for &v in x {
-            let hot = sanitize_sample(v).abs() >= FULL_SCALE_LIN;
+            let hot = sanitise_sample(v).abs() >= FULL_SCALE_LIN;
             run = if hot { run.saturating_add(1) } else { 0 };
             let fire = hot && !counted && run >= self.run_samples;
             events += u32::from(fire);

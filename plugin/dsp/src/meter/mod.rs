@@ -7,7 +7,7 @@
 //! and accepts blocks of any length (work is done in internal chunks of at most [`CHUNK`]
 //! samples); all state is fixed-size and taken in `new()`. Any block split gives bit-identical
 //! readings at the same sample position, because every piece of state advances per sample or
-//! per hop counted in samples. Input is sanitised on the fly by [`sanitize_sample`]: non-finite
+//! per hop counted in samples. Input is sanitised on the fly by [`sanitise_sample`]: non-finite
 //! samples meter as silence (the ear guard counts them) and huge ones are clamped, so no
 //! reading ever sticks at NaN or infinity.
 //!
@@ -27,51 +27,21 @@ pub use level::{
     ClipCounter, HeldPeak, RmsMeter, SamplePeakMeter, DEFAULT_CLIP_RUN_SAMPLES, DEFAULT_HOLD_MS,
     HOLD_MS_MAX, HOLD_MS_MIN, RELEASE_DB_PER_S,
 };
+pub(crate) use stereo::correlation;
 pub use stereo::{StereoMeter, StereoReading, BALANCE_LIMIT_DB};
 pub use true_peak::{TruePeakMeter, TruePeakReading, TP_KAISER_BETA, TP_PROTOTYPE_TAPS};
+pub(crate) use window::HopWindow;
 
+use crate::sanitise::sanitise_sample;
 use crate::simd::{dispatch, Kernel};
 use crate::units::lin_to_db;
 
 /// Largest internal chunk in samples; every meter processes longer blocks in pieces this long.
 pub const CHUNK: usize = 128;
 
-/// Largest magnitude (linear, +120 dBFS) a meter accepts; bigger finite samples are clamped.
-pub const MAX_METERED_LIN: f32 = 1.0e6;
-
-/// Magnitudes (linear) below this are metered as exact zero (−360 dBFS, far below anything
-/// audible or displayable), so no subnormal ever reaches the filters, and the squares and
-/// products the RMS, correlation and common-mode windows sum in f32 stay normal numbers.
-pub const MIN_METERED_LIN: f32 = 1.0e-18;
-
 /// Mean square (linear², −140 dBFS RMS) under which a window counts as silent for
 /// correlation, balance and the common-mode rejection estimate.
 pub const SILENCE_MEAN_SQUARE: f64 = 1.0e-14;
-
-/// A sample made safe to meter: NaN and ±inf become 0, magnitudes above [`MAX_METERED_LIN`]
-/// are clamped, magnitudes below [`MIN_METERED_LIN`] (subnormals) become 0.
-#[inline(always)]
-pub fn sanitize_sample(x: f32) -> f32 {
-    let a = x.abs();
-    // The range excludes NaN and ±inf; with plain selects below this stays branch-free, so
-    // loops using it vectorise.
-    let keep = (MIN_METERED_LIN..=f32::MAX).contains(&a);
-    let c = if x > MAX_METERED_LIN {
-        MAX_METERED_LIN
-    } else {
-        x
-    };
-    let c = if c < -MAX_METERED_LIN {
-        -MAX_METERED_LIN
-    } else {
-        c
-    };
-    if keep {
-        c
-    } else {
-        0.0
-    }
-}
 
 /// Larger of two values, for already sanitised (never NaN) inputs. `f32::max` lowers to a
 /// vector max (plus a NaN fix-up that never fires here); a hand-written compare-and-select
@@ -80,14 +50,6 @@ pub fn sanitize_sample(x: f32) -> f32 {
 #[inline(always)]
 pub(crate) fn fmax(a: f32, b: f32) -> f32 {
     a.max(b)
-}
-
-/// Sanitises `src` into `dst` (as many samples as both hold).
-#[inline(always)]
-pub(crate) fn sanitize_into(dst: &mut [f32], src: &[f32]) {
-    for (d, &s) in dst.iter_mut().zip(src) {
-        *d = sanitize_sample(s);
-    }
 }
 
 /// Lanes for max reductions: independent maxima the compiler can keep in one or two vectors.
@@ -104,7 +66,7 @@ pub(crate) fn max_abs(x: &[f32]) -> f32 {
         };
         let mut s = [0.0f32; MAX_LANES];
         for j in 0..MAX_LANES {
-            s[j] = sanitize_sample(c[j]);
+            s[j] = sanitise_sample(c[j]);
         }
         for j in 0..MAX_LANES {
             lanes[j] = fmax(lanes[j], s[j].abs());
@@ -113,7 +75,7 @@ pub(crate) fn max_abs(x: &[f32]) -> f32 {
     let m = chunks
         .remainder()
         .iter()
-        .fold(0.0f32, |m, &v| fmax(m, sanitize_sample(v).abs()));
+        .fold(0.0f32, |m, &v| fmax(m, sanitise_sample(v).abs()));
     lanes.iter().fold(m, |acc, &v| fmax(acc, v))
 }
 
@@ -135,16 +97,6 @@ pub(crate) fn max_abs_clean(x: &[f32]) -> f32 {
         .iter()
         .fold(0.0f32, |m, &v| fmax(m, v.abs()));
     lanes.iter().fold(m, |acc, &v| fmax(acc, v))
-}
-
-/// A usable sample rate in Hz: non-finite or non-positive rates fall back to 48 kHz, the rest
-/// are clamped to 1 kHz..1 MHz so window and hold lengths stay sane.
-pub(crate) fn sanitize_rate_hz(sample_rate_hz: f32) -> f32 {
-    if sample_rate_hz.is_finite() && sample_rate_hz > 0.0 {
-        sample_rate_hz.clamp(1_000.0, 1_000_000.0)
-    } else {
-        48_000.0
-    }
 }
 
 /// One channel's readings (see [`ChannelMeter::read`]).

@@ -16,6 +16,18 @@ pub struct StereoReading {
     pub balance_db: f32,
 }
 
+/// Correlation of two signals from the means of L², R² and L·R over one window: −1..+1, and 0
+/// when either side is silent (mean square at or under [`SILENCE_MEAN_SQUARE`]). Pearson
+/// without mean removal: audio has no DC to speak of, and a DC offset common to both sides
+/// *is* correlated signal.
+pub(crate) fn correlation(ll: f64, rr: f64, lr: f64) -> f32 {
+    if ll > SILENCE_MEAN_SQUARE && rr > SILENCE_MEAN_SQUARE {
+        (lr / (ll * rr).sqrt()).clamp(-1.0, 1.0) as f32
+    } else {
+        0.0
+    }
+}
+
 /// Correlation (Pearson, without mean removal: audio has no DC to speak of, and a DC offset
 /// common to both sides *is* correlated signal) and balance over a 300 ms rectangular window.
 #[derive(Clone, Debug)]
@@ -48,11 +60,7 @@ impl StereoMeter {
         let [ll, rr, lr] = self.window.means();
         let l_live = ll > SILENCE_MEAN_SQUARE;
         let r_live = rr > SILENCE_MEAN_SQUARE;
-        let correlation = if l_live && r_live {
-            (lr / (ll * rr).sqrt()).clamp(-1.0, 1.0) as f32
-        } else {
-            0.0
-        };
+        let correlation = correlation(ll, rr, lr);
         let balance_db = if l_live || r_live {
             let db = |ms: f64| {
                 if ms > SILENCE_MEAN_SQUARE {

@@ -13,11 +13,40 @@
 //! (an over on a sample is an over) and the identity branch saves a quarter of the work.
 //!
 //! Speed: the input is copied into a contiguous history (23 past samples + one chunk) so
-//! every branch is a plain dot product over consecutive samples; eight outputs are computed
-//! at once with all branches sharing the loaded samples, a shape the compiler vectorises.
+//! every branch is a plain dot product over consecutive samples; a tile of [`TILE`] (16)
+//! outputs is computed at once with all branches sharing the loaded samples, a shape the
+//! compiler vectorises. Inside the AVX2 instantiation hand-written tiles (AVX2, or AVX-512F
+//! where the CPU has it) replace the plain tile loop, which stays as their reference.
 
-use super::{fmax, max_abs_clean, sanitize_into, sanitize_rate_hz, CHUNK};
+use super::{fmax, max_abs_clean, CHUNK};
+use crate::sanitise::{sanitise_into, sanitise_rate_hz};
 use crate::simd::{avx512_usable, dispatch, mac, Isa, Kernel};
+
+/// Which code computes the interpolator's tiles (the scalar tail is always plain).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tiles {
+    /// The plain tile loop of [`interpolate`], in whatever instantiation runs it.
+    Plain,
+    /// Hand-written AVX2 + FMA tiles (`Isa::Avx2Fma` only).
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    /// Hand-written AVX-512F tiles (`Isa::Avx2Fma` on a CPU with AVX-512F).
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+impl Tiles {
+    /// The fastest tiles for `isa` on this CPU (AVX-512F unless `simd::NO_AVX512_ENV` is set).
+    fn for_isa(isa: Isa) -> Self {
+        match isa {
+            Isa::Portable => Self::Plain,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2Fma if avx512_usable() => Self::Avx512,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2Fma => Self::Avx2,
+        }
+    }
+}
 
 /// Length of the interpolator's prototype low-pass (taps at the oversampled rate).
 pub const TP_PROTOTYPE_TAPS: usize = 49;
@@ -53,7 +82,7 @@ enum Oversampling {
 
 impl Oversampling {
     fn for_rate(sample_rate_hz: f32) -> Self {
-        let fs = sanitize_rate_hz(sample_rate_hz);
+        let fs = sanitise_rate_hz(sample_rate_hz);
         if fs < 96_000.0 {
             Self::X4
         } else if fs < 192_000.0 {
@@ -84,7 +113,7 @@ impl Oversampling {
 
 /// What one chunk of the true-peak pass hands to the channel's other meters.
 pub(crate) struct ChunkPeaks<'a> {
-    /// The chunk's samples, sanitised (see [`super::sanitize_sample`]).
+    /// The chunk's samples, sanitised (see [`crate::sanitise::sanitise_sample`]).
     pub(crate) clean: &'a [f32],
     /// Per-sample true peak: max(|x|, |interpolated values of that step|) (linear).
     pub(crate) steps_lin: &'a [f32],
@@ -113,8 +142,8 @@ pub struct TruePeakReading {
 #[derive(Clone, Debug)]
 pub struct TruePeakMeter {
     isa: Isa,
-    /// The AVX-512 tiles replace the AVX2 ones (same values, half the instructions).
-    wide: bool,
+    /// Which tile code runs (all give the same values within one `isa`).
+    tiles: Tiles,
     mode: Oversampling,
     tables: &'static Tables,
     /// `hist[..HIST]` = the last HIST samples before the chunk, `hist[HIST..]` = the chunk.
@@ -149,7 +178,7 @@ impl TruePeakMeter {
     pub(crate) fn with_isa(sample_rate_hz: f32, isa: Isa) -> Self {
         Self {
             isa,
-            wide: isa != Isa::Portable && avx512_usable(),
+            tiles: Tiles::for_isa(isa),
             mode: Oversampling::for_rate(sample_rate_hz),
             tables: tables(),
             hist: [0.0; HIST + CHUNK],
@@ -169,7 +198,9 @@ impl TruePeakMeter {
 
     /// Adopts `sample_rate_hz` (Hz) and clears all state and history.
     pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
+        let tiles = self.tiles;
         *self = Self::with_isa(sample_rate_hz, self.isa);
+        self.tiles = tiles;
     }
 
     /// Oversampling factor in use (4, 2 or 1).
@@ -229,7 +260,7 @@ impl TruePeakMeter {
         let last = std::mem::replace(&mut self.unshifted, n);
         self.hist.copy_within(last..last + HIST, 0);
         if let Some(current) = self.hist.get_mut(HIST..HIST + n) {
-            sanitize_into(current, x);
+            sanitise_into(current, x);
         }
         let lead = leads.into_iter().find(|l| self.same_chunk_as(l, n));
         #[cfg(test)]
@@ -317,7 +348,7 @@ impl TruePeakMeter {
     #[inline(always)]
     fn interpolate_chunk<const FMA: bool, const STORE: bool>(&mut self, n: usize) -> [f32; 3] {
         let Self {
-            wide,
+            tiles: kind,
             mode,
             tables,
             hist,
@@ -330,7 +361,7 @@ impl TruePeakMeter {
             Oversampling::X4 => {
                 let win = hist.get(HIST + 1 - T4..).unwrap_or_default();
                 interpolate::<{ T4 / 2 }, true, FMA, STORE>(
-                    *wide,
+                    *kind,
                     &tables.folded4,
                     win,
                     cur,
@@ -341,7 +372,7 @@ impl TruePeakMeter {
             Oversampling::X2 => {
                 let win = hist.get(HIST + 1 - T2..).unwrap_or_default();
                 interpolate::<{ T2 / 2 }, false, FMA, STORE>(
-                    *wide,
+                    *kind,
                     &tables.folded2,
                     win,
                     cur,
@@ -490,11 +521,12 @@ fn bits_equal(a: &[f32], b: &[f32]) -> bool {
 /// With `STORE`, writes branch values to `phases[row][i]` and the per-sample true peak
 /// max(|cur[i]|, |branch values|) to `steps`. Returns [largest |cur|, largest per-sample
 /// peak, largest |interpolated value|], identical with and without `STORE`. Every path
-/// (portable tiles, AVX2, AVX-512, the scalar tail) does the same operations in the same
-/// order, so a sample gets the same values whichever path meets it.
+/// (the plain tiles, the AVX2 and AVX-512 tiles `kind` may pick inside the AVX2
+/// instantiation, the scalar tail) does the same operations in the same order, so a sample
+/// gets the same values whichever path meets it.
 #[inline(always)]
 fn interpolate<const H: usize, const MIRROR: bool, const FMA: bool, const STORE: bool>(
-    wide: bool,
+    kind: Tiles,
     f: &Folded<H>,
     win: &[f32],
     cur: &[f32],
@@ -506,27 +538,24 @@ fn interpolate<const H: usize, const MIRROR: bool, const FMA: bool, const STORE:
     // Whole tiles only where every load stays inside `win` (it always does for a chunk).
     let tiles = n.min((win.len() + 1).saturating_sub(t)) / TILE;
     let (mut sample_max, mut interp_max) = (0.0f32, 0.0f32);
+    let mut plain_tiles = tiles;
     #[cfg(target_arch = "x86_64")]
-    if FMA {
+    if FMA && kind != Tiles::Plain {
         // SAFETY: `FMA` is only true inside `simd::run_avx2_fma`, which runs only on CPUs
-        // with AVX2 and FMA, and `wide` only when the CPU also has AVX-512F
-        // (`simd::avx512_usable`); `tiles` keeps every access in bounds.
+        // with AVX2 and FMA; `Tiles::Avx512` is only chosen when the CPU also has AVX-512F
+        // (`simd::avx512_usable`). The kernels assert that `tiles` keeps every access in bounds.
         (sample_max, interp_max) = unsafe {
-            if wide {
+            if kind == Tiles::Avx512 {
                 tiles_avx512::<H, MIRROR, STORE>(f, win, cur, phases, steps, tiles)
             } else {
                 tiles_avx2_fma::<H, MIRROR, STORE>(f, win, cur, phases, steps, tiles)
             }
         };
+        plain_tiles = 0;
     }
-    let portable_tiles = if cfg!(target_arch = "x86_64") && FMA {
-        0
-    } else {
-        tiles
-    };
     let mut sample_lanes = [0.0f32; TILE];
     let mut interp_lanes = [0.0f32; TILE];
-    for tile in 0..portable_tiles {
+    for tile in 0..plain_tiles {
         let i = tile * TILE;
         // Fixed-size views (first_chunk) let the compiler drop bounds checks, keep the
         // accumulators in registers and vectorise across the tile.
@@ -584,7 +613,7 @@ fn interpolate<const H: usize, const MIRROR: bool, const FMA: bool, const STORE:
             }
         }
     }
-    if portable_tiles > 0 {
+    if plain_tiles > 0 {
         let fold = |init: f32, lanes: [f32; TILE]| lanes.iter().fold(init, |m, &v| fmax(m, v));
         sample_max = fold(sample_max, sample_lanes);
         interp_max = fold(interp_max, interp_lanes);
@@ -616,8 +645,8 @@ fn interpolate<const H: usize, const MIRROR: bool, const FMA: bool, const STORE:
 }
 
 /// Generates the explicit-SIMD tile kernels of [`interpolate`] for one register width: the
-/// same operations in the same order as its portable loop (fused multiply-adds, as the
-/// tail's `mul_add`), so every width gives bit-identical values. Coefficients are broadcast
+/// same operations in the same order as its plain tile loop in the AVX2 instantiation (fused
+/// multiply-adds, as [`mac`] with FMA), so every width gives bit-identical values. Coefficients are broadcast
 /// once per call; each tile loads the two mirrored windows per fold step.
 macro_rules! tile_kernel {
     ($name:ident, $features:literal, $doc:literal, $lanes:literal, $v:ty,
@@ -628,8 +657,8 @@ macro_rules! tile_kernel {
         /// Returns (largest |sample|, largest |interpolated value|) over the tiles.
         ///
         /// # Safety
-        /// The CPU must support the enabled features, and `tiles * TILE` must not exceed
-        /// `cur.len()`, `CHUNK`, nor `win.len() + 1 - 2H`.
+        /// The CPU must support the enabled features. (Bounds are asserted: `tiles * TILE`
+        /// must not exceed `cur.len()`, `CHUNK`, nor `win.len() + 1 - 2H`.)
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = $features)]
         unsafe fn $name<const H: usize, const MIRROR: bool, const STORE: bool>(
@@ -642,7 +671,8 @@ macro_rules! tile_kernel {
         ) -> (f32, f32) {
             use std::arch::x86_64::*;
             let t = 2 * H;
-            debug_assert!(tiles * TILE <= cur.len().min(CHUNK).min(win.len() + 1 - t));
+            // Every load and store below is in bounds because of this.
+            assert!(tiles * TILE <= cur.len().min(CHUNK).min((win.len() + 1).saturating_sub(t)));
             let mut sum = [$zero(); H];
             let mut diff = [$zero(); H];
             let mut mid = [$zero(); H];
@@ -657,9 +687,10 @@ macro_rules! tile_kernel {
             for i in (0..tiles * TILE).step_by($lanes) {
                 let (mut p, mut q, mut m) = ($zero(), $zero(), $zero());
                 for k in 0..H {
-                    // In bounds: i + t - 1 + lanes - 1 < tiles * TILE + t - 1 <= win.len().
-                    let a: $v = $load(wp.add(i + k));
-                    let b: $v = $load(wp.add(i + t - 1 - k));
+                    // SAFETY: i + t - 1 + lanes - 1 < tiles * TILE + t - 1 <= win.len()
+                    // (asserted above); the loads are unaligned.
+                    let (a, b): ($v, $v) =
+                        unsafe { ($load(wp.add(i + k)), $load(wp.add(i + t - 1 - k))) };
                     let s = $add(a, b);
                     m = $fmadd(mid[k], s, m);
                     if MIRROR {
@@ -673,7 +704,8 @@ macro_rules! tile_kernel {
                     [m, m, m]
                 };
                 let used = rows_used(MIRROR);
-                let sample = $abs($load(cp.add(i)));
+                // SAFETY: i + lanes <= tiles * TILE <= cur.len() (asserted above).
+                let sample = $abs(unsafe { $load(cp.add(i)) });
                 sample_max = $max(sample_max, sample);
                 let mut step = sample;
                 for (r, row) in rows.iter().zip(phases.iter_mut()).take(used) {
@@ -681,11 +713,13 @@ macro_rules! tile_kernel {
                     interp_max = $max(interp_max, a);
                     if STORE {
                         step = $max(step, a);
-                        $store(row.as_mut_ptr().add(i), *r);
+                        // SAFETY: i + lanes <= tiles * TILE <= CHUNK = row.len() (asserted).
+                        unsafe { $store(row.as_mut_ptr().add(i), *r) };
                     }
                 }
                 if STORE {
-                    $store(steps.as_mut_ptr().add(i), step);
+                    // SAFETY: i + lanes <= tiles * TILE <= CHUNK = steps.len() (asserted).
+                    unsafe { $store(steps.as_mut_ptr().add(i), step) };
                 }
             }
             ($hmax(sample_max), $hmax(interp_max))
@@ -879,8 +913,8 @@ mod tests {
     #[test]
     fn kernels_match_reference_on_random_input() {
         let mut isas = vec![Isa::Portable];
-        if Isa::detect() != Isa::Portable {
-            isas.push(Isa::detect());
+        if Isa::widest() != Isa::Portable {
+            isas.push(Isa::widest());
         }
         for rate in [48_000.0, 96_000.0] {
             for &isa in &isas {
@@ -924,23 +958,22 @@ mod tests {
         }
     }
 
-    /// The AVX-512 tiles and the AVX2 tiles give bit-identical branch values, per-sample
-    /// peaks and maxima at 4× and 2× (chunks of every tile count and tail length).
-    #[test]
-    fn avx512_tiles_equal_avx2_tiles_bit_for_bit() {
-        if !avx512_usable() {
-            println!("no AVX-512 on this CPU (or disabled): nothing to compare");
-            return;
-        }
+    /// The hand-written `kind` tiles give the plain tile loop's branch values, per-sample peaks
+    /// and maxima bit for bit, both in the AVX2 instantiation, at 4× and 2× (chunks of every
+    /// tile count and tail length).
+    fn hand_tiles_equal_plain_tiles(kind: Tiles) {
+        assert!(
+            Isa::widest() == Isa::Avx2Fma,
+            "built for AVX2 but the CPU lacks it"
+        );
         for rate in [48_000.0, 96_000.0] {
             let x = noise(4 * CHUNK, 1.3, 11);
             let mut pos = 0;
-            let (mut wide, mut narrow) = (
+            let (mut hand, mut plain) = (
                 TruePeakMeter::with_isa(rate, Isa::Avx2Fma),
                 TruePeakMeter::with_isa(rate, Isa::Avx2Fma),
             );
-            narrow.wide = false;
-            assert!(wide.wide);
+            (hand.tiles, plain.tiles) = (kind, Tiles::Plain);
             for len in [CHUNK, 17, 1, 64, 95, CHUNK, 48] {
                 let chunk = &x[pos..pos + len];
                 pos += len;
@@ -954,8 +987,8 @@ mod tests {
                         (p.step_max_lin, p.sample_max_lin, steps)
                     }
                 }
-                let a = dispatch(Isa::Avx2Fma, Stored(&mut wide, chunk));
-                let b = dispatch(Isa::Avx2Fma, Stored(&mut narrow, chunk));
+                let a = dispatch(Isa::Avx2Fma, Stored(&mut hand, chunk));
+                let b = dispatch(Isa::Avx2Fma, Stored(&mut plain, chunk));
                 assert_eq!(a.0.to_bits(), b.0.to_bits(), "{rate} Hz, chunk of {len}");
                 assert_eq!(a.1.to_bits(), b.1.to_bits());
                 assert_eq!(a.2, b.2);
@@ -965,16 +998,44 @@ mod tests {
                         .flat_map(|r| r[..len].iter().map(|v| v.to_bits()))
                         .collect()
                 };
-                assert_eq!(bits(&wide), bits(&narrow));
+                assert_eq!(bits(&hand), bits(&plain));
             }
-            assert_eq!(wide.read(), narrow.read());
+            assert_eq!(hand.read(), plain.read());
         }
     }
 
-    /// The meter reads the same through every instantiation: peaks within 1e-6 relative,
-    /// identical overs, on a signal with many overs.
     #[test]
-    fn instantiations_agree_on_readings() {
+    #[cfg_attr(not(cuewire_has_avx2), ignore = "CPU lacks AVX2 + FMA")]
+    fn avx2_kernel_tiles_equal_plain_tiles_bit_for_bit() {
+        #[cfg(target_arch = "x86_64")]
+        hand_tiles_equal_plain_tiles(Tiles::Avx2);
+    }
+
+    #[test]
+    #[cfg_attr(not(cuewire_has_avx512), ignore = "CPU lacks AVX-512F")]
+    fn avx512_kernel_tiles_equal_plain_tiles_bit_for_bit() {
+        #[cfg(target_arch = "x86_64")]
+        {
+            assert!(
+                std::arch::is_x86_feature_detected!("avx512f"),
+                "built for AVX-512F but the CPU lacks it"
+            );
+            hand_tiles_equal_plain_tiles(Tiles::Avx512);
+        }
+    }
+
+    /// The meter reads the same through the portable and the widest instantiation this CPU
+    /// has (whatever the environment forces): peaks within 1e-6 relative, identical overs, on
+    /// a signal with many overs.
+    #[test]
+    #[cfg_attr(not(cuewire_has_avx2), ignore = "CPU lacks AVX2 + FMA")]
+    fn kernel_instantiations_agree_on_readings() {
+        let widest = Isa::widest();
+        assert_ne!(
+            widest,
+            Isa::Portable,
+            "nothing to compare: the widest is the portable"
+        );
         let x = noise(48_000, 1.1, 3);
         let read = |isa: Isa| {
             let mut m = TruePeakMeter::with_isa(48_000.0, isa);
@@ -986,7 +1047,7 @@ mod tests {
             peaks
         };
         let portable = read(Isa::Portable);
-        let best = read(Isa::detect());
+        let best = read(widest);
         assert!(portable.last().is_some_and(|r| r.overs > 100));
         for (a, b) in portable.iter().zip(&best) {
             assert!((a.peak_lin - b.peak_lin).abs() <= 1e-6 * a.peak_lin);

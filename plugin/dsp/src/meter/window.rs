@@ -1,5 +1,6 @@
-//! The 300 ms rectangular window shared by RMS, correlation, balance and the common-mode
-//! meter: a ring of sums over 10 ms hops.
+//! The rectangular hop window shared by RMS, correlation, balance and the common-mode meter
+//! (300 ms: a ring of 30 sums over 10 ms hops) and by Auto fix's detector (40 ms: 8 hops of
+//! 5 ms).
 //!
 //! Why hops and not a per-sample running sum: a running sum that adds the new square and
 //! subtracts the old one drifts, and after a huge burst leaves cancellation residue that makes
@@ -7,14 +8,14 @@
 //! 30 entries at each hop end costs almost nothing and is exact, and every sum is formed in a
 //! fixed order tied to the sample position, so any block split gives bit-identical readings.
 
-use super::sanitize_sample;
+use crate::sanitise::{sanitise_rate_hz, sanitise_sample};
 use crate::simd::{dispatch, Isa, Kernel};
 
-/// Hops in one window: 30 hops of 10 ms make the 300 ms window.
+/// Hops in the meters' window: 30 hops of 10 ms make the 300 ms window.
 pub(crate) const WINDOW_HOPS: usize = 30;
 
-/// Hop length in milliseconds (the reading refreshes once per hop).
-const HOP_MS: f64 = 10.0;
+/// The meters' hop length in milliseconds (their readings refresh once per hop).
+const METER_HOP_MS: f32 = 10.0;
 
 /// Independent partial sums per quantity, so the sum is not one long add-latency chain and
 /// the compiler can vectorise it. A sample at position `pos` in its hop always lands in lane
@@ -24,33 +25,40 @@ const HOP_MS: f64 = 10.0;
 /// most (≈ 1e-5 dB); hop sums and the window total are f64.
 const LANES: usize = 8;
 
-/// Sums of `K` per-sample quantities over the last [`WINDOW_HOPS`] complete hops.
+/// Sums of `K` per-sample quantities over the last `HOPS` complete hops (by default the
+/// meters' [`WINDOW_HOPS`] of 10 ms).
 #[derive(Clone, Debug)]
-pub(crate) struct HopWindow<const K: usize> {
+pub(crate) struct HopWindow<const K: usize, const HOPS: usize = WINDOW_HOPS> {
     isa: Isa,
     hop_samples: usize,
     pos_in_hop: usize,
     lanes: [[f32; LANES]; K],
-    ring: [[f64; K]; WINDOW_HOPS],
+    ring: [[f64; K]; HOPS],
     next_slot: usize,
     totals: [f64; K],
 }
 
-impl<const K: usize> HopWindow<K> {
-    /// An empty window for `sample_rate_hz`.
+impl<const K: usize, const HOPS: usize> HopWindow<K, HOPS> {
+    /// An empty window of the meters' 10 ms hops for `sample_rate_hz`.
     pub(crate) fn new(sample_rate_hz: f32) -> Self {
+        Self::with_hop_ms(sample_rate_hz, METER_HOP_MS)
+    }
+
+    /// An empty window of `hop_ms` hops (rounded to whole samples) for `sample_rate_hz`.
+    pub(crate) fn with_hop_ms(sample_rate_hz: f32, hop_ms: f32) -> Self {
+        let fs = f64::from(sanitise_rate_hz(sample_rate_hz));
         Self {
             isa: Isa::detect(),
-            hop_samples: hop_samples_for(sample_rate_hz),
+            hop_samples: ((fs * f64::from(hop_ms) * 0.001).round() as usize).max(1),
             pos_in_hop: 0,
             lanes: [[0.0; LANES]; K],
-            ring: [[0.0; K]; WINDOW_HOPS],
+            ring: [[0.0; K]; HOPS],
             next_slot: 0,
             totals: [0.0; K],
         }
     }
 
-    /// Forgets all history and adopts `sample_rate_hz`.
+    /// Forgets all history and adopts `sample_rate_hz` (10 ms hops).
     pub(crate) fn set_sample_rate(&mut self, sample_rate_hz: f32) {
         *self = Self::new(sample_rate_hz);
     }
@@ -63,13 +71,29 @@ impl<const K: usize> HopWindow<K> {
         };
     }
 
-    /// Window length in samples (300 ms rounded to whole hops of whole samples).
+    /// Hop length in samples.
+    pub(crate) fn hop_samples(&self) -> usize {
+        self.hop_samples
+    }
+
+    /// Samples left until the current hop ends (≥ 1): feeding exactly that many ends it.
+    pub(crate) fn samples_to_hop_end(&self) -> usize {
+        self.hop_samples - self.pos_in_hop
+    }
+
+    /// True when the last sample fed ended a hop (and no sample of the next one came since):
+    /// the sums have just moved on.
+    pub(crate) fn at_hop_start(&self) -> bool {
+        self.pos_in_hop == 0
+    }
+
+    /// Window length in samples (`HOPS` whole hops of whole samples).
     pub(crate) fn window_samples(&self) -> usize {
-        self.hop_samples * WINDOW_HOPS
+        self.hop_samples * HOPS
     }
 
     /// Means (sum / window length) of the `K` quantities over the window; samples before the
-    /// first one count as zeros, so a fresh window ramps up over 300 ms.
+    /// first one count as zeros, so a fresh window ramps up over its length.
     pub(crate) fn means(&self) -> [f64; K] {
         let inv = 1.0 / self.window_samples() as f64;
         self.totals.map(|t| t * inv)
@@ -82,8 +106,15 @@ impl<const K: usize> HopWindow<K> {
         F: Fn(f32, f32) -> [f32; K] + Copy,
     {
         /// One feed through one instruction-set instantiation.
-        struct Feed<'a, const K: usize, F>(&'a mut HopWindow<K>, &'a [f32], &'a [f32], F);
-        impl<const K: usize, F: Fn(f32, f32) -> [f32; K] + Copy> Kernel for Feed<'_, K, F> {
+        struct Feed<'a, const K: usize, const HOPS: usize, F>(
+            &'a mut HopWindow<K, HOPS>,
+            &'a [f32],
+            &'a [f32],
+            F,
+        );
+        impl<const K: usize, const HOPS: usize, F: Fn(f32, f32) -> [f32; K] + Copy> Kernel
+            for Feed<'_, K, HOPS, F>
+        {
             type Out = ();
             #[inline(always)]
             fn run<const FMA: bool>(self) {
@@ -113,7 +144,7 @@ impl<const K: usize> HopWindow<K> {
     }
 
     #[inline(always)]
-    fn feed_impl<const SANITIZE: bool, F>(&mut self, a: &[f32], b: &[f32], f: F)
+    fn feed_impl<const SANITISE: bool, F>(&mut self, a: &[f32], b: &[f32], f: F)
     where
         F: Fn(f32, f32) -> [f32; K] + Copy,
     {
@@ -132,7 +163,7 @@ impl<const K: usize> HopWindow<K> {
             else {
                 return;
             };
-            self.accumulate::<SANITIZE, F>(head_a, head_b, f);
+            self.accumulate::<SANITISE, F>(head_a, head_b, f);
             if self.pos_in_hop >= self.hop_samples {
                 self.end_hop();
             }
@@ -142,11 +173,11 @@ impl<const K: usize> HopWindow<K> {
     }
 
     #[inline(always)]
-    fn accumulate<const SANITIZE: bool, F>(&mut self, a: &[f32], b: &[f32], f: F)
+    fn accumulate<const SANITISE: bool, F>(&mut self, a: &[f32], b: &[f32], f: F)
     where
         F: Fn(f32, f32) -> [f32; K] + Copy,
     {
-        let clean = |x: f32| if SANITIZE { sanitize_sample(x) } else { x };
+        let clean = |x: f32| if SANITISE { sanitise_sample(x) } else { x };
         let n = a.len().min(b.len());
         // Head: single samples until the hop position is lane-aligned.
         let head = ((LANES - self.pos_in_hop % LANES) % LANES).min(n);
@@ -200,7 +231,7 @@ impl<const K: usize> HopWindow<K> {
     }
 
     fn end_hop(&mut self) {
-        let slot = self.next_slot % WINDOW_HOPS;
+        let slot = self.next_slot % HOPS;
         for (k, lanes) in self.lanes.iter_mut().enumerate() {
             let lane = *lanes;
             *lanes = [0.0; LANES];
@@ -210,7 +241,7 @@ impl<const K: usize> HopWindow<K> {
                 + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
             self.ring[slot][k] = s;
         }
-        self.next_slot = (slot + 1) % WINDOW_HOPS;
+        self.next_slot = (slot + 1) % HOPS;
         // Re-adding the ring instead of add-new/subtract-old keeps the total exact: no drift,
         // and no residue once a burst has left the window.
         let mut totals = [0.0; K];
@@ -222,11 +253,4 @@ impl<const K: usize> HopWindow<K> {
         self.totals = totals;
         self.pos_in_hop = 0;
     }
-}
-
-/// Whole samples in one 10 ms hop at `sample_rate_hz` (at least 1; non-finite rates fall back
-/// to 48 kHz so a bad host value cannot produce a zero-length or gigantic window).
-fn hop_samples_for(sample_rate_hz: f32) -> usize {
-    let fs = super::sanitize_rate_hz(sample_rate_hz) as f64;
-    ((fs * HOP_MS * 0.001).round() as usize).max(1)
 }
