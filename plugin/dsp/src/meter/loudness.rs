@@ -191,31 +191,45 @@ pub fn plr_lu(max_true_peak_dbtp: f32, reading: &LoudnessReading) -> Option<f32>
         .then_some(max_true_peak_dbtp - reading.integrated_lufs)
 }
 
-/// K-weighting state of one channel, in the order the filter is run: the shelf numerator
+/// K-weighting state of both channels, in the order the filter is run: the shelf numerator
 /// (input history), the high-pass numerator (shelf-numerator history), then the two
 /// recursive parts. Both numerators go first because they are not recursive and run over a
-/// whole chunk at once; the order of linear sections does not change the result.
+/// whole chunk at once; the order of linear sections does not change the result. Frames are
+/// interleaved (left, right), so one vector operation serves both channels.
 #[derive(Clone, Copy, Debug, Default)]
-struct ChannelState {
-    /// Input x[n−2], x[n−1].
-    x: [f64; 2],
-    /// Shelf numerator output u[n−2], u[n−1].
-    u: [f64; 2],
-    /// Shelf recursion output v[n−1], v[n−2].
-    v: [f64; 2],
-    /// High-pass recursion output (the K-weighted signal) y[n−1], y[n−2].
-    y: [f64; 2],
+struct KState {
+    /// Input of frames n−2 and n−1: `[l, r, l, r]`.
+    x: [f64; 4],
+    /// Shelf numerator output of frames n−2 and n−1: `[l, r, l, r]`.
+    u: [f64; 4],
+    /// Shelf recursion output of frames n−1 and n−2: `[[l, r], [l, r]]`.
+    v: [[f64; 2]; 2],
+    /// High-pass recursion output (the K-weighted signal) of frames n−1 and n−2.
+    y: [[f64; 2]; 2],
 }
 
-impl ChannelState {
-    /// Zeroes state too small to matter before it turns subnormal.
+impl KState {
+    /// Zeroes recursion state too small to matter before it turns subnormal.
     fn flush_tiny(&mut self) {
-        for s in self.v.iter_mut().chain(&mut self.y) {
+        for s in self.v.iter_mut().chain(&mut self.y).flatten() {
             if s.abs() < FLUSH_BELOW {
                 *s = 0.0;
             }
         }
     }
+}
+
+/// Working buffers of one chunk, kept in the meter so a chunk costs no zeroing.
+#[derive(Clone, Debug)]
+struct Scratch {
+    /// Input frames, interleaved, after two frames of history.
+    x: [f64; 2 * (CHUNK + 2)],
+    /// Shelf numerator output, same layout.
+    u: [f64; 2 * (CHUNK + 2)],
+    /// High-pass numerator output (second difference of `u`), interleaved frames.
+    w: [f64; 2 * CHUNK],
+    /// Per-frame energy: left² + right² of the K-weighted signal.
+    e: [f64; CHUNK],
 }
 
 /// Block energies above the absolute gate, binned by loudness, with exact energy sums.
@@ -393,7 +407,8 @@ pub struct LoudnessMeter {
     neg_a: [[f64; 2]; 2],
     /// Shelf numerator b0, b1, b2 (the high-pass numerator is `[1, −2, 1]`).
     shelf_b: [f64; 3],
-    channels: [ChannelState; 2],
+    k: KState,
+    scratch: Box<Scratch>,
     step_samples: usize,
     pos_in_step: usize,
     lanes: [f64; LANES],
@@ -421,7 +436,13 @@ impl LoudnessMeter {
             sample_rate_hz: 48_000.0,
             neg_a: [[0.0; 2]; 2],
             shelf_b: [0.0; 3],
-            channels: [ChannelState::default(); 2],
+            k: KState::default(),
+            scratch: Box::new(Scratch {
+                x: [0.0; 2 * (CHUNK + 2)],
+                u: [0.0; 2 * (CHUNK + 2)],
+                w: [0.0; 2 * CHUNK],
+                e: [0.0; CHUNK],
+            }),
             step_samples: 1,
             pos_in_step: 0,
             lanes: [0.0; LANES],
@@ -451,7 +472,7 @@ impl LoudnessMeter {
             [-high_pass.a[1], -high_pass.a[2]],
         ];
         self.step_samples = ((f64::from(fs) * STEP_MS * 0.001).round() as usize).max(1);
-        self.channels = [ChannelState::default(); 2];
+        self.k = KState::default();
         self.pos_in_step = 0;
         self.lanes = [0.0; LANES];
         self.ring = [0.0; SHORT_TERM_STEPS];
@@ -518,88 +539,52 @@ impl LoudnessMeter {
     #[inline(always)]
     fn process_chunk<const FMA: bool>(&mut self, l: &[f32], r: &[f32]) {
         let n = l.len().min(r.len()).min(CHUNK);
+        let m = 2 * n;
+        let Scratch { x, u, w, e } = &mut *self.scratch;
+        let k = &mut self.k;
+        x[..4].copy_from_slice(&k.x);
+        u[..4].copy_from_slice(&k.u);
+        let (frames, _) = x[4..].as_chunks_mut::<2>();
+        for ((f, &a), &b) in frames.iter_mut().zip(l).zip(r) {
+            *f = [sanitize_sample(a), sanitize_sample(b)].map(f64::from);
+        }
+        // The numerators over the whole chunk at once (no recursion, so they vectorise):
+        // shelf u = b0·x + b1·x⁻¹ + b2·x⁻², then high-pass w = u − 2·u⁻¹ + u⁻² (exact for DC).
         let [b0, b1, b2] = self.shelf_b;
-        // Per channel: [x history, x], then [u history, u] with u the shelf numerator's
-        // output, computed for the whole chunk at once (no recursion, so it vectorises).
-        let mut x = [[0.0f64; CHUNK + 2]; 2];
-        let mut u = [[0.0f64; CHUNK + 2]; 2];
-        for ((xc, uc), (st, src)) in x
-            .iter_mut()
-            .zip(&mut u)
-            .zip(self.channels.iter().zip([l, r]))
-        {
-            let (xh, xn) = xc.split_at_mut(2);
-            xh.copy_from_slice(&st.x);
-            for (d, &s) in xn.iter_mut().zip(src.iter().take(n)) {
-                *d = f64::from(sanitize_sample(s));
-            }
-            let (uh, un) = uc.split_at_mut(2);
-            uh.copy_from_slice(&st.u);
-            let taps = xc.iter().zip(xc.iter().skip(1)).zip(xc.iter().skip(2));
-            for (d, ((&x2, &x1), &x0)) in un.iter_mut().zip(taps).take(n) {
-                *d = mac_f64::<FMA>(mac_f64::<FMA>(b0 * x0, b1, x1), b2, x2);
-            }
+        for (d, ((&x0, &x1), &x2)) in u[4..].iter_mut().zip(frame_taps(x, m)) {
+            *d = mac_f64::<FMA>(mac_f64::<FMA>(b0 * x0, b1, x1), b2, x2);
         }
-        // Both recursive parts of both channels in one loop: four independent recursions
-        // the CPU overlaps, each one fused multiply-add deep per sample. The high-pass
-        // numerator [1, −2, 1] is the exact second difference of u.
+        for (d, ((&u0, &u1), &u2)) in w.iter_mut().zip(frame_taps(u, m)) {
+            *d = (u0 - 2.0 * u1) + u2;
+        }
+        // The recursive parts, both channels side by side and both sections in one loop:
+        // independent recursions the CPU overlaps, each one multiply-add deep per frame.
         let [[s1, s2], [h1, h2]] = self.neg_a;
-        let [cl, cr] = &mut self.channels;
-        let (mut vl, mut yl, mut vr, mut yr) = (cl.v, cl.y, cr.v, cr.y);
-        let [ul, ur] = &u;
-        let mut e = [0.0f64; CHUNK];
-        for (ek, (wl, wr)) in e
-            .iter_mut()
-            .zip(second_difference(ul).zip(second_difference(ur)))
-            .take(n)
-        {
-            let v_l = mac_f64::<FMA>(mac_f64::<FMA>(wl, s2, vl[1]), s1, vl[0]);
-            let v_r = mac_f64::<FMA>(mac_f64::<FMA>(wr, s2, vr[1]), s1, vr[0]);
-            let y_l = mac_f64::<FMA>(mac_f64::<FMA>(v_l, h2, yl[1]), h1, yl[0]);
-            let y_r = mac_f64::<FMA>(mac_f64::<FMA>(v_r, h2, yr[1]), h1, yr[0]);
-            vl = [v_l, vl[0]];
-            vr = [v_r, vr[0]];
-            yl = [y_l, yl[0]];
-            yr = [y_r, yr[0]];
-            *ek = mac_f64::<FMA>(y_l * y_l, y_r, y_r);
-        }
-        (cl.v, cl.y, cr.v, cr.y) = (vl, yl, vr, yr);
-        for (st, (xc, uc)) in self.channels.iter_mut().zip(x.iter().zip(&u)) {
-            let last_two = |b: &[f64; CHUNK + 2]| match b.get(n..n + 2) {
-                Some(&[a, c]) => [a, c],
-                _ => [0.0; 2],
-            };
-            st.x = last_two(xc);
-            st.u = last_two(uc);
-        }
-        self.add_energy(e.get(..n).unwrap_or_default());
-    }
-
-    /// Adds per-sample energies to the step's lanes (lane = position in the step mod LANES).
-    #[inline(always)]
-    fn add_energy(&mut self, e: &[f64]) {
-        let head = ((LANES - self.pos_in_step % LANES) % LANES).min(e.len());
-        let (head_e, body) = e.split_at(head);
-        let mut lanes = self.lanes;
-        let mut pos = self.pos_in_step;
-        for &v in head_e {
-            if let Some(lane) = lanes.get_mut(pos % LANES) {
-                *lane += v;
+        let (mut v, mut y) = (k.v, k.y);
+        let (wf, _) = w.as_chunks::<2>();
+        for (ek, wk) in e.iter_mut().zip(wf).take(n) {
+            let mut vn = [0.0f64; 2];
+            let mut yn = [0.0f64; 2];
+            for c in 0..2 {
+                vn[c] = mac_f64::<FMA>(mac_f64::<FMA>(wk[c], s2, v[1][c]), s1, v[0][c]);
             }
-            pos += 1;
-        }
-        // `pos` is lane-aligned here, so the body's j-th element of a group goes to lane j.
-        let mut chunks = body.chunks_exact(LANES);
-        for c in &mut chunks {
-            for (lane, &v) in lanes.iter_mut().zip(c) {
-                *lane += v;
+            for c in 0..2 {
+                yn[c] = mac_f64::<FMA>(mac_f64::<FMA>(vn[c], h2, y[1][c]), h1, y[0][c]);
             }
+            (v, y) = ([vn, v[0]], [yn, y[0]]);
+            *ek = mac_f64::<FMA>(yn[0] * yn[0], yn[1], yn[1]);
         }
-        for (lane, &v) in lanes.iter_mut().zip(chunks.remainder()) {
-            *lane += v;
-        }
-        self.lanes = lanes;
-        self.pos_in_step = pos + body.len();
+        (k.v, k.y) = (v, y);
+        let last_two = |b: &[f64; 2 * (CHUNK + 2)]| match b.get(m..m + 4) {
+            Some(&[a, b, c, d]) => [a, b, c, d],
+            _ => [0.0; 4],
+        };
+        (k.x, k.u) = (last_two(x), last_two(u));
+        add_energy(
+            &mut self.lanes,
+            &mut self.pos_in_step,
+            e.get(..n).unwrap_or_default(),
+        );
     }
 
     /// Closes a step: stores its energy, refreshes the windows, the maxima, and on the
@@ -613,9 +598,7 @@ impl LoudnessMeter {
         }
         self.next_slot = (self.next_slot + 1) % SHORT_TERM_STEPS;
         self.pos_in_step = 0;
-        for c in &mut self.channels {
-            c.flush_tiny();
-        }
+        self.k.flush_tiny();
 
         // Re-adding the ring (in a fixed order) rather than adding the new step and
         // subtracting the oldest keeps the sums exact: no drift, no residue after a burst.
@@ -679,11 +662,39 @@ impl LoudnessMeter {
     }
 }
 
-/// `u[k + 2] − 2·u[k + 1] + u[k]` for every k: the high-pass numerator `[1, −2, 1]`.
+/// For `m` values of interleaved frames after two frames of history in `v`: each value with
+/// the same channel's values one and two frames earlier, `((v[n], v[n−1]), v[n−2])`.
 #[inline(always)]
-fn second_difference(u: &[f64]) -> impl Iterator<Item = f64> + '_ {
-    let taps = u.iter().zip(u.iter().skip(1)).zip(u.iter().skip(2));
-    taps.map(|((&u2, &u1), &u0)| (u0 - 2.0 * u1) + u2)
+fn frame_taps(v: &[f64], m: usize) -> impl Iterator<Item = ((&f64, &f64), &f64)> {
+    let at = |from: usize| v.get(from..from + m).unwrap_or_default().iter();
+    at(4).zip(at(2)).zip(at(0))
+}
+
+/// Adds per-frame energies to the step's lanes (lane = position in the step mod LANES).
+#[inline(always)]
+fn add_energy(step_lanes: &mut [f64; LANES], pos_in_step: &mut usize, e: &[f64]) {
+    let head = ((LANES - *pos_in_step % LANES) % LANES).min(e.len());
+    let (head_e, body) = e.split_at(head);
+    let mut lanes = *step_lanes;
+    let mut pos = *pos_in_step;
+    for &v in head_e {
+        if let Some(lane) = lanes.get_mut(pos % LANES) {
+            *lane += v;
+        }
+        pos += 1;
+    }
+    // `pos` is lane-aligned here, so the body's j-th element of a group goes to lane j.
+    let mut chunks = body.chunks_exact(LANES);
+    for c in &mut chunks {
+        for (lane, &v) in lanes.iter_mut().zip(c) {
+            *lane += v;
+        }
+    }
+    for (lane, &v) in lanes.iter_mut().zip(chunks.remainder()) {
+        *lane += v;
+    }
+    *step_lanes = lanes;
+    *pos_in_step = pos + body.len();
 }
 
 /// Sum of `x` in a fixed order with independent partial sums (not one long add chain).
