@@ -18,6 +18,7 @@
 
 mod common_mode;
 mod level;
+mod loudness;
 mod stereo;
 mod true_peak;
 mod window;
@@ -28,6 +29,11 @@ pub use level::{
     HOLD_MS_MAX, HOLD_MS_MIN, RELEASE_DB_PER_S,
 };
 pub(crate) use stereo::correlation;
+pub use loudness::{
+    k_weighting, plr_lu, Biquad, LoudnessMeter, LoudnessReading, ABSOLUTE_GATE_LUFS,
+    HIGH_PASS_F0_HZ, HIGH_PASS_Q, LOUDNESS_FLOOR_LUFS, LOUDNESS_OFFSET_DB, SHELF_F0_HZ,
+    SHELF_GAIN_DB, SHELF_Q, SHELF_VB_EXPONENT,
+};
 pub use stereo::{StereoMeter, StereoReading, BALANCE_LIMIT_DB};
 pub use true_peak::{TruePeakMeter, TruePeakReading, TP_KAISER_BETA, TP_PROTOTYPE_TAPS};
 pub(crate) use window::HopWindow;

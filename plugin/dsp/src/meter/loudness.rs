@@ -1,0 +1,740 @@
+//! Loudness of one stereo output per ITU-R BS.1770-4 and EBU R 128: momentary (400 ms),
+//! short-term (3 s), integrated (gated), loudness range (EBU Tech 3342) and the maxima of
+//! momentary and short-term loudness since reset.
+//!
+//! Signal path: each channel is K-weighted (BS.1770-4's high-shelf pre-filter, then its RLB
+//! high-pass), squared, and the two squares are added (channel weights 1.0). The sums are
+//! collected per 10 ms step; a ring of the last 300 step sums gives the momentary (last 40
+//! steps) and short-term (all 300) windows, refreshed every 10 ms, so a maximum is found to
+//! within 10 ms of where it lies (EBU Tech 3341 cases 10 and 13 place tones on a 20 ms grid).
+//! Every 10th step (100 ms) the momentary window is a BS.1770 gating block (400 ms, 75 %
+//! overlap) and the short-term window a Tech 3342 loudness-range sample (10 Hz).
+//!
+//! Integrated loudness and loudness range keep their blocks in fixed memory for any duration:
+//! a histogram from the absolute gate (−70 LUFS) to +10 LUFS in 0.01 LU bins, each bin
+//! holding its block count and the exact sum of its block energies. Means over the blocks
+//! above a gate are therefore exact sums (only the one bin the relative threshold falls in is
+//! taken or left whole, by its mean), and a percentile is the mean energy of the bin it falls
+//! in (within 0.01 LU of the block it names). Every bin also belongs to a 1 LU group with its
+//! own totals, so a query reads at most two groups' bins and the group totals.
+//!
+//! Precision: the K-weighting runs in f64. The high-pass has poles at radius 0.995 near DC at
+//! 48 kHz (closer at higher rates), where f32 roundoff would be amplified by the filter's
+//! large low-frequency noise gain; f64 costs no extra latency on the recursive part, which
+//! bounds the speed. Step sums are taken in f64 lanes: the filter's output is already f64.
+
+use super::CHUNK;
+use crate::sanitise::{sanitise_rate_hz, sanitise_sample};
+use crate::simd::{dispatch, mac_f64, Isa, Kernel};
+use crate::units::SILENCE_DB;
+
+/// High-shelf prototype centre frequency (Hz) behind the BS.1770-4 48 kHz table (as
+/// published with libebur128, which derives every rate from it).
+pub const SHELF_F0_HZ: f64 = 1_681.974_450_955_533;
+/// High-shelf prototype high-frequency gain (dB).
+pub const SHELF_GAIN_DB: f64 = 3.999_843_853_973_347;
+/// High-shelf prototype quality factor.
+pub const SHELF_Q: f64 = 0.707_175_236_955_419_6;
+/// Exponent of the shelf's high-frequency gain that gives its mid-band numerator term
+/// (`Vb = Vh^x`), fitted with the other prototype values to the 48 kHz table.
+pub const SHELF_VB_EXPONENT: f64 = 0.499_666_774_154_541_6;
+/// RLB high-pass prototype corner frequency (Hz).
+pub const HIGH_PASS_F0_HZ: f64 = 38.135_470_876_024_44;
+/// RLB high-pass prototype quality factor.
+pub const HIGH_PASS_Q: f64 = 0.500_327_037_323_877_3;
+
+/// BS.1770 loudness offset (dB): 10·log10 of the channel-weighted mean square, plus this, is
+/// the loudness in LUFS.
+pub const LOUDNESS_OFFSET_DB: f64 = -0.691;
+/// Absolute gate (LUFS) of integrated loudness and loudness range.
+pub const ABSOLUTE_GATE_LUFS: f64 = -70.0;
+/// Relative gate (LU below the absolute-gated level) of integrated loudness (BS.1770-4).
+pub const INTEGRATED_RELATIVE_GATE_LU: f64 = -10.0;
+/// Relative gate (LU below the absolute-gated level) of loudness range (EBU Tech 3342).
+pub const LRA_RELATIVE_GATE_LU: f64 = -20.0;
+/// Lower percentile (%) of the loudness range (EBU Tech 3342).
+pub const LRA_LOW_PERCENTILE: f64 = 10.0;
+/// Upper percentile (%) of the loudness range (EBU Tech 3342).
+pub const LRA_HIGH_PERCENTILE: f64 = 95.0;
+/// What a loudness reading (LUFS) shows for silence or "nothing measured yet".
+pub const LOUDNESS_FLOOR_LUFS: f32 = SILENCE_DB;
+
+/// Step length in ms: windows advance, and readings refresh, once per step.
+pub const STEP_MS: f64 = 10.0;
+/// Steps in the momentary window (400 ms).
+pub const MOMENTARY_STEPS: usize = 40;
+/// Steps in the short-term window (3 s).
+pub const SHORT_TERM_STEPS: usize = 300;
+/// Steps between gating blocks and between loudness-range samples (100 ms).
+pub const BLOCK_EVERY_STEPS: usize = 10;
+
+/// Histogram bins per LU (bin width 0.01 LU).
+const BINS_PER_LU: f64 = 100.0;
+/// Top of the histogram (LUFS): louder blocks share the top bin (their energies still sum
+/// exactly). A full-scale stereo square wave reads about +3.7 LUFS.
+const HISTOGRAM_TOP_LUFS: f64 = 10.0;
+/// Histogram bins from the absolute gate to the top.
+const BINS: usize = ((HISTOGRAM_TOP_LUFS - ABSOLUTE_GATE_LUFS) * BINS_PER_LU) as usize;
+/// Bins per group (1 LU).
+const GROUP_BINS: usize = 100;
+/// Groups in the histogram.
+const GROUPS: usize = BINS / GROUP_BINS;
+
+/// Independent partial sums for the step sums: a sample at position `p` in its step always
+/// lands in lane `p % LANES`, so the sum does not depend on block boundaries.
+const LANES: usize = 8;
+
+/// Filter state below this magnitude is flushed to zero at step ends: a decaying recursion
+/// would otherwise reach subnormal numbers (slow on x86) within seconds of silence. Values
+/// this small carry no measurable energy (their squares are below 1e-300).
+const FLUSH_BELOW: f64 = 1.0e-150;
+
+/// One second-order section `(b0 + b1·z⁻¹ + b2·z⁻²) / (a0 + a1·z⁻¹ + a2·z⁻²)`, `a0 = 1`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Biquad {
+    /// Numerator coefficients b0, b1, b2.
+    pub b: [f64; 3],
+    /// Denominator coefficients a0 (= 1), a1, a2.
+    pub a: [f64; 3],
+}
+
+/// The K-weighting sections at `sample_rate_hz` (Hz): the high-shelf pre-filter, then the RLB
+/// high-pass, each the bilinear transform (prewarped at its own f0) of the analog prototype
+/// behind the BS.1770-4 48 kHz table, which they reproduce at 48 kHz. As in that table the
+/// high-pass numerator stays `[1, −2, 1]`, so its pass-band gain is `1 + K/Q + K²`
+/// (`K = tan(π·f0/fs)`): +0.043 dB at 48 kHz, +0.022 dB at 96 kHz. Corner frequencies are kept
+/// below 0.45·fs, which only matters below 3.7 kHz, where K-weighting has no meaning anyway.
+pub fn k_weighting(sample_rate_hz: f32) -> [Biquad; 2] {
+    let fs = f64::from(sanitise_rate_hz(sample_rate_hz));
+    let tan_of = |f0: f64| (std::f64::consts::PI * f0.min(0.45 * fs) / fs).tan();
+
+    let k = tan_of(SHELF_F0_HZ);
+    let vh = 10f64.powf(SHELF_GAIN_DB / 20.0);
+    let vb = vh.powf(SHELF_VB_EXPONENT);
+    let kq = k / SHELF_Q;
+    let a0 = 1.0 + kq + k * k;
+    let shelf = Biquad {
+        b: [
+            (vh + vb * kq + k * k) / a0,
+            2.0 * (k * k - vh) / a0,
+            (vh - vb * kq + k * k) / a0,
+        ],
+        a: [1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - kq + k * k) / a0],
+    };
+
+    let k = tan_of(HIGH_PASS_F0_HZ);
+    let kq = k / HIGH_PASS_Q;
+    let a0 = 1.0 + kq + k * k;
+    let high_pass = Biquad {
+        b: [1.0, -2.0, 1.0],
+        a: [1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - kq + k * k) / a0],
+    };
+    [shelf, high_pass]
+}
+
+/// Loudness in LUFS of a channel-weighted mean square (floor for zero or less).
+#[inline]
+fn energy_to_lufs(energy: f64) -> f64 {
+    if energy > 0.0 {
+        LOUDNESS_OFFSET_DB + 10.0 * energy.log10()
+    } else {
+        f64::from(LOUDNESS_FLOOR_LUFS)
+    }
+}
+
+/// Channel-weighted mean square of a loudness in LUFS.
+#[inline]
+fn lufs_to_energy(lufs: f64) -> f64 {
+    10f64.powf((lufs - LOUDNESS_OFFSET_DB) / 10.0)
+}
+
+/// A loudness (LUFS, f64) as a reading: f32, never below [`LOUDNESS_FLOOR_LUFS`].
+#[inline]
+fn to_reading(lufs: f64) -> f32 {
+    (lufs as f32).max(LOUDNESS_FLOOR_LUFS)
+}
+
+/// Readings of one loudness meter.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LoudnessReading {
+    /// Momentary loudness (LUFS): the last 400 ms, ungated.
+    pub momentary_lufs: f32,
+    /// Short-term loudness (LUFS): the last 3 s, ungated.
+    pub short_term_lufs: f32,
+    /// Integrated loudness since reset (LUFS), gated; the floor until a block passes the gates.
+    pub integrated_lufs: f32,
+    /// Loudness range since reset (LU, EBU Tech 3342); 0 until short-term values pass the gates.
+    pub loudness_range_lu: f32,
+    /// Highest momentary loudness since reset (LUFS).
+    pub max_momentary_lufs: f32,
+    /// Highest short-term loudness since reset (LUFS).
+    pub max_short_term_lufs: f32,
+}
+
+impl Default for LoudnessReading {
+    fn default() -> Self {
+        Self {
+            momentary_lufs: LOUDNESS_FLOOR_LUFS,
+            short_term_lufs: LOUDNESS_FLOOR_LUFS,
+            integrated_lufs: LOUDNESS_FLOOR_LUFS,
+            loudness_range_lu: 0.0,
+            max_momentary_lufs: LOUDNESS_FLOOR_LUFS,
+            max_short_term_lufs: LOUDNESS_FLOOR_LUFS,
+        }
+    }
+}
+
+/// Peak-to-loudness ratio (LU): the highest true peak (dBTP) minus the integrated loudness
+/// of `reading`; `None` while either is not measured yet (at the floor or not finite).
+pub fn plr_lu(max_true_peak_dbtp: f32, reading: &LoudnessReading) -> Option<f32> {
+    let measured = |v: f32| v.is_finite() && v > LOUDNESS_FLOOR_LUFS;
+    (measured(max_true_peak_dbtp) && measured(reading.integrated_lufs))
+        .then_some(max_true_peak_dbtp - reading.integrated_lufs)
+}
+
+/// K-weighting state of both channels, in the order the filter is run: the shelf numerator
+/// (input history), the high-pass numerator (shelf-numerator history), then the two
+/// recursive parts. Both numerators go first because they are not recursive and run over a
+/// whole chunk at once; the order of linear sections does not change the result. Frames are
+/// interleaved (left, right), so one vector operation serves both channels.
+#[derive(Clone, Copy, Debug, Default)]
+struct KState {
+    /// Input of frames n−2 and n−1: `[l, r, l, r]`.
+    x: [f64; 4],
+    /// Shelf numerator output of frames n−2 and n−1: `[l, r, l, r]`.
+    u: [f64; 4],
+    /// Shelf recursion output of frames n−1 and n−2: `[[l, r], [l, r]]`.
+    v: [[f64; 2]; 2],
+    /// High-pass recursion output (the K-weighted signal) of frames n−1 and n−2.
+    y: [[f64; 2]; 2],
+}
+
+impl KState {
+    /// Zeroes recursion state too small to matter before it turns subnormal.
+    fn flush_tiny(&mut self) {
+        for s in self.v.iter_mut().chain(&mut self.y).flatten() {
+            if s.abs() < FLUSH_BELOW {
+                *s = 0.0;
+            }
+        }
+    }
+}
+
+/// Working buffers of one chunk, kept in the meter so a chunk costs no zeroing.
+#[derive(Clone, Debug)]
+struct Scratch {
+    /// Input frames, interleaved, after two frames of history.
+    x: [f64; 2 * (CHUNK + 2)],
+    /// Shelf numerator output, same layout.
+    u: [f64; 2 * (CHUNK + 2)],
+    /// High-pass numerator output (second difference of `u`), interleaved frames.
+    w: [f64; 2 * CHUNK],
+    /// Per-frame energy: left² + right² of the K-weighted signal.
+    e: [f64; CHUNK],
+}
+
+/// Block energies above the absolute gate, binned by loudness, with exact energy sums.
+#[derive(Clone, Debug)]
+struct BlockHistogram {
+    counts: Box<[u32]>,
+    energies: Box<[f64]>,
+    group_counts: [u32; GROUPS],
+    group_energies: [f64; GROUPS],
+    total_count: u64,
+    total_energy: f64,
+}
+
+impl BlockHistogram {
+    /// An empty histogram (allocates its bins).
+    fn new() -> Self {
+        Self {
+            counts: vec![0; BINS].into_boxed_slice(),
+            energies: vec![0.0; BINS].into_boxed_slice(),
+            group_counts: [0; GROUPS],
+            group_energies: [0.0; GROUPS],
+            total_count: 0,
+            total_energy: 0.0,
+        }
+    }
+
+    /// Forgets every block (no allocation).
+    fn clear(&mut self) {
+        self.counts.fill(0);
+        self.energies.fill(0.0);
+        self.group_counts = [0; GROUPS];
+        self.group_energies = [0.0; GROUPS];
+        self.total_count = 0;
+        self.total_energy = 0.0;
+    }
+
+    /// The bin of an energy at or above the absolute gate (clamped into the histogram).
+    fn bin_of(energy: f64) -> usize {
+        let pos = (energy_to_lufs(energy) - ABSOLUTE_GATE_LUFS) * BINS_PER_LU;
+        // `as` saturates: negative positions (rounding at the gate itself) land in bin 0.
+        (pos.floor() as usize).min(BINS - 1)
+    }
+
+    /// Adds a block; blocks below the absolute gate are not kept.
+    fn add(&mut self, energy: f64) {
+        if energy.is_nan() || energy < lufs_to_energy(ABSOLUTE_GATE_LUFS) {
+            return;
+        }
+        let bin = Self::bin_of(energy);
+        let (Some(c), Some(e)) = (self.counts.get_mut(bin), self.energies.get_mut(bin)) else {
+            return;
+        };
+        *c = c.saturating_add(1);
+        *e += energy;
+        let g = bin / GROUP_BINS;
+        if let (Some(c), Some(e)) = (self.group_counts.get_mut(g), self.group_energies.get_mut(g)) {
+            *c = c.saturating_add(1);
+            *e += energy;
+        }
+        self.total_count += 1;
+        self.total_energy += energy;
+    }
+
+    /// Mean energy of bin `bin` (0 when empty).
+    fn bin_mean(&self, bin: usize) -> f64 {
+        match (self.counts.get(bin), self.energies.get(bin)) {
+            (Some(&c), Some(&e)) if c > 0 => e / f64::from(c),
+            _ => 0.0,
+        }
+    }
+
+    /// First bin counted as at or above `threshold` (energy): the bin the threshold falls in
+    /// counts whole if its mean is at or above the threshold.
+    fn first_bin_from(&self, threshold: f64) -> usize {
+        let bin = Self::bin_of(threshold.max(lufs_to_energy(ABSOLUTE_GATE_LUFS)));
+        if self.bin_mean(bin) >= threshold {
+            bin
+        } else {
+            bin + 1
+        }
+    }
+
+    /// Block count and energy sum of the bins from `start` up.
+    fn totals_from(&self, start: usize) -> (u64, f64) {
+        let group = start / GROUP_BINS;
+        let group_end = ((group + 1) * GROUP_BINS).min(BINS);
+        let (mut count, mut energy) = (0u64, 0.0f64);
+        if let (Some(c), Some(e)) = (
+            self.counts.get(start..group_end),
+            self.energies.get(start..group_end),
+        ) {
+            count += c.iter().map(|&c| u64::from(c)).sum::<u64>();
+            energy += e.iter().sum::<f64>();
+        }
+        if let (Some(c), Some(e)) = (
+            self.group_counts.get(group + 1..),
+            self.group_energies.get(group + 1..),
+        ) {
+            count += c.iter().map(|&c| u64::from(c)).sum::<u64>();
+            energy += e.iter().sum::<f64>();
+        }
+        (count, energy)
+    }
+
+    /// The bin holding the block of rank `rank` (0 = quietest) among the bins from `start`
+    /// (the top bin if there are not that many).
+    fn bin_of_rank(&self, start: usize, rank: u64) -> usize {
+        let count = |bin: usize| u64::from(self.counts.get(bin).copied().unwrap_or(0));
+        let mut left = rank;
+        // The rest of the start bin's group bin by bin, then whole groups, then the bins of
+        // the group the rank falls in.
+        let group_end = ((start / GROUP_BINS + 1) * GROUP_BINS).min(BINS);
+        for bin in start..group_end {
+            if left < count(bin) {
+                return bin;
+            }
+            left -= count(bin);
+        }
+        let mut group = group_end / GROUP_BINS;
+        while let Some(&c) = self.group_counts.get(group) {
+            if left < u64::from(c) {
+                break;
+            }
+            left -= u64::from(c);
+            group += 1;
+        }
+        for bin in group * GROUP_BINS..BINS {
+            if left < count(bin) {
+                return bin;
+            }
+            left -= count(bin);
+        }
+        BINS - 1
+    }
+
+    /// Gated mean energy (BS.1770-4): the mean of the blocks at or above
+    /// `relative_gate_lu` below the mean of all kept blocks; `None` without blocks.
+    fn gated_mean(&self, relative_gate_lu: f64) -> Option<f64> {
+        if self.total_count == 0 {
+            return None;
+        }
+        let mean = self.total_energy / self.total_count as f64;
+        let (count, energy) =
+            self.totals_from(self.first_bin_from(mean * 10f64.powf(relative_gate_lu / 10.0)));
+        (count > 0).then(|| energy / count as f64)
+    }
+
+    /// Loudness range (LU, EBU Tech 3342) of the kept short-term values: the spread between
+    /// the low and high percentiles of those at or above the relative gate (0 without any).
+    fn loudness_range_lu(&self) -> f64 {
+        if self.total_count == 0 {
+            return 0.0;
+        }
+        let mean = self.total_energy / self.total_count as f64;
+        let start = self.first_bin_from(mean * 10f64.powf(LRA_RELATIVE_GATE_LU / 10.0));
+        let (count, _) = self.totals_from(start);
+        let Some(last) = count.checked_sub(1) else {
+            return 0.0;
+        };
+        // Tech 3342: the sorted values' element round((n − 1)·p/100) (counting from 0).
+        let at = |percent: f64| {
+            let rank = (last as f64 * percent / 100.0).round() as u64;
+            energy_to_lufs(self.bin_mean(self.bin_of_rank(start, rank)))
+        };
+        at(LRA_HIGH_PERCENTILE) - at(LRA_LOW_PERCENTILE)
+    }
+}
+
+/// Loudness meter for one stereo output (see the module documentation).
+#[derive(Clone, Debug)]
+pub struct LoudnessMeter {
+    isa: Isa,
+    sample_rate_hz: f32,
+    /// Recursive coefficients, negated: shelf `[−a1, −a2]`, high-pass `[−a1, −a2]`.
+    neg_a: [[f64; 2]; 2],
+    /// Shelf numerator b0, b1, b2 (the high-pass numerator is `[1, −2, 1]`).
+    shelf_b: [f64; 3],
+    k: KState,
+    scratch: Box<Scratch>,
+    step_samples: usize,
+    pos_in_step: usize,
+    lanes: [f64; LANES],
+    /// Energy sums of the last [`SHORT_TERM_STEPS`] steps; `next_slot` is the oldest.
+    ring: [f64; SHORT_TERM_STEPS],
+    next_slot: usize,
+    /// Steps completed since reset (or since the stream started).
+    steps_since_reset: u64,
+    momentary_energy: f64,
+    short_term_energy: f64,
+    max_momentary_energy: f64,
+    max_short_term_energy: f64,
+    blocks: BlockHistogram,
+    short_term_values: BlockHistogram,
+    /// Integrated loudness (LUFS) and loudness range (LU) as of the last read; `None` when
+    /// blocks were added since (they change only every 100 ms, reads come more often).
+    gated_memo: Option<(f32, f32)>,
+}
+
+impl LoudnessMeter {
+    /// A meter at `sample_rate_hz` (Hz) that has measured nothing (allocates its histograms).
+    pub fn new(sample_rate_hz: f32) -> Self {
+        let mut m = Self {
+            isa: Isa::detect(),
+            sample_rate_hz: 48_000.0,
+            neg_a: [[0.0; 2]; 2],
+            shelf_b: [0.0; 3],
+            k: KState::default(),
+            scratch: Box::new(Scratch {
+                x: [0.0; 2 * (CHUNK + 2)],
+                u: [0.0; 2 * (CHUNK + 2)],
+                w: [0.0; 2 * CHUNK],
+                e: [0.0; CHUNK],
+            }),
+            step_samples: 1,
+            pos_in_step: 0,
+            lanes: [0.0; LANES],
+            ring: [0.0; SHORT_TERM_STEPS],
+            next_slot: 0,
+            steps_since_reset: 0,
+            momentary_energy: 0.0,
+            short_term_energy: 0.0,
+            max_momentary_energy: 0.0,
+            max_short_term_energy: 0.0,
+            blocks: BlockHistogram::new(),
+            short_term_values: BlockHistogram::new(),
+            gated_memo: None,
+        };
+        m.set_sample_rate(sample_rate_hz);
+        m
+    }
+
+    /// Adopts `sample_rate_hz` (Hz) and clears all state, history and readings.
+    pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
+        let fs = sanitise_rate_hz(sample_rate_hz);
+        self.sample_rate_hz = fs;
+        let [shelf, high_pass] = k_weighting(fs);
+        self.shelf_b = shelf.b;
+        self.neg_a = [
+            [-shelf.a[1], -shelf.a[2]],
+            [-high_pass.a[1], -high_pass.a[2]],
+        ];
+        self.step_samples = ((f64::from(fs) * STEP_MS * 0.001).round() as usize).max(1);
+        self.k = KState::default();
+        self.pos_in_step = 0;
+        self.lanes = [0.0; LANES];
+        self.ring = [0.0; SHORT_TERM_STEPS];
+        self.next_slot = 0;
+        self.momentary_energy = 0.0;
+        self.short_term_energy = 0.0;
+        self.reset();
+    }
+
+    /// Sample rate in use (Hz).
+    pub fn sample_rate_hz(&self) -> f32 {
+        self.sample_rate_hz
+    }
+
+    /// Samples per 10 ms step (the momentary window is 40 steps, the short-term one 300).
+    pub fn step_samples(&self) -> usize {
+        self.step_samples
+    }
+
+    /// Clears integrated loudness, loudness range and the maxima. The filters and windows
+    /// keep their history, so momentary and short-term loudness go on undisturbed; gating
+    /// blocks and range samples restart on the step grid (the first block ends 40 steps on,
+    /// its first step may hold up to 10 ms from before the reset).
+    pub fn reset(&mut self) {
+        self.steps_since_reset = 0;
+        self.max_momentary_energy = 0.0;
+        self.max_short_term_energy = 0.0;
+        self.blocks.clear();
+        self.short_term_values.clear();
+        self.gated_memo = None;
+    }
+
+    /// Meters one block; only the first `min(l.len(), r.len())` frames are used.
+    pub fn process(&mut self, l: &[f32], r: &[f32]) {
+        /// The whole block through one instruction-set instantiation.
+        struct Pass<'a>(&'a mut LoudnessMeter, &'a [f32], &'a [f32]);
+        impl Kernel for Pass<'_> {
+            type Out = ();
+            #[inline(always)]
+            fn run<const FMA: bool>(self) {
+                let Pass(m, mut l, mut r) = self;
+                while !l.is_empty() && !r.is_empty() {
+                    let take = (m.step_samples - m.pos_in_step)
+                        .min(CHUNK)
+                        .min(l.len())
+                        .min(r.len());
+                    let (Some((cl, rest_l)), Some((cr, rest_r))) =
+                        (l.split_at_checked(take), r.split_at_checked(take))
+                    else {
+                        return;
+                    };
+                    m.process_chunk::<FMA>(cl, cr);
+                    if m.pos_in_step >= m.step_samples {
+                        m.end_step();
+                    }
+                    (l, r) = (rest_l, rest_r);
+                }
+            }
+        }
+        dispatch(self.isa, Pass(self, l, r));
+    }
+
+    /// K-weights up to [`CHUNK`] frames that stay within one step and adds their energy.
+    #[inline(always)]
+    fn process_chunk<const FMA: bool>(&mut self, l: &[f32], r: &[f32]) {
+        let n = l.len().min(r.len()).min(CHUNK);
+        let m = 2 * n;
+        let Scratch { x, u, w, e } = &mut *self.scratch;
+        let k = &mut self.k;
+        x[..4].copy_from_slice(&k.x);
+        u[..4].copy_from_slice(&k.u);
+        let (frames, _) = x[4..].as_chunks_mut::<2>();
+        for ((f, &a), &b) in frames.iter_mut().zip(l).zip(r) {
+            *f = [sanitise_sample(a), sanitise_sample(b)].map(f64::from);
+        }
+        // The numerators over the whole chunk at once (no recursion, so they vectorise):
+        // shelf u = b0·x + b1·x⁻¹ + b2·x⁻², then high-pass w = u − 2·u⁻¹ + u⁻² (exact for DC).
+        let [b0, b1, b2] = self.shelf_b;
+        for (d, ((&x0, &x1), &x2)) in u[4..].iter_mut().zip(frame_taps(x, m)) {
+            *d = mac_f64::<FMA>(mac_f64::<FMA>(b0 * x0, b1, x1), b2, x2);
+        }
+        for (d, ((&u0, &u1), &u2)) in w.iter_mut().zip(frame_taps(u, m)) {
+            *d = (u0 - 2.0 * u1) + u2;
+        }
+        // The recursive parts, both channels side by side and both sections in one loop:
+        // independent recursions the CPU overlaps, each one multiply-add deep per frame.
+        let [[s1, s2], [h1, h2]] = self.neg_a;
+        let (mut v, mut y) = (k.v, k.y);
+        let (wf, _) = w.as_chunks::<2>();
+        for (ek, wk) in e.iter_mut().zip(wf).take(n) {
+            let mut vn = [0.0f64; 2];
+            let mut yn = [0.0f64; 2];
+            for c in 0..2 {
+                vn[c] = mac_f64::<FMA>(mac_f64::<FMA>(wk[c], s2, v[1][c]), s1, v[0][c]);
+            }
+            for c in 0..2 {
+                yn[c] = mac_f64::<FMA>(mac_f64::<FMA>(vn[c], h2, y[1][c]), h1, y[0][c]);
+            }
+            (v, y) = ([vn, v[0]], [yn, y[0]]);
+            *ek = mac_f64::<FMA>(yn[0] * yn[0], yn[1], yn[1]);
+        }
+        (k.v, k.y) = (v, y);
+        let last_two = |b: &[f64; 2 * (CHUNK + 2)]| match b.get(m..m + 4) {
+            Some(&[a, b, c, d]) => [a, b, c, d],
+            _ => [0.0; 4],
+        };
+        (k.x, k.u) = (last_two(x), last_two(u));
+        add_energy(
+            &mut self.lanes,
+            &mut self.pos_in_step,
+            e.get(..n).unwrap_or_default(),
+        );
+    }
+
+    /// Closes a step: stores its energy, refreshes the windows, the maxima, and on the
+    /// 100 ms grid adds a gating block and a loudness-range sample.
+    fn end_step(&mut self) {
+        let l = self.lanes;
+        self.lanes = [0.0; LANES];
+        let step_energy = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+        if let Some(slot) = self.ring.get_mut(self.next_slot) {
+            *slot = step_energy;
+        }
+        self.next_slot = (self.next_slot + 1) % SHORT_TERM_STEPS;
+        self.pos_in_step = 0;
+        self.k.flush_tiny();
+
+        // Re-adding the ring (in a fixed order) rather than adding the new step and
+        // subtracting the oldest keeps the sums exact: no drift, no residue after a burst.
+        // The ring up to `next_slot` ends with the newest step; the rest holds older ones.
+        let (newest, older) = self.ring.split_at(self.next_slot);
+        let recent = match newest.len().checked_sub(MOMENTARY_STEPS) {
+            Some(from) => sum_f64(newest.get(from..).unwrap_or_default()),
+            None => {
+                let from = older.len() - (MOMENTARY_STEPS - newest.len());
+                sum_f64(older.get(from..).unwrap_or_default()) + sum_f64(newest)
+            }
+        };
+        let all = sum_f64(&self.ring);
+        let step = self.step_samples as f64;
+        self.momentary_energy = recent / (step * MOMENTARY_STEPS as f64);
+        self.short_term_energy = all / (step * SHORT_TERM_STEPS as f64);
+        self.max_momentary_energy = self.max_momentary_energy.max(self.momentary_energy);
+        self.max_short_term_energy = self.max_short_term_energy.max(self.short_term_energy);
+
+        self.steps_since_reset += 1;
+        let every = BLOCK_EVERY_STEPS as u64;
+        let due = |steps: usize| {
+            let steps = steps as u64;
+            self.steps_since_reset >= steps
+                && (self.steps_since_reset - steps).is_multiple_of(every)
+        };
+        if due(MOMENTARY_STEPS) {
+            self.blocks.add(self.momentary_energy);
+            self.gated_memo = None;
+        }
+        if due(SHORT_TERM_STEPS) {
+            self.short_term_values.add(self.short_term_energy);
+            self.gated_memo = None;
+        }
+    }
+
+    /// Current readings (integrated loudness and range are recomputed only when new blocks
+    /// have arrived).
+    pub fn read(&mut self) -> LoudnessReading {
+        let (integrated_lufs, loudness_range_lu) = match self.gated_memo {
+            Some(memo) => memo,
+            None => {
+                let integrated = self
+                    .blocks
+                    .gated_mean(INTEGRATED_RELATIVE_GATE_LU)
+                    .map_or(LOUDNESS_FLOOR_LUFS, |e| to_reading(energy_to_lufs(e)));
+                let range = self.short_term_values.loudness_range_lu() as f32;
+                let memo = (integrated, range.max(0.0));
+                self.gated_memo = Some(memo);
+                memo
+            }
+        };
+        LoudnessReading {
+            momentary_lufs: to_reading(energy_to_lufs(self.momentary_energy)),
+            short_term_lufs: to_reading(energy_to_lufs(self.short_term_energy)),
+            integrated_lufs,
+            loudness_range_lu,
+            max_momentary_lufs: to_reading(energy_to_lufs(self.max_momentary_energy)),
+            max_short_term_lufs: to_reading(energy_to_lufs(self.max_short_term_energy)),
+        }
+    }
+}
+
+/// For `m` values of interleaved frames after two frames of history in `v`: each value with
+/// the same channel's values one and two frames earlier, `((v[n], v[n−1]), v[n−2])`.
+#[inline(always)]
+fn frame_taps(v: &[f64], m: usize) -> impl Iterator<Item = ((&f64, &f64), &f64)> {
+    let at = |from: usize| v.get(from..from + m).unwrap_or_default().iter();
+    at(4).zip(at(2)).zip(at(0))
+}
+
+/// Adds per-frame energies to the step's lanes (lane = position in the step mod LANES).
+#[inline(always)]
+fn add_energy(step_lanes: &mut [f64; LANES], pos_in_step: &mut usize, e: &[f64]) {
+    let head = ((LANES - *pos_in_step % LANES) % LANES).min(e.len());
+    let (head_e, body) = e.split_at(head);
+    let mut lanes = *step_lanes;
+    let mut pos = *pos_in_step;
+    for &v in head_e {
+        if let Some(lane) = lanes.get_mut(pos % LANES) {
+            *lane += v;
+        }
+        pos += 1;
+    }
+    // `pos` is lane-aligned here, so the body's j-th element of a group goes to lane j.
+    let mut chunks = body.chunks_exact(LANES);
+    for c in &mut chunks {
+        for (lane, &v) in lanes.iter_mut().zip(c) {
+            *lane += v;
+        }
+    }
+    for (lane, &v) in lanes.iter_mut().zip(chunks.remainder()) {
+        *lane += v;
+    }
+    *step_lanes = lanes;
+    *pos_in_step = pos + body.len();
+}
+
+/// Sum of `x` in a fixed order with independent partial sums (not one long add chain).
+#[inline]
+fn sum_f64(x: &[f64]) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    let mut chunks = x.chunks_exact(LANES);
+    for c in &mut chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a += v;
+        }
+    }
+    let tail: f64 = chunks.remainder().iter().sum();
+    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ranks walk bins, groups and the top bin consistently with the counts.
+    #[test]
+    fn histogram_rank_and_totals_agree() {
+        let mut h = BlockHistogram::new();
+        // Blocks at −69.995, −40.004 (×3), −40.0, −20.5, +30 (clamped into the top bin).
+        for lufs in [-69.995, -40.004, -40.004, -40.004, -40.0, -20.5, 30.0] {
+            h.add(lufs_to_energy(lufs));
+        }
+        h.add(lufs_to_energy(-70.5));
+        assert_eq!(h.total_count, 7);
+        let (n, _) = h.totals_from(0);
+        assert_eq!(n, 7);
+        let lufs_of_rank = |r| energy_to_lufs(h.bin_mean(h.bin_of_rank(0, r)));
+        let expect = [-69.995, -40.004, -40.004, -40.004, -40.0, -20.5, 30.0];
+        for (r, e) in expect.iter().enumerate() {
+            assert!((lufs_of_rank(r as u64) - e).abs() < 1e-9, "rank {r}");
+        }
+        let start = h.first_bin_from(lufs_to_energy(-40.002));
+        assert_eq!(h.totals_from(start).0, 3);
+        assert!((energy_to_lufs(h.bin_mean(h.bin_of_rank(start, 0))) - -40.0).abs() < 1e-9);
+    }
+}
