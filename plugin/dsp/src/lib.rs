@@ -3,10 +3,12 @@
 //! is allocated in `new()`/`prepare()`, never while processing.
 
 pub mod autofix;
+pub mod calibration;
 pub mod crossfeed;
 pub mod cue;
 pub mod engine;
 pub mod input;
+pub mod level_limit;
 pub mod meter;
 pub mod output;
 mod simd;
