@@ -1,6 +1,7 @@
 //! Cuewire's signal engine: input decoding and Auto fix, the main output's gain and
-//! ear guard, and the meters. No plugin framework and no GUI live here; every buffer
-//! is allocated in `new()`/`prepare()`, never while processing.
+//! ear guard, the meters, and the level at the ear (calibration and a slow level limit).
+//! No plugin framework and no GUI live here; every buffer is allocated in
+//! `new()`/`prepare()`, never while processing.
 
 pub mod autofix;
 pub mod calibration;

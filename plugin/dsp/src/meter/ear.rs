@@ -20,9 +20,9 @@ pub const P_REF_PA: f64 = 20.0e-6;
 /// Nominal frequencies (Hz) of IEC 61672-1 Table 3, 10 Hz to 20 kHz in 1/3 octaves; the
 /// exact frequency of entry i is 1000·10^((i − 20)/10) Hz.
 pub const IEC_61672_NOMINAL_HZ: [f64; 34] = [
-    10.0, 12.5, 16.0, 20.0, 25.0, 31.5, 40.0, 50.0, 63.0, 80.0, 100.0, 125.0, 160.0, 200.0,
-    250.0, 315.0, 400.0, 500.0, 630.0, 800.0, 1_000.0, 1_250.0, 1_600.0, 2_000.0, 2_500.0,
-    3_150.0, 4_000.0, 5_000.0, 6_300.0, 8_000.0, 10_000.0, 12_500.0, 16_000.0, 20_000.0,
+    10.0, 12.5, 16.0, 20.0, 25.0, 31.5, 40.0, 50.0, 63.0, 80.0, 100.0, 125.0, 160.0, 200.0, 250.0,
+    315.0, 400.0, 500.0, 630.0, 800.0, 1_000.0, 1_250.0, 1_600.0, 2_000.0, 2_500.0, 3_150.0,
+    4_000.0, 5_000.0, 6_300.0, 8_000.0, 10_000.0, 12_500.0, 16_000.0, 20_000.0,
 ];
 
 /// A-weightings (dB) of IEC 61672-1 Table 3 at [`IEC_61672_NOMINAL_HZ`].
@@ -77,8 +77,8 @@ pub fn a_weighting_poles_hz() -> [f64; 4] {
     let (f_r, f_l, f_h) = (1_000.0f64, 10f64.powf(1.5), 10f64.powf(3.9));
     let d = 0.5f64.sqrt();
     let f_a = 10f64.powf(2.45);
-    let b = (f_r * f_r + f_l * f_l * f_h * f_h / (f_r * f_r) - d * (f_l * f_l + f_h * f_h))
-        / (1.0 - d);
+    let b =
+        (f_r * f_r + f_l * f_l * f_h * f_h / (f_r * f_r) - d * (f_l * f_l + f_h * f_h)) / (1.0 - d);
     let c = f_l * f_l * f_h * f_h;
     let root = (b * b - 4.0 * c).sqrt();
     let f1 = ((-b - root) / 2.0).sqrt();
@@ -103,8 +103,8 @@ pub fn a_weighting_analog_db(freq_hz: f64) -> f64 {
 const LP_MATCH_HZ: [f64; 2] = [8_000.0, 16_000.0];
 
 /// Alternating offset (linear, −400 dBFS) added to the filter input so no filter state can
-/// decay into subnormal numbers during silence (x86 handles those many times slower). It
-/// sits near Nyquist, 200 dB below the quietest sample a meter keeps, so it never shows.
+/// decay into subnormal numbers during silence (x86 handles those many times slower). It is
+/// a tone at Nyquist 200 dB below the quietest sample a meter keeps, so it never shows.
 const DENORMAL_GUARD: f64 = 1.0e-20;
 
 /// A sample as the converter plays it: sanitised, then clamped to full scale.
@@ -253,7 +253,11 @@ impl AWeighting {
 
     /// Forgets the signal history.
     pub fn reset(&mut self) {
-        *self = Self { c: self.c, ..Self::new(48_000.0) };
+        self.x1 = [0.0; 2];
+        self.hp_y1 = [[0.0; 2]; 4];
+        self.lp_x2 = [0.0; 2];
+        self.lp_y1 = [[0.0; 2]; 2];
+        self.guard = DENORMAL_GUARD;
     }
 
     /// The designed filter's response (dB) at `freq_hz` (Hz).
@@ -306,7 +310,11 @@ impl AWeighting {
         let p = self.c.lp_pole;
         let mut out = [0.0; 2];
         for c in 0..2 {
-            let fir = mac_f64::<FMA>(mac_f64::<FMA>(b0 * cur[c], b1, prev_in[c]), b2, self.lp_x2[c]);
+            let fir = mac_f64::<FMA>(
+                mac_f64::<FMA>(b0 * cur[c], b1, prev_in[c]),
+                b2,
+                self.lp_x2[c],
+            );
             let w = mac_f64::<FMA>(fir, p, self.lp_y1[0][c]);
             out[c] = mac_f64::<FMA>(w, p, self.lp_y1[1][c]);
             self.lp_y1[0][c] = w;
@@ -531,10 +539,15 @@ impl EarLevelMeter {
         let window_samples = (self.hop_samples * EAR_WINDOW_HOPS) as f64;
         self.window_ms = total.map(|t| t / window_samples);
         let mut louder_pa2s = 0.0f64;
-        for c in 0..2 {
-            self.max_pa2[c] = self.max_pa2[c].max(self.window_ms[c] * self.pa2_per_ms);
-            let hop_pa2s = sums[c] * self.pa2_per_ms / self.fs;
-            self.energy_pa2s[c] += hop_pa2s;
+        let ears = self
+            .max_pa2
+            .iter_mut()
+            .zip(&mut self.energy_pa2s)
+            .zip(self.window_ms.iter().zip(sums));
+        for ((max_pa2, energy_pa2s), (&window_ms, hop_sum)) in ears {
+            *max_pa2 = max_pa2.max(window_ms * self.pa2_per_ms);
+            let hop_pa2s = hop_sum * self.pa2_per_ms / self.fs;
+            *energy_pa2s += hop_pa2s;
             louder_pa2s = louder_pa2s.max(hop_pa2s);
         }
         self.exposure_pa2s += louder_pa2s;

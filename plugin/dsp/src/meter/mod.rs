@@ -1,7 +1,8 @@
 //! Meters: sample peak, true peak (ITU-R BS.1770-4 Annex 2 style), RMS, held peak, headroom,
 //! clip events and true-peak overs per channel, aggregated per stereo output by
 //! [`OutputMeter`]; stereo correlation and balance ([`StereoMeter`]) and the common-mode level
-//! and rejection ([`CommonModeMeter`]) for the main output.
+//! and rejection ([`CommonModeMeter`]) for the main output; the level at the ear in dB(A) SPL
+//! and the listener's sound exposure ([`EarLevelMeter`], with the IEC 61672-1 [`AWeighting`]).
 //!
 //! Real-time rules every type here keeps: `process` never allocates, locks, logs or panics
 //! and accepts blocks of any length (work is done in internal chunks of at most [`CHUNK`]
