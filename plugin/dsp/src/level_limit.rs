@@ -17,7 +17,7 @@
 //! gain ripple of 50 ms hits every 500 ms under 0.5 dB. A sudden level far over the limit
 //! overshoots more while the detector rises (the ear guard catches its peaks).
 
-use crate::meter::{sanitize_rate_hz, AWeighting};
+use crate::meter::{sanitize_rate_hz, WeightedHops};
 use crate::simd::{dispatch, Isa, Kernel};
 
 /// Time constant (s) of the detector's energy average: the attack.
@@ -39,11 +39,8 @@ const SNAP_DB: f64 = 1.0e-3;
 pub struct LevelLimit {
     isa: Isa,
     enabled: bool,
-    filter: AWeighting,
-    hop_samples: usize,
-    pos_in_hop: usize,
-    /// Sums of squared weighted input samples in the current hop.
-    hop_sums: [f64; 2],
+    /// The A-weighted energy of the input per control hop.
+    hops: WeightedHops,
     /// Detector mean square per channel (digital, full scale = 1).
     detector_ms: [f64; 2],
     /// Detector update weight per hop.
@@ -63,15 +60,12 @@ impl LevelLimit {
     /// `spl_at_0dbfs_db` dB SPL, with the default limit.
     pub fn new(sample_rate_hz: f32, spl_at_0dbfs_db: f32) -> Self {
         let fs = f64::from(sanitize_rate_hz(sample_rate_hz));
-        let hop_samples = ((fs * CONTROL_HOP_MS * 0.001).round() as usize).max(1);
-        let hop_s = hop_samples as f64 / fs;
+        let hops = WeightedHops::new(sample_rate_hz, CONTROL_HOP_MS);
+        let hop_s = hops.hop_samples() as f64 / fs;
         let mut s = Self {
             isa: Isa::detect(),
             enabled: false,
-            filter: AWeighting::new(sample_rate_hz),
-            hop_samples,
-            pos_in_hop: 0,
-            hop_sums: [0.0; 2],
+            hops,
             detector_ms: [0.0; 2],
             detector_coef: 1.0 - (-hop_s / DETECTOR_TIME_S).exp(),
             release_coef: 1.0 - (-hop_s / RELEASE_TIME_S).exp(),
@@ -96,8 +90,7 @@ impl LevelLimit {
     /// lets a reduction recover at the release speed, then passes audio untouched.
     pub fn set_enabled(&mut self, enabled: bool) {
         if enabled && !self.enabled {
-            self.filter.reset();
-            self.hop_sums = [0.0; 2];
+            self.hops.clear_signal();
             self.detector_ms = [0.0; 2];
         }
         self.enabled = enabled;
@@ -133,16 +126,15 @@ impl LevelLimit {
             fn run<const FMA: bool>(self) {
                 let Pass(s, mut l, mut r) = self;
                 while !l.is_empty() && !r.is_empty() {
-                    let take = (s.hop_samples - s.pos_in_hop).min(l.len()).min(r.len());
+                    let take = s.hops.span(l, r);
                     let (hl, tl) = l.split_at_mut(take);
                     let (hr, tr) = r.split_at_mut(take);
-                    if s.enabled {
-                        s.filter.accumulate_squares::<FMA>(hl, hr, &mut s.hop_sums);
-                    }
-                    s.apply_ramp(hl, hr);
-                    s.pos_in_hop += take;
-                    if s.pos_in_hop == s.hop_samples {
-                        s.end_hop();
+                    // The detector weighs the input before the gain: feed-forward.
+                    let pos = s.hops.pos_in_hop();
+                    let done = s.hops.feed::<FMA>(hl, hr, s.enabled);
+                    s.apply_ramp(hl, hr, pos);
+                    if let Some(sums) = done {
+                        s.end_hop(sums);
                     }
                     (l, r) = (tl, tr);
                 }
@@ -155,28 +147,26 @@ impl LevelLimit {
         dispatch(self.isa, Pass(self, l, r));
     }
 
-    /// Multiplies the samples of the current hop by the gain ramp (nothing at unity gain, so
-    /// audio under the limit passes bit for bit).
+    /// Multiplies samples of the current hop, from `pos_in_hop` on, by the gain ramp
+    /// (nothing at unity gain, so audio under the limit passes bit for bit).
     #[inline(always)]
-    fn apply_ramp(&self, l: &mut [f32], r: &mut [f32]) {
+    fn apply_ramp(&self, l: &mut [f32], r: &mut [f32], pos_in_hop: usize) {
         let (from, to) = self.ramp_lin;
         if from == 1.0 && to == 1.0 {
             return;
         }
-        let step = (to - from) / self.hop_samples as f32;
+        let step = (to - from) / self.hops.hop_samples() as f32;
         for (i, (a, b)) in l.iter_mut().zip(r.iter_mut()).enumerate() {
-            let g = from + step * (self.pos_in_hop + i + 1) as f32;
+            let g = from + step * (pos_in_hop + i + 1) as f32;
             *a *= g;
             *b *= g;
         }
     }
 
-    fn end_hop(&mut self) {
-        self.pos_in_hop = 0;
+    fn end_hop(&mut self, sums: [f64; 2]) {
         let mut target_db = 0.0f64;
         if self.enabled {
-            let inv = 1.0 / self.hop_samples as f64;
-            let sums = std::mem::take(&mut self.hop_sums);
+            let inv = 1.0 / self.hops.hop_samples() as f64;
             for (d, s) in self.detector_ms.iter_mut().zip(sums) {
                 *d += self.detector_coef * (s * inv - *d);
             }

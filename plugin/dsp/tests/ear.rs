@@ -404,25 +404,34 @@ fn programme(fs: f64, seconds: f64, seed: u64) -> (Vec<f32>, Vec<f32>) {
 fn ear_readings_with_blocks(fs: f64, l: &[f32], r: &[f32], block: usize) -> Vec<EarReading> {
     let mut m = EarLevelMeter::new(fs as f32, 110.0);
     m.set_exposure_pa2h(0.25);
-    let mut rng = SmallRng::seed_from_u64(9);
     let checkpoint = (fs * 0.73) as usize;
     let mut out = Vec::new();
+    for span in spans(l.len(), block, checkpoint) {
+        m.process(&l[span.clone()], &r[span.clone()]);
+        if span.end % checkpoint == 0 {
+            out.push(m.read());
+        }
+    }
+    out.push(m.read());
+    out
+}
+
+/// Consecutive blocks covering `0..n`: all `block` long, or of random lengths for 0; none
+/// crosses a multiple of `cut`.
+fn spans(n: usize, block: usize, cut: usize) -> Vec<std::ops::Range<usize>> {
+    let mut rng = SmallRng::seed_from_u64(9);
+    let mut out = Vec::new();
     let mut pos = 0;
-    while pos < l.len() {
+    while pos < n {
         let want = if block == 0 {
             rng.gen_range(1..3_000)
         } else {
             block
         };
-        let next_check = (pos / checkpoint + 1) * checkpoint;
-        let end = (pos + want).min(next_check).min(l.len());
-        m.process(&l[pos..end], &r[pos..end]);
+        let end = (pos + want).min((pos / cut + 1) * cut).min(n);
+        out.push(pos..end);
         pos = end;
-        if pos % checkpoint == 0 {
-            out.push(m.read());
-        }
     }
-    out.push(m.read());
     out
 }
 
@@ -715,17 +724,8 @@ fn level_limit_block_size_independence() {
         let (mut l, mut r) = (l0.clone(), r0.clone());
         let mut lim = LevelLimit::new(fs as f32, spl0 as f32);
         lim.set_enabled(true);
-        let mut rng = SmallRng::seed_from_u64(5);
-        let mut pos = 0;
-        while pos < l.len() {
-            let want = if block == 0 {
-                rng.gen_range(1..2_000)
-            } else {
-                block
-            };
-            let end = (pos + want).min(l.len());
-            lim.process(&mut l[pos..end], &mut r[pos..end]);
-            pos = end;
+        for span in spans(l.len(), block, l.len()) {
+            lim.process(&mut l[span.clone()], &mut r[span]);
         }
         (l, r, lim.gain_reduction_db())
     };

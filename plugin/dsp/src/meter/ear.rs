@@ -325,6 +325,73 @@ impl AWeighting {
     }
 }
 
+/// The A-weighted energy of a stereo stream in hops of a fixed number of samples: what the
+/// ear meter and the level limit both measure. Hops are counted in samples from the start,
+/// so any block split closes them at the same positions with bit-identical sums.
+#[derive(Clone, Debug)]
+pub(crate) struct WeightedHops {
+    filter: AWeighting,
+    hop_samples: usize,
+    pos_in_hop: usize,
+    /// Sums of squared weighted samples in the current hop (digital, full scale = 1).
+    sums: [f64; 2],
+}
+
+impl WeightedHops {
+    /// Hops of `hop_ms` (ms, rounded to whole samples, at least one) at `sample_rate_hz`.
+    pub(crate) fn new(sample_rate_hz: f32, hop_ms: f64) -> Self {
+        let fs = f64::from(sanitize_rate_hz(sample_rate_hz));
+        Self {
+            filter: AWeighting::new(sample_rate_hz),
+            hop_samples: ((fs * hop_ms * 0.001).round() as usize).max(1),
+            pos_in_hop: 0,
+            sums: [0.0; 2],
+        }
+    }
+
+    /// Hop length (samples).
+    pub(crate) fn hop_samples(&self) -> usize {
+        self.hop_samples
+    }
+
+    /// Position (samples) in the current hop.
+    pub(crate) fn pos_in_hop(&self) -> usize {
+        self.pos_in_hop
+    }
+
+    /// Frames of `l`, `r` that fit in the current hop.
+    pub(crate) fn span(&self, l: &[f32], r: &[f32]) -> usize {
+        (self.hop_samples - self.pos_in_hop)
+            .min(l.len())
+            .min(r.len())
+    }
+
+    /// Takes `l`, `r` (at most [`Self::span`] frames, weighed only if `weigh`); returns the
+    /// hop's sums (zero when not weighed) when they complete it.
+    #[inline(always)]
+    pub(crate) fn feed<const FMA: bool>(
+        &mut self,
+        l: &[f32],
+        r: &[f32],
+        weigh: bool,
+    ) -> Option<[f64; 2]> {
+        if weigh {
+            self.filter.accumulate_squares::<FMA>(l, r, &mut self.sums);
+        }
+        self.pos_in_hop += l.len().min(r.len());
+        (self.pos_in_hop >= self.hop_samples).then(|| {
+            self.pos_in_hop = 0;
+            std::mem::take(&mut self.sums)
+        })
+    }
+
+    /// Forgets the signal history and the current hop's sums (the hop position is kept).
+    pub(crate) fn clear_signal(&mut self) {
+        self.filter.reset();
+        self.sums = [0.0; 2];
+    }
+}
+
 /// Weekly sound allowance of ITU-T H.870 that the exposure is measured against.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum WeeklyAllowance {
@@ -400,12 +467,8 @@ pub struct EarReading {
 #[derive(Clone, Debug)]
 pub struct EarLevelMeter {
     isa: Isa,
-    filter: AWeighting,
+    hops: WeightedHops,
     fs: f64,
-    hop_samples: usize,
-    pos_in_hop: usize,
-    /// Sums of squared weighted samples in the current hop (digital, full scale = 1).
-    hop_sums: [f64; 2],
     /// Sums of the last complete hops.
     ring: [[f64; 2]; EAR_WINDOW_HOPS],
     next_slot: usize,
@@ -432,11 +495,8 @@ impl EarLevelMeter {
         let fs = f64::from(sanitize_rate_hz(sample_rate_hz));
         let mut m = Self {
             isa: Isa::detect(),
-            filter: AWeighting::new(sample_rate_hz),
+            hops: WeightedHops::new(sample_rate_hz, EAR_HOP_MS),
             fs,
-            hop_samples: ((fs * EAR_HOP_MS * 0.001).round() as usize).max(1),
-            pos_in_hop: 0,
-            hop_sums: [0.0; 2],
             ring: [[0.0; 2]; EAR_WINDOW_HOPS],
             next_slot: 0,
             window_ms: [0.0; 2],
@@ -512,12 +572,10 @@ impl EarLevelMeter {
             fn run<const FMA: bool>(self) {
                 let Pass(m, mut l, mut r) = self;
                 while !l.is_empty() && !r.is_empty() {
-                    let take = (m.hop_samples - m.pos_in_hop).min(l.len()).min(r.len());
+                    let take = m.hops.span(l, r);
                     let ((hl, tl), (hr, tr)) = (l.split_at(take), r.split_at(take));
-                    m.filter.accumulate_squares::<FMA>(hl, hr, &mut m.hop_sums);
-                    m.pos_in_hop += take;
-                    if m.pos_in_hop == m.hop_samples {
-                        m.end_hop();
+                    if let Some(sums) = m.hops.feed::<FMA>(hl, hr, true) {
+                        m.end_hop(sums);
                     }
                     (l, r) = (tl, tr);
                 }
@@ -526,8 +584,7 @@ impl EarLevelMeter {
         dispatch(self.isa, Pass(self, l, r));
     }
 
-    fn end_hop(&mut self) {
-        let sums = std::mem::take(&mut self.hop_sums);
+    fn end_hop(&mut self, sums: [f64; 2]) {
         self.ring[self.next_slot] = sums;
         self.next_slot = (self.next_slot + 1) % EAR_WINDOW_HOPS;
         // Re-adding the ring keeps the window exact (no running-sum drift).
@@ -536,7 +593,7 @@ impl EarLevelMeter {
             total[0] += hop[0];
             total[1] += hop[1];
         }
-        let window_samples = (self.hop_samples * EAR_WINDOW_HOPS) as f64;
+        let window_samples = (self.hops.hop_samples() * EAR_WINDOW_HOPS) as f64;
         self.window_ms = total.map(|t| t / window_samples);
         let mut louder_pa2s = 0.0f64;
         let ears = self
@@ -551,8 +608,7 @@ impl EarLevelMeter {
             louder_pa2s = louder_pa2s.max(hop_pa2s);
         }
         self.exposure_pa2s += louder_pa2s;
-        self.elapsed_s += self.hop_samples as f64 / self.fs;
-        self.pos_in_hop = 0;
+        self.elapsed_s += self.hops.hop_samples() as f64 / self.fs;
     }
 
     /// Current readings.

@@ -25,6 +25,7 @@ mod true_peak;
 mod window;
 
 pub use common_mode::{CommonModeMeter, CommonModeReading, REJECTION_CAP_DB};
+pub(crate) use ear::WeightedHops;
 pub use ear::{
     a_weighting_analog_db, a_weighting_poles_hz, AWeighting, EarLevelMeter, EarReading,
     WeeklyAllowance, AUDIBLE_FLOOR_DB_SPL, EAR_SILENCE_DB, EXPOSURE_PA2H_MAX,
