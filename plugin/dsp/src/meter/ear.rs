@@ -107,6 +107,9 @@ const LP_MATCH_HZ: [f64; 2] = [8_000.0, 16_000.0];
 /// a tone at Nyquist 200 dB below the quietest sample a meter keeps, so it never shows.
 const DENORMAL_GUARD: f64 = 1.0e-20;
 
+/// Frames sanitised ahead of the recursions at a time.
+const PREPARE_FRAMES: usize = 64;
+
 /// A sample as the converter plays it: sanitised, then clamped to full scale.
 #[inline(always)]
 fn dac_sample(x: f32) -> f64 {
@@ -223,7 +226,7 @@ fn lp_numerator(p: f64, f4: f64, fs: f64) -> [f64; 3] {
 ///
 /// Structure: every recursion is first order (four one-pole high-passes, then the low-pass
 /// numerator and its two one-pole recursions), in f64 for both channels side by side.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct AWeighting {
     c: AWeightingCoefs,
     /// Previous input sample per channel.
@@ -267,7 +270,9 @@ impl AWeighting {
 
     /// Weighs one stereo sample (left, right; clamped to full scale like the converter).
     pub fn process_sample(&mut self, l: f32, r: f32) -> [f64; 2] {
-        self.step::<false>([dac_sample(l), dac_sample(r)])
+        let g = self.guard;
+        self.guard = -g;
+        self.step::<false>([dac_sample(l) + g, dac_sample(r) + g])
     }
 
     /// Adds the squared weighted samples of the first `min(l.len(), r.len())` frames to
@@ -280,22 +285,36 @@ impl AWeighting {
         r: &[f32],
         sums: &mut [f64; 2],
     ) {
+        // A local copy keeps the state in registers (no stores per sample).
+        let mut f = *self;
         let mut acc = *sums;
-        for (&xl, &xr) in l.iter().zip(r) {
-            let y = self.step::<FMA>([dac_sample(xl), dac_sample(xr)]);
-            for (a, v) in acc.iter_mut().zip(y) {
-                *a = mac_f64::<FMA>(*a, v, v);
+        for (cl, cr) in l.chunks(PREPARE_FRAMES).zip(r.chunks(PREPARE_FRAMES)) {
+            // Sanitising, widening and the guard go over whole chunks first, where they
+            // vectorise across time; the recursions then run sample by sample.
+            let mut x = [[0.0f64; 2]; PREPARE_FRAMES];
+            let g = [f.guard, -f.guard];
+            for (i, (d, (&a, &b))) in x.iter_mut().zip(cl.iter().zip(cr)).enumerate() {
+                *d = [dac_sample(a) + g[i % 2], dac_sample(b) + g[i % 2]];
+            }
+            let n = cl.len().min(cr.len());
+            if n % 2 == 1 {
+                f.guard = -f.guard;
+            }
+            for &xi in x.iter().take(n) {
+                let y = f.step::<FMA>(xi);
+                for (a, v) in acc.iter_mut().zip(y) {
+                    *a = mac_f64::<FMA>(*a, v, v);
+                }
             }
         }
+        *self = f;
         *sums = acc;
     }
 
-    /// One sample through every section.
+    /// One sample (with the guard already added) through every section.
     #[inline(always)]
     fn step<const FMA: bool>(&mut self, x: [f64; 2]) -> [f64; 2] {
-        let g = self.guard;
-        self.guard = -g;
-        let mut cur = x.map(|v| v + g);
+        let mut cur = x;
         let mut prev_in = std::mem::replace(&mut self.x1, cur);
         for (y1, &p) in self.hp_y1.iter_mut().zip(&self.c.hp_pole) {
             let mut y = [0.0; 2];
