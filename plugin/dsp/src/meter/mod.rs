@@ -1,7 +1,8 @@
 //! Meters: sample peak, true peak (ITU-R BS.1770-4 Annex 2 style), RMS, held peak, headroom,
 //! clip events and true-peak overs per channel, aggregated per stereo output by
 //! [`OutputMeter`]; stereo correlation and balance ([`StereoMeter`]) and the common-mode level
-//! and rejection ([`CommonModeMeter`]) for the main output.
+//! and rejection ([`CommonModeMeter`]) for the main output; the level at the ear in dB(A) SPL
+//! and the listener's sound exposure ([`EarLevelMeter`], with the IEC 61672-1 [`AWeighting`]).
 //!
 //! Real-time rules every type here keeps: `process` never allocates, locks, logs or panics
 //! and accepts blocks of any length (work is done in internal chunks of at most [`CHUNK`]
@@ -17,6 +18,7 @@
 //! window), so a reset in mid-programme neither invents a transient nor blanks the RMS.
 
 mod common_mode;
+mod ear;
 mod level;
 mod loudness;
 mod stereo;
@@ -24,6 +26,12 @@ mod true_peak;
 mod window;
 
 pub use common_mode::{CommonModeMeter, CommonModeReading, REJECTION_CAP_DB};
+pub(crate) use ear::WeightedHops;
+pub use ear::{
+    a_weighting_analog_db, a_weighting_poles_hz, AWeighting, EarLevelMeter, EarReading,
+    WeeklyAllowance, AUDIBLE_FLOOR_DB_SPL, EAR_SILENCE_DB, EXPOSURE_PA2H_MAX,
+    IEC_61672_A_WEIGHTING_DB, IEC_61672_CLASS_1_LIMITS_DB, IEC_61672_NOMINAL_HZ, P_REF_PA,
+};
 pub use level::{
     ClipCounter, HeldPeak, RmsMeter, SamplePeakMeter, DEFAULT_CLIP_RUN_SAMPLES, DEFAULT_HOLD_MS,
     HOLD_MS_MAX, HOLD_MS_MIN, RELEASE_DB_PER_S,
