@@ -7,9 +7,11 @@ pub mod crossfeed;
 pub mod cue;
 pub mod engine;
 pub mod input;
+pub mod listen;
 pub mod meter;
 pub mod output;
 mod simd;
+pub mod talkback;
 
 pub use simd::FORCE_PORTABLE_ENV;
 pub mod units;

@@ -30,12 +30,18 @@ pub struct GainRamp {
 impl GainRamp {
     /// A ramp resting at `gain_lin`, taking [`GAIN_RAMP_MS`] at `sample_rate_hz` per change.
     pub fn new(sample_rate_hz: f32, gain_lin: f32) -> Self {
+        Self::with_ramp_ms(sample_rate_hz, GAIN_RAMP_MS, gain_lin)
+    }
+
+    /// A ramp resting at `gain_lin`, taking `ramp_ms` (at least one sample) at
+    /// `sample_rate_hz` per change.
+    pub fn with_ramp_ms(sample_rate_hz: f32, ramp_ms: f32, gain_lin: f32) -> Self {
         Self {
             current_lin: gain_lin,
             target_lin: gain_lin,
             step_lin: 0.0,
             steps_left: 0,
-            ramp_samples: ((GAIN_RAMP_MS * 0.001 * sample_rate_hz).round() as u32).max(1),
+            ramp_samples: ((ramp_ms * 0.001 * sample_rate_hz).round() as u32).max(1),
         }
     }
 
