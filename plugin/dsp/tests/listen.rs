@@ -89,12 +89,12 @@ fn after_the_crossfade_main_is_the_chosen_cue_bit_for_bit_at_any_block_size() {
         assert_bits_eq(&got[0], &reference[0], "L vs one block");
         assert_bits_eq(&got[1], &reference[1], "R vs one block");
     }
-    for ch in 0..2 {
-        assert_bits_eq(&reference[ch][..1_000], &s.main[ch][..1_000], "off");
+    for (ch, got) in reference.iter().enumerate() {
+        assert_bits_eq(&got[..1_000], &s.main[ch][..1_000], "off");
         let (a, b) = (1_000 + fade, 3_000);
-        assert_bits_eq(&reference[ch][a..b], &s.cues[2][ch][a..b], "cue 3");
+        assert_bits_eq(&got[a..b], &s.cues[2][ch][a..b], "cue 3");
         let a = 3_000 + fade;
-        assert_bits_eq(&reference[ch][a..], &s.cues[0][ch][a..], "cue 1");
+        assert_bits_eq(&got[a..], &s.cues[0][ch][a..], "cue 1");
     }
 }
 
@@ -141,16 +141,10 @@ fn the_crossfade_is_linear_over_10_ms_and_a_switch_midway_never_jumps() {
             &[(fade, Listen::Cue(0)), (3 * fade, Listen::Cue(1))],
         );
         let l = &got[0];
-        for k in 0..fade {
-            assert_eq!(l[k], 0.0);
-        }
-        for k in fade..2 * fade {
+        assert!(l[..fade].iter().all(|&x| x == 0.0));
+        for (k, &x) in l.iter().enumerate().take(2 * fade).skip(fade) {
             let want = (k - fade + 1) as f32 / fade as f32;
-            assert!(
-                (l[k] - want).abs() < 1e-5,
-                "{fs}: sample {k}: {} vs {want}",
-                l[k]
-            );
+            assert!((x - want).abs() < 1e-5, "{fs}: sample {k}: {x} vs {want}");
         }
         assert!(l[2 * fade..3 * fade].iter().all(|&x| x == 1.0));
         assert!(
