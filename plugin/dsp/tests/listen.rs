@@ -2,19 +2,11 @@
 //! block size; off leaves main untouched; the crossfade is linear over 10 ms, and a switch in
 //! the middle of one never jumps.
 
+mod common;
+
+use common::{assert_bits_eq, noise, spans};
 use cuewire_dsp::cue::CUE_COUNT;
 use cuewire_dsp::listen::{Listen, ListenStage, LISTEN_FADE_MS};
-
-/// Deterministic white noise in ±`amp` (a 32-bit LCG seeded by `seed`).
-fn noise(amp: f32, n: usize, seed: u32) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            amp * ((state >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0)
-        })
-        .collect()
-}
 
 /// Main and four cues, each (L, R), `n` frames.
 struct Signals {
@@ -43,37 +35,19 @@ fn run(
     let n = s.main[0].len();
     let mut stage = ListenStage::new(fs, Listen::Off);
     let [mut l, mut r] = s.main.clone();
-    let mut start = 0;
-    let mut block = blocks.iter().cycle();
-    while start < n {
+    let cuts: Vec<usize> = changes.iter().map(|(at, _)| *at).collect();
+    for (start, end) in spans(n, blocks, usize::MAX, &cuts) {
         for (at, listen) in changes {
             if *at == start {
                 stage.set(*listen);
             }
         }
-        let next_change = changes
-            .iter()
-            .map(|(at, _)| *at)
-            .filter(|&at| at > start)
-            .min()
-            .unwrap_or(n);
-        let end = (start + block.next().unwrap().max(&1))
-            .min(n)
-            .min(next_change);
         let cues = std::array::from_fn(|c| {
             live[c].then(|| (&s.cues[c][0][start..end], &s.cues[c][1][start..end]))
         });
         stage.process((&mut l[start..end], &mut r[start..end]), cues);
-        start = end;
     }
     [l, r]
-}
-
-fn assert_bits_eq(a: &[f32], b: &[f32], what: &str) {
-    assert_eq!(a.len(), b.len(), "{what}: length");
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        assert_eq!(x.to_bits(), y.to_bits(), "{what}: sample {i}: {x} vs {y}");
-    }
 }
 
 #[test]

@@ -2,23 +2,15 @@
 //! programme × dim + talk × level, the crossfade's length and shape, bit-exact untouched
 //! outputs, block-size invariance and hostile talk input.
 
+mod common;
+
+use common::{assert_bits_eq, noise, spans};
 use cuewire_dsp::cue::CUE_COUNT;
 use cuewire_dsp::meter::ChannelReading;
 use cuewire_dsp::talkback::{
     TalkbackSettings, TalkbackStage, TALK_CHUNK_FRAMES, TALK_FADE_MS, TALK_HIGH_PASS_HZ,
 };
 use cuewire_dsp::units::db_to_lin;
-
-/// Deterministic white noise in ±`amp` (a 32-bit LCG seeded by `seed`).
-fn noise(amp: f32, n: usize, seed: u32) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            amp * ((state >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0)
-        })
-        .collect()
-}
 
 fn sine(freq_hz: f64, amp: f64, rate_hz: f64, n: usize) -> Vec<f32> {
     (0..n)
@@ -87,22 +79,13 @@ fn run(
         .map(|_| [prog.0.to_vec(), prog.1.to_vec()])
         .collect();
     let mut main = [prog.0.to_vec(), prog.1.to_vec()];
-    let mut start = 0;
-    let mut block = blocks.iter().cycle();
-    while start < n {
+    let cuts: Vec<usize> = changes.iter().map(|(at, _)| *at).collect();
+    for (start, end) in spans(n, blocks, TALK_CHUNK_FRAMES, &cuts) {
         for (at, settings) in changes {
             if *at == start {
                 stage.set_settings(settings);
             }
         }
-        let next_change = changes
-            .iter()
-            .map(|(at, _)| *at)
-            .filter(|&at| at > start)
-            .min()
-            .unwrap_or(n);
-        let want = (*block.next().unwrap()).clamp(1, TALK_CHUNK_FRAMES);
-        let end = (start + want).min(n).min(next_change);
         let talk_in = (&talk.0[start..end], talk.1.map(|r| &r[start..end]));
         let done = stage.process(Some(talk_in), end - start);
         assert_eq!(done, end - start);
@@ -111,7 +94,6 @@ fn run(
         }
         let [l, r] = &mut main;
         stage.mix_into_main(&mut l[start..end], &mut r[start..end]);
-        start = end;
     }
     Outputs {
         cues,
@@ -127,13 +109,6 @@ fn talking(cues: [bool; CUE_COUNT], to_main: bool) -> TalkbackSettings {
         dim_db: -15.0,
         cues,
         to_main,
-    }
-}
-
-fn assert_bits_eq(a: &[f32], b: &[f32], what: &str) {
-    assert_eq!(a.len(), b.len(), "{what}: length");
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        assert_eq!(x.to_bits(), y.to_bits(), "{what}: sample {i}: {x} vs {y}");
     }
 }
 
