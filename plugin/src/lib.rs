@@ -53,56 +53,105 @@ const fn layout(
 /// channel count, so the second pair arrives on an auxiliary input.
 const PAIR_R_PORT: &[NonZeroU32] = &[new_nonzero_u32(2)];
 /// Name of the right pair's port.
-const PAIR_R_NAMES: &[&str] = &["Hot R / Cold R"];
+const PAIR_R_NAME: &str = "Hot R / Cold R";
+/// Name of the talkback port.
+const TALK_NAME: &str = "Talkback";
+/// Names of the auxiliary inputs, in port order.
+const AUX_IN_NAMES: &[&str] = &[PAIR_R_NAME, TALK_NAME];
+/// The right pair's port and a mono talkback port.
+const PAIR_R_TALK_PORTS: &[NonZeroU32] = &[new_nonzero_u32(2), new_nonzero_u32(1)];
+/// The right pair's port and a stereo talkback port (summed to mono by the engine).
+const PAIR_R_TALK_STEREO_PORTS: &[NonZeroU32] = &[new_nonzero_u32(2), new_nonzero_u32(2)];
 
-/// Every layout Cuewire offers. The first is the default, and it carries the cue outputs:
-/// VST3 hosts cannot change the number of buses, so only the default's buses exist there.
-/// The variants without cues are for hosts that handle auxiliary outputs badly.
-const LAYOUTS: &[AudioIOLayout] = &[
-    layout("Stereo + 4 cues", 2, &[], &[], true),
+/// Index among the auxiliary inputs of the right pair's port, in every layout that has it
+/// (all but the Monitor's plain "Stereo" and "Mono in, stereo out").
+pub const PAIR_R_AUX_INDEX: usize = 0;
+/// Index among the auxiliary inputs of the talkback port, in every layout that has it.
+pub const TALK_AUX_INDEX: usize = 1;
+
+/// The Monitor's balanced-pairs layout with cues (the engine decodes four channels).
+const MONITOR_PAIRS_CUES: AudioIOLayout = layout(
+    "Balanced pairs (in: Hot L / Cold L, aux: Hot R / Cold R) + 4 cues",
+    2,
+    PAIR_R_TALK_PORTS,
+    AUX_IN_NAMES,
+    true,
+);
+/// The Monitor's balanced-pairs layout without cues.
+const MONITOR_PAIRS: AudioIOLayout = layout(
+    "Balanced pairs (in: Hot L / Cold L, aux: Hot R / Cold R)",
+    2,
+    PAIR_R_PORT,
+    AUX_IN_NAMES,
+    false,
+);
+
+/// Every layout Cuewire (the insert) offers: no cue outputs, so hosts that spread a panner
+/// over extra outputs, show only an instrument's extra outputs, or drop them under strict I/O
+/// get a plain insert. The first is the default, and it carries every bus (VST3 hosts cannot
+/// change the number of buses). The right pair's input may be left inactive; the mono layout
+/// has it only so that VST3 hosts find the same buses (it is not read there).
+const INSERT_LAYOUTS: &[AudioIOLayout] = &[
+    layout("Stereo", 2, PAIR_R_PORT, AUX_IN_NAMES, false),
+    layout("Mono in, stereo out", 1, PAIR_R_PORT, AUX_IN_NAMES, false),
+];
+
+/// Every layout Cuewire Monitor offers. The first is the default, and it carries every bus
+/// (VST3 hosts cannot change the number of buses; there the balanced pairs come from the
+/// `in_pairs` parameter). The first six keep the places they had before the insert was split
+/// off, so CLAP projects saved with one of them get it back; the variants without cues are for
+/// hosts that handle auxiliary outputs badly. The mono layouts carry the right pair's input
+/// only so that VST3 hosts find the same buses (it is not read there).
+const MONITOR_LAYOUTS: &[AudioIOLayout] = &[
+    layout("Stereo + 4 cues", 2, PAIR_R_TALK_PORTS, AUX_IN_NAMES, true),
     layout("Stereo", 2, &[], &[], false),
-    layout("Mono in, stereo out + 4 cues", 1, &[], &[], true),
-    layout("Mono in, stereo out", 1, &[], &[], false),
     layout(
-        "Balanced pairs (in: Hot L / Cold L, aux: Hot R / Cold R) + 4 cues",
+        "Mono in, stereo out + 4 cues",
+        1,
+        PAIR_R_TALK_PORTS,
+        AUX_IN_NAMES,
+        true,
+    ),
+    layout("Mono in, stereo out", 1, &[], &[], false),
+    MONITOR_PAIRS_CUES,
+    MONITOR_PAIRS,
+    layout(
+        "Stereo + 4 cues, stereo talkback",
         2,
-        PAIR_R_PORT,
-        PAIR_R_NAMES,
+        PAIR_R_TALK_STEREO_PORTS,
+        AUX_IN_NAMES,
         true,
     ),
     layout(
-        "Balanced pairs (in: Hot L / Cold L, aux: Hot R / Cold R)",
-        2,
-        PAIR_R_PORT,
-        PAIR_R_NAMES,
-        false,
+        "Mono in, stereo out + 4 cues, stereo talkback",
+        1,
+        PAIR_R_TALK_STEREO_PORTS,
+        AUX_IN_NAMES,
+        true,
     ),
 ];
 
-/// The engine's input layout for a host layout, or `None` for one Cuewire doesn't offer.
+/// The engine's input layout for a host layout, or `None` for one neither plugin offers.
+/// Only the Monitor's balanced-pairs layouts decode four channels by layout; elsewhere the
+/// right pair's input is read when the `in_pairs` parameter asks for it.
 pub fn input_layout_of(layout: &AudioIOLayout) -> Option<InputLayout> {
-    let main_in = layout.main_input_channels.map(NonZeroU32::get);
-    let main_out = layout.main_output_channels.map(NonZeroU32::get);
-    let aux_in = layout.aux_input_ports;
-    let cues_ok = layout.aux_output_ports.is_empty() || layout.aux_output_ports == CUE_PORTS;
-    if !cues_ok {
+    if !(INSERT_LAYOUTS.contains(layout) || MONITOR_LAYOUTS.contains(layout)) {
         return None;
     }
-    match (
-        main_in,
-        main_out,
-        aux_in.len(),
-        aux_in.first().map(|c| c.get()),
-    ) {
-        (Some(2), Some(2), 0, _) => Some(InputLayout::Stereo),
-        (Some(1), Some(2), 0, _) => Some(InputLayout::Mono),
-        (Some(2), Some(2), 1, Some(2)) => Some(InputLayout::BalancedPairs),
+    if [MONITOR_PAIRS_CUES, MONITOR_PAIRS].contains(layout) {
+        return Some(InputLayout::BalancedPairs);
+    }
+    match layout.main_input_channels.map(NonZeroU32::get) {
+        Some(1) => Some(InputLayout::Mono),
+        Some(2) => Some(InputLayout::Stereo),
         _ => None,
     }
 }
 
-/// The plugin instance.
-pub struct Cuewire {
+/// A plugin instance: `MONITOR` false is Cuewire (the insert), true is Cuewire Monitor (the
+/// insert plus four cue outputs and a talkback input). Both share one engine and one parameter
+/// set, so a state saved by either loads into the other.
+pub struct Cuewire<const MONITOR: bool> {
     params: Arc<CuewireParams>,
     shared: Arc<Shared>,
     engine: Option<Engine>,
@@ -113,7 +162,13 @@ pub struct Cuewire {
     demo: Option<demo::DemoSignal>,
 }
 
-impl Default for Cuewire {
+/// Cuewire, the insert: main in and out, and the right pair's input.
+pub type CuewireInsert = Cuewire<false>;
+/// Cuewire Monitor: the insert plus the four cue outputs and the talkback input. It keeps the
+/// ids the single plugin had, so projects saved with that load into it.
+pub type CuewireMonitor = Cuewire<true>;
+
+impl<const MONITOR: bool> Default for Cuewire<MONITOR> {
     fn default() -> Self {
         let params = Arc::new(CuewireParams::default());
         #[cfg(feature = "standalone")]
@@ -149,14 +204,22 @@ fn feed_common_mode(shared: &Shared, l: &[f32], r: &[f32], aux_in: Option<(&[f32
     }
 }
 
-impl Plugin for Cuewire {
-    const NAME: &'static str = "Cuewire";
+impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
+    const NAME: &'static str = if MONITOR {
+        "Cuewire Monitor"
+    } else {
+        "Cuewire"
+    };
     const VENDOR: &'static str = "Cuewire";
     const URL: &'static str = "https://cuewire.invalid";
     const EMAIL: &'static str = "dev@cuewire.invalid";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = LAYOUTS;
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = if MONITOR {
+        MONITOR_LAYOUTS
+    } else {
+        INSERT_LAYOUTS
+    };
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
@@ -259,12 +322,17 @@ impl Plugin for Cuewire {
             demo.fill(l, r, aux_pair);
         }
 
-        let aux_in = match aux.inputs.first() {
-            Some(pair) => match pair.as_slice_immutable() {
-                [hot, cold, ..] => Some((&hot[..], &cold[..])),
-                _ => None,
-            },
-            None => None,
+        // Only a balanced-pairs engine reads the right pair's port: in every other layout the
+        // port may be inactive, with channels a host left empty. The talkback port
+        // (`TALK_AUX_INDEX`) is not read yet.
+        let aux_in = match aux.inputs.get(PAIR_R_AUX_INDEX) {
+            Some(pair) if engine.layout() == InputLayout::BalancedPairs => {
+                match pair.as_slice_immutable() {
+                    [hot, cold, ..] => Some((&hot[..], &cold[..])),
+                    _ => None,
+                }
+            }
+            _ => None,
         };
         // A cue port counts only with two non-empty channels: a host that switched the bus
         // off may hand over no channels or empty ones, and those must never be written.
@@ -299,11 +367,17 @@ impl Plugin for Cuewire {
     }
 }
 
-impl ClapPlugin for Cuewire {
-    const CLAP_ID: &'static str = "audio.cuewire.cuewire";
-    const CLAP_DESCRIPTION: Option<&'static str> = Some(
-        "Headphone monitoring insert: balanced-pair decoding, one-ear aux fix, ear guard and meters",
-    );
+impl<const MONITOR: bool> ClapPlugin for Cuewire<MONITOR> {
+    const CLAP_ID: &'static str = if MONITOR {
+        "audio.cuewire.cuewire"
+    } else {
+        "audio.cuewire.insert"
+    };
+    const CLAP_DESCRIPTION: Option<&'static str> = Some(if MONITOR {
+        "Headphone monitor with four cue outputs and talkback: balanced-pair decoding, one-ear aux fix, ear guard and meters"
+    } else {
+        "Headphone monitoring insert: balanced-pair decoding, one-ear aux fix, ear guard and meters"
+    });
     const CLAP_MANUAL_URL: Option<&'static str> = None;
     const CLAP_SUPPORT_URL: Option<&'static str> = None;
     const CLAP_FEATURES: &'static [ClapFeature] = &[
@@ -315,8 +389,12 @@ impl ClapPlugin for Cuewire {
     ];
 }
 
-impl Vst3Plugin for Cuewire {
-    const VST3_CLASS_ID: [u8; 16] = *b"CuewireHpMonitr1";
+impl<const MONITOR: bool> Vst3Plugin for Cuewire<MONITOR> {
+    const VST3_CLASS_ID: [u8; 16] = if MONITOR {
+        *b"CuewireHpMonitr1"
+    } else {
+        *b"CuewireInsert000"
+    };
     const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
         Vst3SubCategory::Fx,
         Vst3SubCategory::Tools,
@@ -325,5 +403,113 @@ impl Vst3Plugin for Cuewire {
     ];
 }
 
-nice_export_clap!(Cuewire);
-nice_export_vst3!(Cuewire);
+nice_export_clap!(CuewireInsert, CuewireMonitor);
+nice_export_vst3!(CuewireInsert, CuewireMonitor);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Number of ports of a layout: (inputs, outputs), main ports included.
+    fn port_counts(layout: &AudioIOLayout) -> (usize, usize) {
+        (
+            usize::from(layout.main_input_channels.is_some()) + layout.aux_input_ports.len(),
+            usize::from(layout.main_output_channels.is_some()) + layout.aux_output_ports.len(),
+        )
+    }
+
+    #[test]
+    fn each_default_layout_carries_every_bus_its_plugin_has() {
+        for layouts in [INSERT_LAYOUTS, MONITOR_LAYOUTS] {
+            let default = port_counts(&layouts[0]);
+            for layout in layouts {
+                let (ins, outs) = port_counts(layout);
+                assert!(ins <= default.0 && outs <= default.1, "{:?}", layout.names);
+            }
+        }
+        assert_eq!(port_counts(&INSERT_LAYOUTS[0]), (2, 1));
+        assert_eq!(port_counts(&MONITOR_LAYOUTS[0]), (3, 1 + CUE_COUNT));
+    }
+
+    #[test]
+    fn every_offered_layout_has_an_engine_layout_and_others_are_refused() {
+        let expected = [
+            (
+                INSERT_LAYOUTS,
+                &[InputLayout::Stereo, InputLayout::Mono][..],
+            ),
+            (
+                MONITOR_LAYOUTS,
+                &[
+                    InputLayout::Stereo,
+                    InputLayout::Stereo,
+                    InputLayout::Mono,
+                    InputLayout::Mono,
+                    InputLayout::BalancedPairs,
+                    InputLayout::BalancedPairs,
+                    InputLayout::Stereo,
+                    InputLayout::Mono,
+                ][..],
+            ),
+        ];
+        for (layouts, want) in expected {
+            assert_eq!(layouts.len(), want.len());
+            for (layout, want) in layouts.iter().zip(want) {
+                assert_eq!(input_layout_of(layout), Some(*want), "{:?}", layout.names);
+            }
+        }
+        // Same ports, unknown name: refused (the port shapes alone are ambiguous).
+        let stranger = AudioIOLayout {
+            names: PortNames {
+                layout: Some("Stranger"),
+                ..MONITOR_LAYOUTS[0].names
+            },
+            ..MONITOR_LAYOUTS[0]
+        };
+        assert_eq!(input_layout_of(&stranger), None);
+    }
+
+    #[test]
+    fn aux_inputs_sit_at_their_fixed_indices_in_every_layout() {
+        for layout in INSERT_LAYOUTS.iter().chain(MONITOR_LAYOUTS) {
+            let ports = layout.aux_input_ports;
+            if let Some(pair) = ports.get(PAIR_R_AUX_INDEX) {
+                assert_eq!(pair.get(), 2);
+                assert_eq!(
+                    layout.aux_input_name(PAIR_R_AUX_INDEX).unwrap(),
+                    PAIR_R_NAME
+                );
+            }
+            if let Some(talk) = ports.get(TALK_AUX_INDEX) {
+                assert!((1..=2).contains(&talk.get()));
+                assert_eq!(layout.aux_input_name(TALK_AUX_INDEX).unwrap(), TALK_NAME);
+            }
+            assert!(ports.len() <= 2);
+        }
+        // The insert has neither cues nor talkback.
+        for layout in INSERT_LAYOUTS {
+            assert!(layout.aux_output_ports.is_empty());
+            assert_eq!(layout.aux_input_ports.len(), 1);
+        }
+    }
+
+    #[test]
+    fn the_monitor_keeps_the_single_plugins_layouts_in_their_places() {
+        let names: Vec<_> = MONITOR_LAYOUTS.iter().map(|l| l.names.layout).collect();
+        assert_eq!(
+            &names[..6],
+            [
+                Some("Stereo + 4 cues"),
+                Some("Stereo"),
+                Some("Mono in, stereo out + 4 cues"),
+                Some("Mono in, stereo out"),
+                Some("Balanced pairs (in: Hot L / Cold L, aux: Hot R / Cold R) + 4 cues"),
+                Some("Balanced pairs (in: Hot L / Cold L, aux: Hot R / Cold R)"),
+            ]
+        );
+        for (i, layout) in MONITOR_LAYOUTS.iter().enumerate() {
+            let cues = layout.aux_output_ports.len() == CUE_COUNT;
+            assert_eq!(cues, i % 2 == 0 || i >= 6, "{i}");
+        }
+    }
+}

@@ -9,7 +9,11 @@ use cuewire_dsp::cue::{
 };
 use cuewire_dsp::engine::EngineSettings;
 use cuewire_dsp::input::{InputMode, InputSettings};
+use cuewire_dsp::listen::Listen;
 use cuewire_dsp::output::{OutputSettings, CEILING_MAX_DB, CEILING_MIN_DB};
+use cuewire_dsp::talkback::{
+    TalkbackSettings, TALK_DIM_DEFAULT_DB, TALK_DIM_MIN_DB, TALK_LEVEL_MAX_DB, TALK_LEVEL_MIN_DB,
+};
 use nice_plug::prelude::*;
 
 use crate::shared::SharedSettings;
@@ -127,6 +131,43 @@ pub enum CueModeParam {
     RightToBoth,
 }
 
+/// What the main output carries, as the host sees it.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenParam {
+    /// Main's own signal.
+    #[id = "off"]
+    #[name = "Off"]
+    Off,
+    /// Cue 1 as its listener hears it.
+    #[id = "cue1"]
+    #[name = "Cue 1"]
+    Cue1,
+    /// Cue 2 as its listener hears it.
+    #[id = "cue2"]
+    #[name = "Cue 2"]
+    Cue2,
+    /// Cue 3 as its listener hears it.
+    #[id = "cue3"]
+    #[name = "Cue 3"]
+    Cue3,
+    /// Cue 4 as its listener hears it.
+    #[id = "cue4"]
+    #[name = "Cue 4"]
+    Cue4,
+}
+
+impl From<ListenParam> for Listen {
+    fn from(listen: ListenParam) -> Self {
+        match listen {
+            ListenParam::Off => Listen::Off,
+            ListenParam::Cue1 => Listen::Cue(0),
+            ListenParam::Cue2 => Listen::Cue(1),
+            ListenParam::Cue3 => Listen::Cue(2),
+            ListenParam::Cue4 => Listen::Cue(3),
+        }
+    }
+}
+
 /// One cue output's parameters (ids get the suffix _1 … _4).
 #[derive(Params)]
 pub struct CueParams {
@@ -148,6 +189,9 @@ pub struct CueParams {
     /// Ear guard ceiling, dBFS.
     #[id = "cue_ceiling"]
     pub ceiling_db: FloatParam,
+    /// Whether this cue hears the talkback.
+    #[id = "cue_talk"]
+    pub talk: BoolParam,
 }
 
 impl CueParams {
@@ -172,6 +216,7 @@ impl CueParams {
                 CEILING_MAX_DB,
                 0.1,
             ),
+            talk: BoolParam::new(format!("Cue {number} talk"), true),
         }
     }
 
@@ -218,6 +263,11 @@ pub struct InputParams {
     /// Polarity inversion of channel 2 (the right pair after decoding).
     #[id = "in_inv_r"]
     pub invert_r: BoolParam,
+    /// Right pair on the aux input: the main input is Hot L / Cold L, the auxiliary input
+    /// Hot R / Cold R (see `EngineSettings::pairs_on_aux`). For VST3, whose hosts cannot pick
+    /// the balanced-pairs layout.
+    #[id = "in_pairs"]
+    pub pairs_on_aux: BoolParam,
 }
 
 /// The main output's parameters.
@@ -247,6 +297,26 @@ pub struct MainParams {
     /// Custom crossfeed feed level, dB.
     #[id = "main_xf_feed"]
     pub crossfeed_feed_db: FloatParam,
+    /// Which cue the main output carries, if any.
+    #[id = "listen"]
+    pub listen: EnumParam<ListenParam>,
+}
+
+/// Talkback parameters.
+#[derive(Params)]
+pub struct TalkParams {
+    /// Talking: automatable, so a footswitch mapped by the host works.
+    #[id = "talk"]
+    pub on: BoolParam,
+    /// Talk level in the outputs it reaches, dB.
+    #[id = "talk_db"]
+    pub level_db: FloatParam,
+    /// How far the programme drops in those outputs while talking, dB.
+    #[id = "talk_dim_db"]
+    pub dim_db: FloatParam,
+    /// Whether the main output hears the talk too.
+    #[id = "talk_main"]
+    pub to_main: BoolParam,
 }
 
 /// All of Cuewire's parameters and its persisted non-parameter settings.
@@ -267,6 +337,9 @@ pub struct CuewireParams {
     /// The four cue outputs.
     #[nested(array, group = "Cue")]
     pub cues: [CueParams; CUE_COUNT],
+    /// Talkback into the cues (and main).
+    #[nested(group = "Talkback")]
+    pub talk: TalkParams,
 }
 
 /// A dB parameter with 0.1 dB display and " dB" unit.
@@ -305,6 +378,7 @@ impl Default for InputParams {
             ),
             invert_l: BoolParam::new("Invert L", false),
             invert_r: BoolParam::new("Invert R", false),
+            pairs_on_aux: BoolParam::new("Right pair on aux input", false),
         }
     }
 }
@@ -337,6 +411,18 @@ impl Default for MainParams {
             .with_unit(" Hz")
             .with_value_to_string(formatters::v2s_f32_rounded(0)),
             crossfeed_feed_db: db_param("Crossfeed feed", 4.5, FEED_MIN_DB, FEED_MAX_DB, 0.1),
+            listen: EnumParam::new("Listen", ListenParam::Off),
+        }
+    }
+}
+
+impl Default for TalkParams {
+    fn default() -> Self {
+        Self {
+            on: BoolParam::new("Talk", false),
+            level_db: db_param("Talk level", 0.0, TALK_LEVEL_MIN_DB, TALK_LEVEL_MAX_DB, 0.1),
+            dim_db: db_param("Talk dim", TALK_DIM_DEFAULT_DB, TALK_DIM_MIN_DB, 0.0, 0.1),
+            to_main: BoolParam::new("Talk to main", false),
         }
     }
 }
@@ -349,6 +435,7 @@ impl Default for CuewireParams {
             input: InputParams::default(),
             main: MainParams::default(),
             cues: std::array::from_fn(|i| CueParams::new(i + 1)),
+            talk: TalkParams::default(),
         }
     }
 }
@@ -384,6 +471,15 @@ impl CuewireParams {
             },
             cues: std::array::from_fn(|i| self.cues[i].settings()),
             bypass: self.bypass.value(),
+            talkback: TalkbackSettings {
+                on: self.talk.on.value(),
+                level_db: self.talk.level_db.value(),
+                dim_db: self.talk.dim_db.value(),
+                cues: std::array::from_fn(|i| self.cues[i].talk.value()),
+                to_main: self.talk.to_main.value(),
+            },
+            listen: self.main.listen.value().into(),
+            pairs_on_aux: self.input.pairs_on_aux.value(),
         }
     }
 }

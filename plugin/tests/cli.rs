@@ -133,7 +133,7 @@ fn s(p: &Path) -> &str {
 fn params_lists_every_parameter() {
     let out = ok(&["params"]);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 38, "{out}");
+    assert_eq!(lines.len(), 48, "{out}");
     let line = |id: &str| {
         *lines
             .iter()
@@ -156,6 +156,9 @@ fn params_lists_every_parameter() {
     );
     assert!(line("main_guard").ends_with("(default On)"));
     assert!(line("cue_ceiling_4").contains("-20.0 dB … 0.0 dB"));
+    assert!(line("listen").contains("Off | Cue 1 | Cue 2 | Cue 3 | Cue 4  (default Off)"));
+    assert!(line("talk_dim_db").contains("-40.0 dB … 0.0 dB  (default -15.0 dB)"));
+    assert!(line("cue_talk_2").ends_with("(default On)"));
 }
 
 #[test]

@@ -4,11 +4,11 @@
 //! defaults or refused, never a crash. The CLAP end-to-end side lives in cuewire-tests.
 
 use cuewire::params::{
-    CrossfeedParam, CueModeParam, CueSourceParam, CuewireParams, InputModeParam,
+    CrossfeedParam, CueModeParam, CueSourceParam, CuewireParams, InputModeParam, ListenParam,
 };
 use cuewire::shared::{SettingsData, DEFAULT_HOLD_MS};
 use cuewire::state::SETTINGS_FIELD;
-use cuewire::Cuewire;
+use cuewire::CuewireMonitor;
 use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::*;
 use std::collections::BTreeMap;
@@ -90,8 +90,30 @@ fn frozen() -> Vec<Frozen> {
             None,
             " dB",
         ),
+        b("in_pairs", "Right pair on aux input", 0.0),
+        ("listen", "Listen".into(), 0.0, 4.0, 0.0, Some(4), ""),
+        b("talk", "Talk", 0.0),
+        (
+            "talk_db",
+            "Talk level".into(),
+            -40.0,
+            12.0,
+            0.0,
+            None,
+            " dB",
+        ),
+        (
+            "talk_dim_db",
+            "Talk dim".into(),
+            -40.0,
+            0.0,
+            -15.0,
+            None,
+            " dB",
+        ),
+        b("talk_main", "Talk to main", 0.0),
     ];
-    const CUE_IDS: [[&str; 6]; 4] = [
+    const CUE_IDS: [[&str; 7]; 4] = [
         [
             "cue_on_1",
             "cue_src_1",
@@ -99,6 +121,7 @@ fn frozen() -> Vec<Frozen> {
             "cue_mute_1",
             "cue_mode_1",
             "cue_ceiling_1",
+            "cue_talk_1",
         ],
         [
             "cue_on_2",
@@ -107,6 +130,7 @@ fn frozen() -> Vec<Frozen> {
             "cue_mute_2",
             "cue_mode_2",
             "cue_ceiling_2",
+            "cue_talk_2",
         ],
         [
             "cue_on_3",
@@ -115,6 +139,7 @@ fn frozen() -> Vec<Frozen> {
             "cue_mute_3",
             "cue_mode_3",
             "cue_ceiling_3",
+            "cue_talk_3",
         ],
         [
             "cue_on_4",
@@ -123,9 +148,10 @@ fn frozen() -> Vec<Frozen> {
             "cue_mute_4",
             "cue_mode_4",
             "cue_ceiling_4",
+            "cue_talk_4",
         ],
     ];
-    for (i, [on, src, gain, mute, mode, ceiling]) in CUE_IDS.into_iter().enumerate() {
+    for (i, [on, src, gain, mute, mode, ceiling, talk]) in CUE_IDS.into_iter().enumerate() {
         let n = i + 1;
         rows.extend([
             b(on, &format!("Cue {n} on"), 0.0),
@@ -142,6 +168,7 @@ fn frozen() -> Vec<Frozen> {
                 None,
                 " dB",
             ),
+            b(talk, &format!("Cue {n} talk"), 1.0),
         ]);
     }
     rows
@@ -192,6 +219,10 @@ fn every_parameter_id_name_range_default_and_unit_is_frozen() {
         CueModeParam::ids(),
         Some(&["stereo", "mono", "left", "right"][..])
     );
+    assert_eq!(
+        ListenParam::ids(),
+        Some(&["off", "cue1", "cue2", "cue3", "cue4"][..])
+    );
     println!(
         "{} parameter ids, names, ranges, defaults and units frozen",
         want.len()
@@ -233,7 +264,7 @@ fn json(state: &PluginState) -> Vec<u8> {
 /// What a host load does before applying: parse, then the plugin's `filter_state`.
 fn load(bytes: &[u8]) -> Option<PluginState> {
     let mut state: PluginState = serde_json::from_slice(bytes).ok()?;
-    Cuewire::filter_state(&mut state);
+    CuewireMonitor::filter_state(&mut state);
     Some(state)
 }
 

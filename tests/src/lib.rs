@@ -30,8 +30,10 @@ pub use instance::{
 };
 pub use locate::cuewire_library_path;
 
-/// Cuewire's CLAP plugin id.
+/// Cuewire Monitor's CLAP plugin id (the id the single plugin had; the tests drive this one).
 pub const CUEWIRE_CLAP_ID: &str = "audio.cuewire.cuewire";
+/// Cuewire's (the insert's) CLAP plugin id.
+pub const CUEWIRE_INSERT_CLAP_ID: &str = "audio.cuewire.insert";
 
 /// The harness's error: a plain message saying which CLAP call failed and how.
 pub type Error = String;

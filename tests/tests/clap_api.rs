@@ -8,7 +8,13 @@ use cuewire::params::{COLD_TRIM_RANGE_DB, MAIN_GAIN_MAX_DB, MAIN_GAIN_MIN_DB};
 use cuewire_dsp::crossfeed::{CUT_MAX_HZ, CUT_MIN_HZ, FEED_MAX_DB, FEED_MIN_DB};
 use cuewire_dsp::cue::{CUE_GAIN_MAX_DB, CUE_GAIN_MIN_DB};
 use cuewire_dsp::output::{CEILING_MAX_DB, CEILING_MIN_DB};
-use cuewire_tests::{AudioPort, Host, ProcessBuffers, ProcessStatus, CUEWIRE_CLAP_ID, INVALID_ID};
+use cuewire_dsp::talkback::{
+    TALK_DIM_DEFAULT_DB, TALK_DIM_MIN_DB, TALK_LEVEL_MAX_DB, TALK_LEVEL_MIN_DB,
+};
+use cuewire_tests::{
+    AudioPort, Host, ParamEvent, ProcessBuffers, ProcessStatus, CUEWIRE_CLAP_ID,
+    CUEWIRE_INSERT_CLAP_ID, INVALID_ID,
+};
 
 use clap_sys::ext::audio_ports::CLAP_AUDIO_PORT_IS_MAIN;
 use clap_sys::ext::params::{CLAP_PARAM_IS_BYPASS, CLAP_PARAM_IS_STEPPED};
@@ -17,25 +23,39 @@ use clap_sys::ext::params::{CLAP_PARAM_IS_BYPASS, CLAP_PARAM_IS_STEPPED};
 fn descriptor_and_features() {
     let host = Host::cuewire().unwrap();
     let descriptors = host.descriptors();
-    assert_eq!(descriptors.len(), 1, "one plugin in the factory");
-    let d = &descriptors[0];
-    assert_eq!(d.id, CUEWIRE_CLAP_ID);
-    assert_eq!(d.name, "Cuewire");
-    assert_eq!(d.vendor, "Cuewire");
-    assert_eq!(d.url, "https://cuewire.invalid");
-    assert_eq!(d.version, env!("CARGO_PKG_VERSION"));
     assert_eq!(
-        d.description,
-        "Headphone monitoring insert: balanced-pair decoding, one-ear aux fix, ear guard and meters"
+        descriptors.len(),
+        2,
+        "the insert and the monitor in the factory"
     );
-    assert_eq!(d.manual_url, "");
-    assert_eq!(d.support_url, "");
-    assert_eq!(
-        d.features,
-        ["audio-effect", "utility", "analyzer", "stereo", "mono"]
-    );
-    // The instance reports the same descriptor as the factory.
-    assert_eq!(&cuewire().descriptor(), d);
+    let ids: Vec<&str> = descriptors.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, [CUEWIRE_INSERT_CLAP_ID, CUEWIRE_CLAP_ID]);
+    for (d, name, description) in [
+        (
+            &descriptors[0],
+            "Cuewire",
+            "Headphone monitoring insert: balanced-pair decoding, one-ear aux fix, ear guard and meters",
+        ),
+        (
+            &descriptors[1],
+            "Cuewire Monitor",
+            "Headphone monitor with four cue outputs and talkback: balanced-pair decoding, one-ear aux fix, ear guard and meters",
+        ),
+    ] {
+        assert_eq!(d.name, name);
+        assert_eq!(d.vendor, "Cuewire");
+        assert_eq!(d.url, "https://cuewire.invalid");
+        assert_eq!(d.version, env!("CARGO_PKG_VERSION"));
+        assert_eq!(d.description, description);
+        assert_eq!(d.manual_url, "");
+        assert_eq!(d.support_url, "");
+        assert_eq!(
+            d.features,
+            ["audio-effect", "utility", "analyzer", "stereo", "mono"]
+        );
+        // The instance reports the same descriptor as the factory.
+        assert_eq!(&host.create_plugin(&d.id).unwrap().descriptor(), d);
+    }
     // An unknown id is refused, not crashed on.
     assert!(host.create_plugin("audio.cuewire.nope").is_err());
 }
@@ -67,37 +87,54 @@ fn expected_layouts() -> Vec<Layout> {
     };
     let stereo_in = vec![("Input", 2, "stereo")];
     let mono_in = vec![("Input", 1, "mono")];
-    let pairs_in = vec![("Input", 2, "stereo"), ("Hot R / Cold R", 2, "stereo")];
+    let pair = ("Hot R / Cold R", 2, "stereo");
+    let talk = ("Talkback", 1, "mono");
+    let talk_stereo = ("Talkback", 2, "stereo");
+    let with = |main: &Vec<Port>, aux: &[Port]| {
+        let mut v = main.clone();
+        v.extend_from_slice(aux);
+        v
+    };
     vec![
         Layout {
             name: LAYOUT_STEREO_CUES,
-            inputs: stereo_in.clone(),
+            inputs: with(&stereo_in, &[pair, talk]),
             outputs: out(true),
         },
         Layout {
             name: LAYOUT_STEREO,
-            inputs: stereo_in,
+            inputs: stereo_in.clone(),
             outputs: out(false),
         },
         Layout {
             name: LAYOUT_MONO_CUES,
-            inputs: mono_in.clone(),
+            inputs: with(&mono_in, &[pair, talk]),
             outputs: out(true),
         },
         Layout {
             name: LAYOUT_MONO,
-            inputs: mono_in,
+            inputs: mono_in.clone(),
             outputs: out(false),
         },
         Layout {
             name: LAYOUT_PAIRS_CUES,
-            inputs: pairs_in.clone(),
+            inputs: with(&stereo_in, &[pair, talk]),
             outputs: out(true),
         },
         Layout {
             name: LAYOUT_PAIRS,
-            inputs: pairs_in,
+            inputs: with(&stereo_in, &[pair]),
             outputs: out(false),
+        },
+        Layout {
+            name: "Stereo + 4 cues, stereo talkback",
+            inputs: with(&stereo_in, &[pair, talk_stereo]),
+            outputs: out(true),
+        },
+        Layout {
+            name: "Mono in, stereo out + 4 cues, stereo talkback",
+            inputs: with(&mono_in, &[pair, talk_stereo]),
+            outputs: out(true),
         },
     ]
 }
@@ -107,9 +144,9 @@ fn every_audio_ports_configuration() {
     let mut plugin = cuewire();
     let configs = plugin.audio_ports_configs();
     let expected = expected_layouts();
-    assert_eq!(configs.len(), 6);
+    assert_eq!(configs.len(), 8);
     // Before any select the default (first) layout is current.
-    assert_eq!(plugin.audio_ports(true).len(), 1);
+    assert_eq!(plugin.audio_ports(true).len(), 3);
     assert_eq!(plugin.audio_ports(false).len(), 5);
     for (config, want) in configs.iter().zip(&expected) {
         assert_eq!(config.name, want.name);
@@ -192,7 +229,7 @@ fn every_audio_ports_configuration() {
         plugin.deactivate();
     }
     assert!(
-        !plugin.select_audio_ports_config(6),
+        !plugin.select_audio_ports_config(8),
         "an unknown config id is refused"
     );
 }
@@ -308,6 +345,26 @@ fn expected_params() -> Vec<Expected> {
             db1(FEED_MAX_DB),
             db1(4.5),
         ),
+        stepped("in_pairs", "Right pair on aux input", "Input", 1, "Off"),
+        stepped("listen", "Listen", "Main", 4, "Off"),
+        stepped("talk", "Talk", "Talkback", 1, "Off"),
+        float(
+            "talk_db",
+            "Talk level",
+            "Talkback",
+            db1(TALK_LEVEL_MIN_DB),
+            db1(TALK_LEVEL_MAX_DB),
+            db1(0.0),
+        ),
+        float(
+            "talk_dim_db",
+            "Talk dim",
+            "Talkback",
+            db1(TALK_DIM_MIN_DB),
+            db1(0.0),
+            db1(TALK_DIM_DEFAULT_DB),
+        ),
+        stepped("talk_main", "Talk to main", "Talkback", 1, "Off"),
     ];
     for n in 1..=4 {
         let module = format!("Cue {n}");
@@ -356,6 +413,13 @@ fn expected_params() -> Vec<Expected> {
                 db1(CEILING_MAX_DB),
                 db1(CEILING_MAX_DB),
             ),
+            stepped(
+                &format!("cue_talk_{n}"),
+                &format!("Cue {n} talk"),
+                &module,
+                1,
+                "On",
+            ),
         ]);
     }
     v
@@ -366,7 +430,7 @@ fn every_parameter_id_name_range_and_default() {
     let plugin = cuewire();
     let params = plugin.params();
     let expected = expected_params();
-    assert_eq!(params.len(), 38);
+    assert_eq!(params.len(), 48);
     assert_eq!(params.len(), expected.len());
     for want in &expected {
         let id = pid(&want.id);
@@ -422,11 +486,11 @@ fn every_parameter_id_name_range_and_default() {
             );
         }
     }
-    // Ids are unique (the hash of 38 strings must not collide).
+    // Ids are unique (the hash of 48 strings must not collide).
     let mut ids: Vec<u32> = params.iter().map(|p| p.id).collect();
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!(ids.len(), 38);
+    assert_eq!(ids.len(), 48);
 }
 
 #[test]
@@ -473,9 +537,9 @@ fn value_text_round_trips() {
             checked += 1;
         }
     }
-    // 14 continuous params × 21 values, 14 bools × 2, in_mode 7, crossfeed 5, cue source 2 × 4,
-    // cue mode 4 × 4.
-    assert_eq!(checked, 14 * 21 + 14 * 2 + 7 + 5 + 8 + 16);
+    // 16 continuous params × 21 values, 21 bools × 2, in_mode 7, crossfeed 5, cue source 2 × 4,
+    // cue mode 4 × 4, listen 5.
+    assert_eq!(checked, 16 * 21 + 21 * 2 + 7 + 5 + 8 + 16 + 5);
     // Texts that mean nothing are refused.
     assert_eq!(plugin.text_to_value(pid("main_gain"), "loud"), None);
     assert_eq!(plugin.text_to_value(pid("in_mode"), "Sideways"), None);
@@ -623,4 +687,57 @@ fn harness_loads_creates_processes_and_destroys() {
         plugin.take_host_requests(),
         cuewire_tests::HostRequests::default()
     );
+}
+
+#[test]
+fn the_insert_has_no_cues_and_runs_with_its_aux_input_inactive() {
+    let host = Host::cuewire().unwrap();
+    let mut plugin = host.create_plugin(CUEWIRE_INSERT_CLAP_ID).unwrap();
+    let names: Vec<String> = plugin
+        .audio_ports_configs()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, ["Stereo", "Mono in, stereo out"]);
+    // The default carries every bus: main in, the right pair's input, main out.
+    let inputs: Vec<(String, u32)> = plugin
+        .audio_ports(true)
+        .into_iter()
+        .map(|p| (p.name, p.channel_count))
+        .collect();
+    assert_eq!(
+        inputs,
+        [("Input".to_owned(), 2), ("Hot R / Cold R".to_owned(), 2)]
+    );
+    assert_eq!(plugin.audio_ports(false).len(), 1);
+    // Main gain −6 dB (normalized over −60..+24 dB), set before activation: it acts from the
+    // first sample.
+    let minus_6_db = f64::from((-6.0 - MAIN_GAIN_MIN_DB) / (MAIN_GAIN_MAX_DB - MAIN_GAIN_MIN_DB));
+    plugin
+        .flush_params(&[ParamEvent::new(0, pid("main_gain"), minus_6_db)])
+        .unwrap();
+    plugin.activate_and_start(48_000.0, 256);
+    let gain_lin = 10f32.powf(-6.0 / 20.0);
+    // The aux input as a host leaves it when inactive: no channels, null buffers, or silence.
+    for aux in [
+        AudioPort::zero_channels(),
+        AudioPort::null(2),
+        AudioPort::silent(2, 256),
+    ] {
+        let mut buffers = ProcessBuffers::new(256)
+            .with_input(AudioPort::from_channels(vec![
+                vec![0.5; 256],
+                vec![-0.25; 256],
+            ]))
+            .with_input(aux)
+            .with_output(AudioPort::silent(2, 256));
+        plugin.process(&mut buffers, &[]).unwrap();
+        let out = &buffers.outputs[0];
+        for (channel, input) in [(0, 0.5f32), (1, -0.25)] {
+            for &x in out.channel(channel) {
+                assert!((x - input * gain_lin).abs() < 1e-6, "ch {channel}: {x}");
+            }
+        }
+    }
+    plugin.deactivate();
 }

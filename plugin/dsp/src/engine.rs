@@ -5,6 +5,7 @@
 use crate::crossfeed::{Crossfeed, CrossfeedSetting};
 use crate::cue::{CueSettings, CueStage, CueTaps, CUE_COUNT};
 use crate::input::{InputLayout, InputSettings, InputStage};
+use crate::listen::Listen;
 use crate::meter::{
     CommonModeMeter, CommonModeReading, GroupMember, OutputMeter, OutputReading, StereoMeter,
     StereoReading,
@@ -13,6 +14,7 @@ use crate::output::{OutputSettings, OutputStage, GAIN_RAMP_MS};
 use crate::ramp::Ramp;
 use crate::sanitise::{flush_subnormal, flush_subnormal_pair_isa, sanitise_unguarded};
 use crate::simd::Isa;
+use crate::talkback::TalkbackSettings;
 
 /// Samples the engine works on at once; host blocks of any length are cut into these, so
 /// the scratch memory is fixed at construction and the result never depends on the host's
@@ -51,6 +53,15 @@ pub struct EngineSettings {
     pub cues: [CueSettings; CUE_COUNT],
     /// Host bypass: the main input passes to the main output unchanged.
     pub bypass: bool,
+    /// Talkback into the cues and main (not yet acted on by the engine).
+    pub talkback: TalkbackSettings,
+    /// Which cue the main output carries, if any (not yet acted on by the engine).
+    pub listen: Listen,
+    /// Right pair on the aux input: in the Stereo layout, decode the main input as Hot L /
+    /// Cold L and the auxiliary input (when it carries two channels) as Hot R / Cold R; with
+    /// the auxiliary input inactive or empty, decode the left pair to both ears, as the
+    /// Balanced pair mode does (not yet acted on by the engine).
+    pub pairs_on_aux: bool,
 }
 
 /// Which meters a reset clears, as bits of a mask.

@@ -12,11 +12,13 @@ pub mod cue;
 pub mod engine;
 pub mod input;
 pub mod level_limit;
+pub mod listen;
 pub mod meter;
 pub mod output;
 pub mod ramp;
 pub mod sanitise;
 mod simd;
+pub mod talkback;
 
 pub use simd::FORCE_PORTABLE_ENV;
 pub mod units;

@@ -125,6 +125,7 @@ fn settings() -> impl Strategy<Value = EngineSettings> {
                 crossfeed,
                 cues,
                 bypass,
+                ..EngineSettings::default()
             },
         )
 }

@@ -2,5 +2,5 @@
 //! `CUEWIRE_DEMO=1` feeds a synthetic programme so the meters move without an interface.
 
 fn main() {
-    nice_plug::nice_export_standalone::<cuewire::Cuewire>();
+    nice_plug::nice_export_standalone::<cuewire::CuewireMonitor>();
 }

@@ -95,7 +95,8 @@ pub struct RunOutput {
     pub cues: Vec<[Vec<f32>; 2]>,
 }
 
-/// Runs `input` (the layout's input channels: 1, 2, or 4 = main pair + aux pair) through an
+/// Runs `input` (the layout's input channels: 1, 2, or 4 = main pair + aux pair; any further
+/// input port, such as the talkback, gets silence) through an
 /// active, processing instance in blocks cycling through `blocks`, with `events` at absolute
 /// sample positions. The output ports follow the current configuration.
 pub fn run_plugin(
@@ -121,7 +122,10 @@ pub fn run_plugin(
         for port in &in_ports {
             let chans = (0..port.channel_count as usize)
                 .map(|_| {
-                    let c = input[channel][pos..pos + len].to_vec();
+                    // Ports past the given channels (the talkback input) get silence.
+                    let c = input
+                        .get(channel)
+                        .map_or_else(|| vec![0.0; len], |c| c[pos..pos + len].to_vec());
                     channel += 1;
                     c
                 })
