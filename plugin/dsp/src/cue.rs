@@ -226,7 +226,11 @@ impl CueStage {
                 self.stage.isa(),
                 (&a[start..n], &b[start..n]),
                 rows,
-                if gain_done { self.stage.gain_lin() } else { 1.0 },
+                if gain_done {
+                    self.stage.gain_lin()
+                } else {
+                    1.0
+                },
                 [&mut out_l[start..n], &mut out_r[start..n]],
             );
         }

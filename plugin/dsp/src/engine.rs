@@ -481,8 +481,7 @@ impl Engine {
             meter.set_hold_ms(hold_ms);
             meter.set_clip_run_samples(clip_run_samples);
         }
-        self.talkback
-            .set_meter_options(hold_ms, clip_run_samples);
+        self.talkback.set_meter_options(hold_ms, clip_run_samples);
     }
 
     /// Clears all signal state; every ramp jumps to its target, so after activation the
@@ -705,7 +704,8 @@ impl Engine {
         while start < n {
             let end = (start + CHUNK_FRAMES).min(n);
             let chunk_aux = aux.map(|(a, b)| (&a[start..end], &b[start..end]));
-            let chunk_talk = talk.map(|(a, b)| (part(a, start, end), b.map(|b| part(b, start, end))));
+            let chunk_talk =
+                talk.map(|(a, b)| (part(a, start, end), b.map(|b| part(b, start, end))));
             self.process_chunk(
                 &mut l[start..end],
                 &mut r[start..end],
@@ -894,9 +894,14 @@ impl Engine {
         }
 
         let [cm_l, cm_r] = &mut self.cm;
-        self.balanced_active =
-            self.input
-                .process(self.decode_layout, l, r, aux, &mut cm_l[..n], &mut cm_r[..n]);
+        self.balanced_active = self.input.process(
+            self.decode_layout,
+            l,
+            r,
+            aux,
+            &mut cm_l[..n],
+            &mut cm_r[..n],
+        );
         // Decoding tiny normal legs can still make a subnormal ((h − g·c)/2): flush again so
         // no later stage (gain, crossfeed, cues, the meters' filters) ever meets one. A stage
         // that only copied, negated or zeroed flushed samples cannot have made one.

@@ -36,12 +36,12 @@ pub use level::{
     ClipCounter, HeldPeak, RmsMeter, SamplePeakMeter, DEFAULT_CLIP_RUN_SAMPLES, DEFAULT_HOLD_MS,
     HOLD_MS_MAX, HOLD_MS_MIN, RELEASE_DB_PER_S,
 };
-pub(crate) use stereo::correlation;
 pub use loudness::{
     k_weighting, plr_lu, Biquad, LoudnessMeter, LoudnessReading, ABSOLUTE_GATE_LUFS,
     HIGH_PASS_F0_HZ, HIGH_PASS_Q, LOUDNESS_FLOOR_LUFS, LOUDNESS_OFFSET_DB, SHELF_F0_HZ,
     SHELF_GAIN_DB, SHELF_Q, SHELF_VB_EXPONENT,
 };
+pub(crate) use stereo::correlation;
 pub use stereo::{StereoMeter, StereoReading, BALANCE_LIMIT_DB};
 pub use true_peak::{TruePeakMeter, TruePeakReading, TP_KAISER_BETA, TP_PROTOTYPE_TAPS};
 pub(crate) use window::HopWindow;
