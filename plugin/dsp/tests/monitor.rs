@@ -142,31 +142,32 @@ fn cue_on(gain_db: f32) -> CueSettings {
 /// Four cues on (pre stereo 0 dB, post mono −3 dB, pre L→both +3 dB, post stereo −6 dB) and
 /// talkback set up but off (−6 dB level, −15 dB dim, every cue's switch on, not to main).
 fn monitor_settings() -> EngineSettings {
-    let mut s = EngineSettings::default();
-    s.cues = [
-        cue_on(0.0),
-        CueSettings {
-            source: CueSource::Post,
-            mode: CueMode::Mono,
-            ..cue_on(-3.0)
+    EngineSettings {
+        cues: [
+            cue_on(0.0),
+            CueSettings {
+                source: CueSource::Post,
+                mode: CueMode::Mono,
+                ..cue_on(-3.0)
+            },
+            CueSettings {
+                mode: CueMode::LeftToBoth,
+                ..cue_on(3.0)
+            },
+            CueSettings {
+                source: CueSource::Post,
+                ..cue_on(-6.0)
+            },
+        ],
+        talkback: TalkbackSettings {
+            on: false,
+            level_db: -6.0,
+            dim_db: -15.0,
+            cues: [true; CUE_COUNT],
+            to_main: false,
         },
-        CueSettings {
-            mode: CueMode::LeftToBoth,
-            ..cue_on(3.0)
-        },
-        CueSettings {
-            source: CueSource::Post,
-            ..cue_on(-6.0)
-        },
-    ];
-    s.talkback = TalkbackSettings {
-        on: false,
-        level_db: -6.0,
-        dim_db: -15.0,
-        cues: [true; CUE_COUNT],
-        to_main: false,
-    };
-    s
+        ..EngineSettings::default()
+    }
 }
 
 fn talking(mut s: EngineSettings) -> EngineSettings {
@@ -465,8 +466,10 @@ fn right_pair_on_aux_decodes_two_balanced_pairs_with_over_100_db_hum_rejection()
         aux: Some(legs(&sig_r, &hum)),
         talk: None,
     };
-    let mut s = EngineSettings::default();
-    s.pairs_on_aux = true;
+    let s = EngineSettings {
+        pairs_on_aux: true,
+        ..EngineSettings::default()
+    };
     let out = run_at_every_block_size(InputLayout::Stereo, &s, &[], &inputs, [false; 4]);
     assert!(!out.right_pair_missing);
     // The same legs through the four-channel layout give the same bits.
@@ -499,8 +502,10 @@ fn without_the_right_pair_the_left_pair_plays_in_both_ears_and_is_reported() {
     let hum = sine(50.0, 0.5, fs, n);
     let sig = sine(1_000.0, 0.25, fs, n);
     let [hot, cold] = legs(&sig, &hum);
-    let mut s = EngineSettings::default();
-    s.pairs_on_aux = true;
+    let s = EngineSettings {
+        pairs_on_aux: true,
+        ..EngineSettings::default()
+    };
     // No aux input, and an aux input shorter than the main block: both count as missing.
     let short = [vec![0.1; 10], vec![0.1; 10]];
     for aux in [None, Some(short)] {
