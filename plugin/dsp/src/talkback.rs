@@ -213,6 +213,9 @@ pub struct TalkbackStage {
     meter: ChannelMeter,
     /// Whether the talk meter runs (see [`TalkbackStage::set_metering`]).
     metering: bool,
+    /// Whether the meter has been fed since it last started over.
+    meter_fed: bool,
+    sample_rate_hz: f32,
 }
 
 impl TalkbackStage {
@@ -234,6 +237,8 @@ impl TalkbackStage {
             talk_zero: true,
             meter: ChannelMeter::new(sample_rate_hz),
             metering: true,
+            meter_fed: false,
+            sample_rate_hz,
         }
     }
 
@@ -297,10 +302,26 @@ impl TalkbackStage {
         let n = frames.min(TALK_CHUNK_FRAMES);
         self.frames = n;
         let sample = |x: &[f32], i: usize| x.get(i).copied().map_or(0.0, sanitise_sample);
-        let talk = &mut self.talk[..n];
         // No input into a filter at rest gives exact zeros: the usual case (talk port absent
-        // or unconnected) costs nothing but the meter.
+        // or unconnected) costs next to nothing.
         let quiet = talk_in.is_none() && self.high_pass.is_at_rest();
+        if quiet && self.meter_fed {
+            // The input went away: its meter reads silence from now on (not the last input's
+            // frozen levels), without metering zeros for as long as there is no input.
+            self.meter.set_sample_rate(self.sample_rate_hz);
+            self.meter.reset();
+            self.meter_fed = false;
+        }
+        if quiet
+            && self.talk_zero
+            && self.is_silent()
+            && !self.level.is_ramping()
+            && !self.dim.is_ramping()
+        {
+            // Nothing to make, mix or move on: every ramp rests and nobody hears the talk.
+            return n;
+        }
+        let talk = &mut self.talk[..n];
         if quiet {
             if !self.talk_zero {
                 self.talk.fill(0.0);
@@ -327,9 +348,10 @@ impl TalkbackStage {
             self.high_pass.flush_tail();
         }
         let talk = &mut self.talk[..n];
-        if self.metering {
+        if self.metering && !quiet {
             // The meter reads the talk input as it arrives after the filter, whatever its level.
             self.meter.process(talk);
+            self.meter_fed = true;
         }
         for ((ramp, envelope), silent) in self
             .envelopes
@@ -404,8 +426,8 @@ impl TalkbackStage {
         }
     }
 
-    /// The talk meter's readings (after the filter, before the talk level); resets its
-    /// since-last-read peaks.
+    /// The talk meter's readings (after the filter, before the talk level; silence while
+    /// there is no talk input); resets its since-last-read peaks.
     pub fn read_meter(&mut self) -> ChannelReading {
         self.meter.read()
     }
