@@ -109,6 +109,9 @@ pub struct Cuewire {
     /// No audio has run since activation or reset: settings arriving now (a flush, the
     /// controller, or the first block's events at offset 0) act from sample 0, unramped.
     awaiting_first_block: bool,
+    /// Test-only: allocate in every process() call (see the `alloc_probe` feature).
+    #[cfg(feature = "alloc_probe")]
+    alloc_probe: bool,
     /// The editor's window state; its `is_open` flag gates the spectrum feed.
     editor_state: Arc<nice_plug_egui::EguiEditorState>,
     /// The standalone build's synthetic programme, when `CUEWIRE_DEMO=1`.
@@ -127,6 +130,8 @@ impl Default for Cuewire {
             shared: Arc::new(Shared::default()),
             engine: None,
             awaiting_first_block: true,
+            #[cfg(feature = "alloc_probe")]
+            alloc_probe: false,
             #[cfg(feature = "standalone")]
             demo: None,
         }
@@ -206,6 +211,10 @@ impl Plugin for Cuewire {
         engine.set_meter_options(options.hold_ms, options.clip_run_samples);
         self.engine = Some(engine);
         self.awaiting_first_block = true;
+        #[cfg(feature = "alloc_probe")]
+        {
+            self.alloc_probe = std::env::var_os("CUEWIRE_ALLOC_PROBE").is_some();
+        }
         self.shared
             .spectrum
             .sample_rate_hz
@@ -242,6 +251,10 @@ impl Plugin for Cuewire {
         let Some(engine) = self.engine.as_mut() else {
             return ProcessStatus::Normal;
         };
+        #[cfg(feature = "alloc_probe")]
+        if self.alloc_probe {
+            std::hint::black_box(Vec::<u8>::with_capacity(64));
+        }
         engine.set_settings(&self.params.engine_settings());
         // A state load sets parameters behind the ramps' back, and a host that sets up the
         // plugin before playback starts expects those settings from the first sample: neither
