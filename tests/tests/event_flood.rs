@@ -27,7 +27,13 @@ const FLOOD_ENV: &str = "CUEWIRE_FLOOD_CHILD";
 const TEST_NAME: &str = "the_loaded_library_aborts_on_allocation_and_event_floods_do_not_allocate";
 
 /// Parameters the floods automate: (id, lowest and highest normalized value used).
-const FLOODED: [&str; 5] = ["main_gain", "in_trim_l", "in_trim_r", "main_xf_cut", "cue_gain_1"];
+const FLOODED: [&str; 5] = [
+    "main_gain",
+    "in_trim_l",
+    "in_trim_r",
+    "main_xf_cut",
+    "cue_gain_1",
+];
 
 /// `EVENTS` events spread over `FLOODED` and every offset of the block, several at the same
 /// offset, in time order; values sweep 0.2..0.8 so each parameter's last value is known.
@@ -56,7 +62,10 @@ fn last_values(events: &[ParamEvent]) -> Vec<(u32, f64)> {
                 .expect("flush");
             let clap = fresh.param_value(id).expect("param value");
             assert_eq!(vst3.set_normalized(id, last.value), kResultOk);
-            assert!((vst3.normalized(id) - clap).abs() < 1e-6, "CLAP and VST3 snap alike");
+            assert!(
+                (vst3.normalized(id) - clap).abs() < 1e-6,
+                "CLAP and VST3 snap alike"
+            );
             (id, clap)
         })
         .collect()
@@ -172,7 +181,11 @@ fn the_loaded_library_aborts_on_allocation_and_event_floods_do_not_allocate() {
 fn floods() {
     let events = flood();
     let (plugin, buffers) = clap_block(&events);
-    assert!(buffers.outputs[0].channels.iter().flatten().all(|x| x.is_finite()));
+    assert!(buffers.outputs[0]
+        .channels
+        .iter()
+        .flatten()
+        .all(|x| x.is_finite()));
     for (id, value) in last_values(&events) {
         let got = plugin.param_value(id).expect("param value");
         assert!(
@@ -183,7 +196,11 @@ fn floods() {
 
     // VST3: the same flood as one queue per parameter, plus one queue of 10,000 points alone.
     let (plugin, buffers) = vst3_block(&events);
-    assert!(buffers.outputs[0].channels.iter().flatten().all(|x| x.is_finite()));
+    assert!(buffers.outputs[0]
+        .channels
+        .iter()
+        .flatten()
+        .all(|x| x.is_finite()));
     for (id, value) in last_values(&events) {
         let got = plugin.normalized(id);
         assert!(
@@ -198,7 +215,14 @@ fn floods() {
         })
         .collect();
     let (plugin, buffers) = vst3_block(&single);
-    assert!(buffers.outputs[0].channels.iter().flatten().all(|x| x.is_finite()));
+    assert!(buffers.outputs[0]
+        .channels
+        .iter()
+        .flatten()
+        .all(|x| x.is_finite()));
     let got = plugin.normalized(pid("main_gain"));
-    assert!((got - 0.7).abs() < 1e-6, "VST3 main gain {got}, last point 0.7");
+    assert!(
+        (got - 0.7).abs() < 1e-6,
+        "VST3 main gain {got}, last point 0.7"
+    );
 }

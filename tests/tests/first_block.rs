@@ -100,12 +100,21 @@ fn clap_changes_after_the_first_block_still_ramp() {
         "the later change jumped: {} at its first sample",
         l[at]
     );
-    assert!((l[n - 1] - 0.5).abs() <= 1e-6, "ramp never ended: {}", l[n - 1]);
+    assert!(
+        (l[n - 1] - 0.5).abs() <= 1e-6,
+        "ramp never ended: {}",
+        l[n - 1]
+    );
 }
 
 /// Runs `hot`/`cold` through the VST3 instance in blocks of `MAX_FRAMES`, with `first_events`
 /// (VST3 normalized values) in the first block; returns both output ears.
-fn vst3_run(plugin: &Vst3Instance, hot: &[f32], cold: &[f32], first_events: &[ParamEvent]) -> [Vec<f32>; 2] {
+fn vst3_run(
+    plugin: &Vst3Instance,
+    hot: &[f32],
+    cold: &[f32],
+    first_events: &[ParamEvent],
+) -> [Vec<f32>; 2] {
     let mut out = [Vec::with_capacity(hot.len()), Vec::with_capacity(hot.len())];
     let mut pos = 0;
     while pos < hot.len() {
@@ -121,7 +130,10 @@ fn vst3_run(plugin: &Vst3Instance, hot: &[f32], cold: &[f32], first_events: &[Pa
             buffers = buffers.with_output(AudioPort::silent(2, len));
         }
         let events = if pos == 0 { first_events } else { &[] };
-        assert_eq!(plugin.process(&mut buffers, events), vst3::Steinberg::kResultOk);
+        assert_eq!(
+            plugin.process(&mut buffers, events),
+            vst3::Steinberg::kResultOk
+        );
         out[0].extend_from_slice(buffers.outputs[0].channel(0));
         out[1].extend_from_slice(buffers.outputs[0].channel(1));
         pos += len;
@@ -139,7 +151,10 @@ fn vst3_balanced_pair_set_before_playback_rejects_hum_from_sample_0() {
     plugin.activate(RATE, MAX_FRAMES).expect("activate");
     assert_eq!(plugin.set_processing(true), vst3::Steinberg::kResultOk);
     let balanced = plugin.normalized_of(id, 6.0);
-    assert_eq!(plugin.set_normalized(id, balanced), vst3::Steinberg::kResultOk);
+    assert_eq!(
+        plugin.set_normalized(id, balanced),
+        vst3::Steinberg::kResultOk
+    );
     let out = vst3_run(&plugin, &hot, &cold, &[ParamEvent::new(0, id, balanced)]);
     let db = rejection_db(&out, &signal, &hum);
     println!("VST3, controller + first block's queue at offset 0: hum rejected by {db:.1} dB");
@@ -147,7 +162,10 @@ fn vst3_balanced_pair_set_before_playback_rejects_hum_from_sample_0() {
 
     // Set on the controller before activation (no audio runs), no event in the process data.
     let plugin = Vst3Instance::cuewire().expect("VST3 instance");
-    assert_eq!(plugin.set_normalized(id, balanced), vst3::Steinberg::kResultOk);
+    assert_eq!(
+        plugin.set_normalized(id, balanced),
+        vst3::Steinberg::kResultOk
+    );
     plugin.activate(RATE, MAX_FRAMES).expect("activate");
     assert_eq!(plugin.set_processing(true), vst3::Steinberg::kResultOk);
     let out = vst3_run(&plugin, &hot, &cold, &[]);

@@ -43,7 +43,7 @@ impl Vst3Plugin {
             let factory =
                 ComPtr::from_raw(get_factory() as *mut IPluginFactory).expect("non-null factory");
 
-            let class_id = *b"CuewireHpMonitr1";
+            let class_id = cuewire_tests::CUEWIRE_VST3_CLASS_ID;
             let class_id: [std::ffi::c_char; 16] = class_id.map(|b| b as std::ffi::c_char);
             let mut obj: *mut c_void = ptr::null_mut();
             let result = factory.createInstance(

@@ -25,7 +25,11 @@ fn set_all(plugin: &Vst3Instance) -> Vec<(u32, f64)> {
         .map(|&(title, plain)| {
             let id = plugin.param_id(title).expect("parameter");
             let value = plugin.normalized_of(id, plain);
-            assert_ne!(plugin.normalized(id), value, "{title}: already at the test value");
+            assert_ne!(
+                plugin.normalized(id),
+                value,
+                "{title}: already at the test value"
+            );
             assert_eq!(plugin.set_normalized(id, value), kResultOk, "{title}");
             let reported = plugin.normalized(id);
             assert!(
