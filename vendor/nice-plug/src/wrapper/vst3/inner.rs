@@ -1,3 +1,4 @@
+use atomic_float::AtomicF32;
 use atomic_refcell::AtomicRefCell;
 use crossbeam::atomic::AtomicCell;
 use crossbeam::channel;
@@ -20,7 +21,6 @@ use parking_lot::Mutex;
 use parking_lot::RwLock;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
-use atomic_float::AtomicF32;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use try_lock::TryLock;
 #[cfg(feature = "editor")]
@@ -623,9 +623,9 @@ impl<P: Vst3Plugin> WrapperInner<P> {
             if let (Some(value), Some(param_ptr)) =
                 (self.controller_value(*hash), self.param_by_hash.get(hash))
             {
-                state
-                    .params
-                    .insert(id.clone(), unsafe { state::param_value_of(*param_ptr, value) });
+                state.params.insert(id.clone(), unsafe {
+                    state::param_value_of(*param_ptr, value)
+                });
             }
         }
         state

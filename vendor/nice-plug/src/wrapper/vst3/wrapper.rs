@@ -787,7 +787,9 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
                     // The value the parameter itself would report after taking this one.
                     let snapped = match param_ptr {
                         ParamPtr::BoolParam(_) => f32::from(u8::from(value > 0.5)),
-                        _ => unsafe { param_ptr.preview_normalized(param_ptr.preview_plain(value)) },
+                        _ => unsafe {
+                            param_ptr.preview_normalized(param_ptr.preview_plain(value))
+                        },
                     };
                     pending.store(snapped, Ordering::Relaxed);
                     kResultOk
@@ -1178,10 +1180,8 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                     if unsafe { queue.getPoint(cursor.next_point, &mut sample_offset, &mut value) }
                         == kResultOk
                     {
-                        cursor.next_timing = clamp_input_event_timing(
-                            sample_offset as u32,
-                            total_buffer_len as u32,
-                        );
+                        cursor.next_timing =
+                            clamp_input_event_timing(sample_offset as u32, total_buffer_len as u32);
                         cursor.next_value = value as f32;
                         return;
                     }
@@ -1204,8 +1204,7 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                         }
 
                         let is_midi_param = P::MIDI_INPUT >= MidiConfig::MidiCCs
-                            && (VST3_MIDI_PARAMS_START..VST3_MIDI_PARAMS_END)
-                                .contains(&param_hash);
+                            && (VST3_MIDI_PARAMS_START..VST3_MIDI_PARAMS_END).contains(&param_hash);
                         if P::SAMPLE_ACCURATE_AUTOMATION && !is_midi_param {
                             if !self.inner.param_by_hash.contains_key(&param_hash) {
                                 continue;
