@@ -4,9 +4,10 @@
 //! `IBStream`, and `process` calls with sample-accurate parameter queues.
 
 use std::ffi::{c_char, c_void};
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::ptr;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use vst3::Steinberg::Vst::{
     AudioBusBuffers, AudioBusBuffers__type0, IAudioProcessor, IAudioProcessorTrait, IComponent,
@@ -35,24 +36,45 @@ pub struct Vst3Instance {
     component: ComPtr<IComponent>,
     processor: ComPtr<IAudioProcessor>,
     controller: ComPtr<IEditController>,
-    // Dropped last: the COM pointers above point into this library.
-    _lib: libloading::Library,
+}
+
+/// The VST3 library at `path`, loaded (and its `ModuleEntry` called) once per process and never
+/// unloaded: the plugin's own threads (nice-plug's event loop) may outlive every instance, and
+/// unloading the code under them crashes the test binary.
+fn library(path: &Path) -> Result<&'static libloading::Library, Error> {
+    static LOADED: OnceLock<Mutex<HashMap<PathBuf, &'static libloading::Library>>> =
+        OnceLock::new();
+    let mut map = LOADED
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(lib) = map.get(path) {
+        return Ok(lib);
+    }
+    // SAFETY: loading a library runs its initialisers; the plugin is trusted test input.
+    let lib = unsafe { libloading::Library::new(path) }.map_err(|e| format!("load: {e}"))?;
+    let lib: &'static libloading::Library = Box::leak(Box::new(lib));
+    // SAFETY: `ModuleEntry` (Linux VST3 modules) takes the module handle, which may be null.
+    unsafe {
+        if let Ok(module_entry) =
+            lib.get::<unsafe extern "C" fn(*mut c_void) -> bool>(b"ModuleEntry")
+        {
+            if !module_entry(ptr::null_mut()) {
+                return Err("ModuleEntry failed".into());
+            }
+        }
+    }
+    map.insert(path.to_path_buf(), lib);
+    Ok(lib)
 }
 
 impl Vst3Instance {
     /// Loads the library at `path`, creates class `class_id` and initialises it.
     pub fn load(path: &Path, class_id: [u8; 16]) -> Result<Self, Error> {
+        let lib = library(path)?;
         // SAFETY: the library is a VST3 module; its entry points follow the VST3 ABI, and
         // every COM pointer is checked for null before use.
         unsafe {
-            let lib = libloading::Library::new(path).map_err(|e| format!("load: {e}"))?;
-            if let Ok(module_entry) =
-                lib.get::<unsafe extern "C" fn(*mut c_void) -> bool>(b"ModuleEntry")
-            {
-                if !module_entry(ptr::null_mut()) {
-                    return Err("ModuleEntry failed".into());
-                }
-            }
             let get_factory = lib
                 .get::<unsafe extern "system" fn() -> *mut c_void>(b"GetPluginFactory")
                 .map_err(|e| format!("GetPluginFactory: {e}"))?;
@@ -82,7 +104,6 @@ impl Vst3Instance {
                 component,
                 processor,
                 controller,
-                _lib: lib,
             })
         }
     }
@@ -95,6 +116,11 @@ impl Vst3Instance {
     /// The component, for calls the harness does not wrap.
     pub fn component(&self) -> &ComPtr<IComponent> {
         &self.component
+    }
+
+    /// The processor, for process calls the harness does not build.
+    pub fn processor(&self) -> &ComPtr<IAudioProcessor> {
+        &self.processor
     }
 
     /// The id of the parameter titled `title`.
@@ -209,16 +235,7 @@ impl Vst3Instance {
         if buffers.validate().is_err() {
             return kInvalidArgument;
         }
-        let mut in_ptrs: Vec<Vec<*mut f32>> = buffers
-            .inputs
-            .iter_mut()
-            .map(|p| p.channels.iter_mut().map(|c| c.as_mut_ptr()).collect())
-            .collect();
-        let mut out_ptrs: Vec<Vec<*mut f32>> = buffers
-            .outputs
-            .iter_mut()
-            .map(|p| p.channels.iter_mut().map(|c| c.as_mut_ptr()).collect())
-            .collect();
+        let (mut in_ptrs, mut out_ptrs) = buffers.channel_pointers();
         let buses = |ports: &[crate::AudioPort], ptrs: &mut [Vec<*mut f32>]| {
             ports
                 .iter()

@@ -177,37 +177,39 @@ fn the_loaded_library_aborts_on_allocation_and_event_floods_do_not_allocate() {
     );
 }
 
+/// The output of a flooded block is finite and every flooded parameter (read by `value_of`)
+/// ends at its last value.
+fn assert_flood_result(
+    format: &str,
+    buffers: &ProcessBuffers,
+    events: &[ParamEvent],
+    value_of: impl Fn(u32) -> f64,
+) {
+    assert!(buffers.outputs[0]
+        .channels
+        .iter()
+        .flatten()
+        .all(|x| x.is_finite()));
+    for (id, value) in last_values(events) {
+        let got = value_of(id);
+        assert!(
+            (got - value).abs() < 1e-6,
+            "{format} parameter {id}: {got} after the flood, last event {value}"
+        );
+    }
+}
+
 /// 10,000 events in one block through each format; every parameter ends at its last value.
 fn floods() {
     let events = flood();
     let (plugin, buffers) = clap_block(&events);
-    assert!(buffers.outputs[0]
-        .channels
-        .iter()
-        .flatten()
-        .all(|x| x.is_finite()));
-    for (id, value) in last_values(&events) {
-        let got = plugin.param_value(id).expect("param value");
-        assert!(
-            (got - value).abs() < 1e-6,
-            "CLAP parameter {id}: {got} after the flood, last event {value}"
-        );
-    }
+    assert_flood_result("CLAP", &buffers, &events, |id| {
+        plugin.param_value(id).expect("param value")
+    });
 
     // VST3: the same flood as one queue per parameter, plus one queue of 10,000 points alone.
     let (plugin, buffers) = vst3_block(&events);
-    assert!(buffers.outputs[0]
-        .channels
-        .iter()
-        .flatten()
-        .all(|x| x.is_finite()));
-    for (id, value) in last_values(&events) {
-        let got = plugin.normalized(id);
-        assert!(
-            (got - value).abs() < 1e-6,
-            "VST3 parameter {id}: {got} after the flood, last point {value}"
-        );
-    }
+    assert_flood_result("VST3", &buffers, &events, |id| plugin.normalized(id));
     let single: Vec<ParamEvent> = (0..EVENTS)
         .map(|i| {
             let time = (i * FRAMES as usize / EVENTS) as u32;

@@ -35,13 +35,19 @@ fn rejection_db(out: &[Vec<f32>; 2], signal: &[f32], hum: &[f32]) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-#[test]
-fn clap_balanced_pair_set_in_the_first_blocks_events_rejects_hum_from_sample_0() {
-    let (hot, cold, signal, hum) = hum_pair();
+/// A CLAP instance in the stereo layout (no cues), not yet active.
+fn stereo_instance() -> cuewire_tests::PluginInstance {
     let mut plugin = cuewire();
     plugin
         .select_audio_ports_config_named(common::LAYOUT_STEREO)
         .expect("layout");
+    plugin
+}
+
+#[test]
+fn clap_balanced_pair_set_in_the_first_blocks_events_rejects_hum_from_sample_0() {
+    let (hot, cold, signal, hum) = hum_pair();
+    let mut plugin = stereo_instance();
     plugin.activate_and_start(RATE, MAX_FRAMES);
     let mode = clap_value(&plugin, "in_mode", "Balanced pair");
     let out = run_plugin(
@@ -55,10 +61,7 @@ fn clap_balanced_pair_set_in_the_first_blocks_events_rejects_hum_from_sample_0()
     assert!(db > 120.0, "hum rejected by only {db:.1} dB");
 
     // The same through params.flush after activation, before the first block.
-    let mut plugin = cuewire();
-    plugin
-        .select_audio_ports_config_named(common::LAYOUT_STEREO)
-        .expect("layout");
+    let mut plugin = stereo_instance();
     assert!(plugin.activate(RATE, 1, MAX_FRAMES));
     set_by_flush(&mut plugin, &[("in_mode", "Balanced pair")]);
     assert!(plugin.start_processing());
@@ -70,10 +73,7 @@ fn clap_balanced_pair_set_in_the_first_blocks_events_rejects_hum_from_sample_0()
 
 #[test]
 fn clap_changes_after_the_first_block_still_ramp() {
-    let mut plugin = cuewire();
-    plugin
-        .select_audio_ports_config_named(common::LAYOUT_STEREO)
-        .expect("layout");
+    let mut plugin = stereo_instance();
     plugin.activate_and_start(RATE, MAX_FRAMES);
     let minus_6 = clap_value(&plugin, "main_gain", "-6.0");
     let n = 4 * MAX_FRAMES as usize;
