@@ -3,8 +3,8 @@
 //! builds them) and drives it the way JUCE-based hosts do: controller calls, state through
 //! `IBStream`, and `process` calls with sample-accurate parameter queues.
 
-use std::ffi::{c_char, c_void};
 use std::collections::HashMap;
+use std::ffi::{c_char, c_void};
 use std::path::{Path, PathBuf};
 use std::ptr;
 use std::sync::{Mutex, OnceLock};
