@@ -33,14 +33,18 @@ struct Cli {
 /// A command of the tool.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Process IN.wav like the plugin would. The input's channel count picks the layout:
-    /// 1 = Mono, 2 = Stereo, 4 = Balanced pairs (Hot L, Cold L, Hot R, Cold R)
+    /// Process IN.wav like the plugin would
+    ///
+    /// The input's channel count picks the layout: 1 = Mono, 2 = Stereo, 4 = Balanced pairs
+    /// (Hot L, Cold L, Hot R, Cold R).
     Render(RenderArgs),
     /// List every parameter: id, name, range or allowed values, default
     Params,
-    /// Per channel: sample peak, true peak, RMS, headroom, clip events; correlation; the
-    /// input fault Auto fix detects; for a pair (4 channels, or 2 with --pair) the common-mode
-    /// level and the rejection of the decode
+    /// Measure a recording with the plugin's meters
+    ///
+    /// Per channel: sample peak, true peak, RMS, headroom, clip events; correlation; the input
+    /// fault Auto fix detects; for a pair (4 channels, or 2 with --pair) the common-mode level
+    /// and the rejection of the decode.
     Analyze(AnalyzeArgs),
 }
 
@@ -73,7 +77,8 @@ pub struct RenderArgs {
     /// (both loadable by --state and the plugin)
     #[arg(long, value_name = "FILE")]
     pub save_state: Option<PathBuf>,
-    /// Writes every cue that is on to PATTERN with {n} replaced by the cue number
+    // clap turns the placeholder itself into a line break in help texts, so it is described.
+    /// Writes every cue that is on to PATTERN, the letter n in braces replaced by the cue number
     #[arg(long, value_name = "PATTERN")]
     pub cue_out: Option<String>,
     /// The outputs' sample format

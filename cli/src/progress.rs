@@ -39,10 +39,11 @@ impl Progress {
         }
     }
 
-    /// Draws the bar full and ends its line.
+    /// Draws the bar full and ends its line (indicatif leaves the cursor after the bar).
     pub fn finish(&mut self) {
         if let Some(bar) = &self.bar {
             bar.finish();
+            eprintln!();
         }
     }
 }
