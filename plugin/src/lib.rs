@@ -1,6 +1,8 @@
 //! Cuewire, the plugin: formats, IO layouts and the glue that hands the host's buffers to the
 //! engine in `cuewire-dsp`. No signal math lives here.
 
+#![deny(unsafe_op_in_unsafe_fn)]
+
 use std::num::NonZeroU32;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -13,6 +15,7 @@ use nice_plug::prelude::*;
 #[cfg(feature = "standalone")]
 mod demo;
 mod editor;
+pub mod param_access;
 pub mod params;
 pub mod shared;
 pub mod state;
