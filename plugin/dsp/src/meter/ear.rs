@@ -475,6 +475,23 @@ pub struct EarReading {
     pub time_left_s: Option<f64>,
 }
 
+/// Silence: what an output that has played nothing reads.
+impl Default for EarReading {
+    fn default() -> Self {
+        Self {
+            laeq_1s_db: [EAR_SILENCE_DB; 2],
+            max_laeq_1s_db: [EAR_SILENCE_DB; 2],
+            laeq_since_reset_db: [EAR_SILENCE_DB; 2],
+            louder_laeq_1s_db: EAR_SILENCE_DB,
+            louder_max_laeq_1s_db: EAR_SILENCE_DB,
+            louder_laeq_since_reset_db: EAR_SILENCE_DB,
+            exposure_pa2h: 0.0,
+            dose_percent: 0.0,
+            time_left_s: None,
+        }
+    }
+}
+
 /// Ear level and sound exposure of one stereo output (each channel is one ear).
 ///
 /// Fed the samples the output plays and the output's calibration (dB SPL of a full-scale
