@@ -7,7 +7,7 @@
 //! (1 + cue); the loudness meters also cover the input.
 
 use super::{
-    lin_to_db, plr_lu, CommonModeMeter, EarLevelMeter, GroupMember, LoudnessMeter, LoudnessReading,
+    lin_to_db, plr_lu, CommonModeMeter, EarGroup, GroupMember, LoudnessMeter, LoudnessReading,
     OutputMeter, OutputReading, StereoMeter,
 };
 use crate::cue::CUE_COUNT;
@@ -25,6 +25,9 @@ pub const LOUDNESS_OUTPUTS: usize = 2 + CUE_COUNT;
 
 /// Outputs with an ear-level meter: main, then each cue.
 pub const EAR_OUTPUTS: usize = 1 + CUE_COUNT;
+
+/// Lanes of the ear meters' shared A-weighting: two ears per output.
+const EAR_LANES: usize = 2 * EAR_OUTPUTS;
 
 /// One stereo signal's frames waiting for its meters.
 type BatchPair = [[f32; METER_BATCH_CAPACITY]; 2];
@@ -103,7 +106,7 @@ struct Meters {
     /// Loudness of the input, the main output and each cue (in that order).
     loudness: [LoudnessMeter; LOUDNESS_OUTPUTS],
     /// Ear level of the main output and each cue (see [`EAR_OUTPUTS`]).
-    ear: [EarLevelMeter; EAR_OUTPUTS],
+    ear: EarGroup<EAR_OUTPUTS, EAR_LANES>,
 }
 
 impl Meters {
@@ -145,12 +148,9 @@ impl Meters {
                 meter.process(a, b);
             }
         }
-        self.ear[0].process(l, r);
-        for (ear, cue) in self.ear[1..].iter_mut().zip(cues) {
-            if let Some((a, b)) = cue {
-                ear.process(a, b);
-            }
-        }
+        // Cues that carry no signal play silence: their ears hear it too.
+        self.ear
+            .process([Some((l, r)), cue0, cue1, cue2, cue3], l.len());
     }
 
     /// The level meters of the input, main and each cue.
@@ -189,9 +189,7 @@ impl MeterBank {
                 ],
                 cues: std::array::from_fn(|_| OutputMeter::new(sample_rate_hz)),
                 loudness: std::array::from_fn(|_| LoudnessMeter::new(sample_rate_hz)),
-                ear: std::array::from_fn(|i| {
-                    EarLevelMeter::new(sample_rate_hz, ear.spl_at_0dbfs_db[i])
-                }),
+                ear: EarGroup::new(sample_rate_hz, ear.spl_at_0dbfs_db),
             },
             batch: MeterBatch::new(),
             route: MeterRoute::Off,
@@ -219,8 +217,8 @@ impl MeterBank {
         for meter in &mut self.meters.loudness {
             meter.set_sample_rate(sample_rate_hz);
         }
-        for (ear, pa2h) in self.meters.ear.iter_mut().zip(exposure) {
-            ear.set_sample_rate(sample_rate_hz);
+        self.meters.ear.set_sample_rate(sample_rate_hz);
+        for (ear, pa2h) in self.meters.ear.meters().iter_mut().zip(exposure) {
             ear.set_exposure_pa2h(pa2h);
         }
     }
@@ -258,7 +256,7 @@ impl MeterBank {
 
     fn apply_ear_settings(&mut self) {
         let ear = self.ear_settings;
-        for (meter, spl) in self.meters.ear.iter_mut().zip(ear.spl_at_0dbfs_db) {
+        for (meter, spl) in self.meters.ear.meters().iter_mut().zip(ear.spl_at_0dbfs_db) {
             meter.set_spl_at_0dbfs_db(spl);
             meter.set_allowance(ear.allowance);
         }
@@ -268,7 +266,7 @@ impl MeterBank {
     /// for other indices.
     pub fn set_exposure_pa2h(&mut self, output: usize, pa2h: f64) {
         self.flush();
-        if let Some(meter) = self.meters.ear.get_mut(output) {
+        if let Some(meter) = self.meters.ear.meters().get_mut(output) {
             meter.set_exposure_pa2h(pa2h);
         }
     }
@@ -279,6 +277,7 @@ impl MeterBank {
         self.flush();
         self.meters
             .ear
+            .meters()
             .get(output)
             .map_or(0.0, |m| m.read().exposure_pa2h)
     }
@@ -299,13 +298,13 @@ impl MeterBank {
                 cm.reset();
             }
             m.loudness[1].reset();
-            m.ear[0].reset();
+            m.ear.meters()[0].reset();
         }
         for i in 0..CUE_COUNT {
             if mask & (meter_bits::CUE_0 << i) != 0 {
                 m.cues[i].reset();
                 m.loudness[2 + i].reset();
-                m.ear[1 + i].reset();
+                m.ear.meters()[1 + i].reset();
             }
         }
     }
@@ -436,8 +435,8 @@ impl MeterBank {
             input_loudness: loudness(m, 0, &input),
             main_loudness: loudness(m, 1, &main),
             cue_loudness: std::array::from_fn(|i| loudness(m, 2 + i, &cues[i])),
-            main_ear: m.ear[0].read(),
-            cue_ear: std::array::from_fn(|i| m.ear[1 + i].read()),
+            main_ear: m.ear.meters()[0].read(),
+            cue_ear: std::array::from_fn(|i| m.ear.meters()[1 + i].read()),
             input,
             main,
             stereo: m.stereo.read(),

@@ -502,7 +502,7 @@ impl WeeklyAllowance {
 /// Hops in the 1 s window.
 const EAR_WINDOW_HOPS: usize = 10;
 /// Hop length (ms): the LAeq,1s refreshes this often and exposure grows in these steps.
-const EAR_HOP_MS: f64 = 100.0;
+pub(crate) const EAR_HOP_MS: f64 = 100.0;
 /// Levels under this (dB(A) SPL, the threshold of hearing) count as silence: no time limit.
 pub const AUDIBLE_FLOOR_DB_SPL: f32 = 0.0;
 /// Largest exposure (Pa²h) a restore accepts: 625 adult weeks, far beyond any real dose.
@@ -688,7 +688,8 @@ impl EarLevelMeter {
         dispatch(self.isa, Pass(self, l, r));
     }
 
-    fn end_hop(&mut self, sums: [f64; 2]) {
+    /// Closes a hop whose squared weighted samples summed to `sums` (left, right).
+    pub(crate) fn end_hop(&mut self, sums: [f64; 2]) {
         self.ring[self.next_slot] = sums;
         self.next_slot = (self.next_slot + 1) % EAR_WINDOW_HOPS;
         // Re-adding the ring keeps the window exact (no running-sum drift).
@@ -741,5 +742,74 @@ impl EarLevelMeter {
             dose_percent: 100.0 * self.exposure_pa2s / allowance_pa2s,
             time_left_s,
         }
+    }
+}
+
+/// The ear-level meters of `N` stereo outputs weighed together: one A-weighting over `L`
+/// (= 2·`N`) lanes, so each vector operation serves several outputs. The meters keep their
+/// own accounting; only their filtering is shared.
+#[derive(Clone, Debug)]
+pub(crate) struct EarGroup<const N: usize, const L: usize> {
+    isa: Isa,
+    hops: WeightedHops<L>,
+    meters: [EarLevelMeter; N],
+}
+
+impl<const N: usize, const L: usize> EarGroup<N, L> {
+    /// Meters at `sample_rate_hz` (Hz) for outputs whose full-scale sines play at
+    /// `spl_at_0dbfs_db` (dB SPL each).
+    pub(crate) fn new(sample_rate_hz: f32, spl_at_0dbfs_db: [f32; N]) -> Self {
+        const { assert!(L == 2 * N) };
+        Self {
+            isa: Isa::detect(),
+            hops: WeightedHops::new(sample_rate_hz, EAR_HOP_MS),
+            meters: spl_at_0dbfs_db.map(|spl| EarLevelMeter::new(sample_rate_hz, spl)),
+        }
+    }
+
+    /// Adopts `sample_rate_hz` (Hz) as [`EarLevelMeter::set_sample_rate`] does (the hop
+    /// starts over).
+    pub(crate) fn set_sample_rate(&mut self, sample_rate_hz: f32) {
+        self.hops = WeightedHops::new(sample_rate_hz, EAR_HOP_MS);
+        for m in &mut self.meters {
+            m.set_sample_rate(sample_rate_hz);
+        }
+    }
+
+    /// The meters (settings, exposure, readings).
+    pub(crate) fn meters(&mut self) -> &mut [EarLevelMeter; N] {
+        &mut self.meters
+    }
+
+    /// Meters the first `n` frames of every output (`None`: it played silence); every slice
+    /// must hold `n` frames.
+    pub(crate) fn process(&mut self, outputs: [Option<(&[f32], &[f32])>; N], n: usize) {
+        /// The whole span through one instruction-set instantiation.
+        struct Pass<'a, const N: usize, const L: usize>(
+            &'a mut EarGroup<N, L>,
+            [Option<(&'a [f32], &'a [f32])>; N],
+            usize,
+        );
+        impl<const N: usize, const L: usize> Kernel for Pass<'_, N, L> {
+            type Out = ();
+            #[inline(always)]
+            fn run<const FMA: bool>(self) {
+                let Pass(g, outputs, n) = self;
+                let mut done = 0;
+                while done < n {
+                    let take = g.hops.span_of(n - done);
+                    let lanes: [Option<&[f32]>; L] = std::array::from_fn(|j| {
+                        outputs[j / 2].and_then(|(a, b)| if j % 2 == 0 { a } else { b }.get(done..))
+                    });
+                    if let Some(sums) = g.hops.feed_lanes::<FMA>(&lanes, take, true) {
+                        for (i, m) in g.meters.iter_mut().enumerate() {
+                            m.end_hop([sums[2 * i], sums[2 * i + 1]]);
+                        }
+                    }
+                    done += take;
+                }
+            }
+        }
+        dispatch(self.isa, Pass(self, outputs, n));
     }
 }
