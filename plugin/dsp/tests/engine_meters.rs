@@ -94,7 +94,11 @@ fn ear_level_of_a_minus_20_dbfs_tone_reads_94_db_a_and_a_cue_10_db_less() {
         // Exposure of 3 s at 94 dB(A): p² = p_ref²·10^9.4 Pa² for 3 s, within 0.1 dB.
         let want_pa2h = P_REF_PA * P_REF_PA * 10f64.powf(9.4) * 3.0 / 3_600.0;
         let ratio_db = 10.0 * (main.exposure_pa2h / want_pa2h).log10();
-        assert!(ratio_db.abs() <= 0.1, "exposure {} vs {want_pa2h}", main.exposure_pa2h);
+        assert!(
+            ratio_db.abs() <= 0.1,
+            "exposure {} vs {want_pa2h}",
+            main.exposure_pa2h
+        );
         // An unconnected-signal cue (off) plays silence: no exposure.
         assert!(got.cue_ear[1].exposure_pa2h < 1e-12);
     }
@@ -157,14 +161,25 @@ fn hostile_input_keeps_readings_finite_and_exposure_bounded() {
     let mut s = calibrated();
     s.cues[0].output.gain_db = 12.0;
     let mut engine = Engine::new(RATE, InputLayout::Stereo, &s);
-    let evil = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e30, -1e30, 3.0, f32::MIN];
+    let evil = [
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        1e30,
+        -1e30,
+        3.0,
+        f32::MIN,
+    ];
     let x: Vec<f32> = (0..2 * 48_000).map(|i| evil[i % evil.len()]).collect();
     let got = run(&mut engine, &x, 333);
     // Full scale played at 114 dB SPL peak for 2 s: a square wave at full scale is 117 dB SPL,
     // and A-weighting adds at most 1.3 dB: 120 dB SPL bounds every ear.
     let bound_pa2h = P_REF_PA * P_REF_PA * 10f64.powf(12.0) * 2.0 / 3_600.0;
     for e in std::iter::once(&got.main_ear).chain(&got.cue_ear) {
-        assert!(e.exposure_pa2h.is_finite() && e.exposure_pa2h <= bound_pa2h, "{e:?}");
+        assert!(
+            e.exposure_pa2h.is_finite() && e.exposure_pa2h <= bound_pa2h,
+            "{e:?}"
+        );
         assert!(e.dose_percent.is_finite());
         for v in e.laeq_1s_db.iter().chain(&e.max_laeq_1s_db) {
             assert!(v.is_finite() && *v <= 120.0, "{e:?}");

@@ -178,7 +178,10 @@ fn every_rate_and_block_size_gives_the_same_result_as_one_long_block() {
         // The comparison covers loudness and ear level: both have measured something.
         let r = &reference.readings;
         assert!(r.main_loudness.reading.momentary_lufs > -100.0, "{rate} Hz");
-        assert!(r.input_loudness.reading.short_term_lufs > -100.0, "{rate} Hz");
+        assert!(
+            r.input_loudness.reading.short_term_lufs > -100.0,
+            "{rate} Hz"
+        );
         // Ear levels refresh every 100 ms: only the rates where the run lasts that long.
         if n as f64 / fs >= 0.1 {
             assert!(r.main_ear.louder_laeq_1s_db > 0.0, "{rate} Hz");

@@ -26,8 +26,9 @@ pub const LOUDNESS_OUTPUTS: usize = 2 + CUE_COUNT;
 /// Outputs with an ear-level meter: main, then each cue.
 pub const EAR_OUTPUTS: usize = 1 + CUE_COUNT;
 
-/// Lanes of the ear meters' shared A-weighting: two ears per output.
-const EAR_LANES: usize = 2 * EAR_OUTPUTS;
+/// Lanes of the ear meters' shared A-weighting: two ears per output, padded to whole
+/// vectors (two of eight f32 lanes with AVX2; the spare lanes filter silence).
+const EAR_LANES: usize = (2 * EAR_OUTPUTS).next_multiple_of(8);
 
 /// One stereo signal's frames waiting for its meters.
 type BatchPair = [[f32; METER_BATCH_CAPACITY]; 2];

@@ -746,7 +746,7 @@ impl EarLevelMeter {
 }
 
 /// The ear-level meters of `N` stereo outputs weighed together: one A-weighting over `L`
-/// (= 2·`N`) lanes, so each vector operation serves several outputs. The meters keep their
+/// (at least 2·`N`; spare lanes filter silence) lanes, so each vector operation serves several outputs. The meters keep their
 /// own accounting; only their filtering is shared.
 #[derive(Clone, Debug)]
 pub(crate) struct EarGroup<const N: usize, const L: usize> {
@@ -759,7 +759,7 @@ impl<const N: usize, const L: usize> EarGroup<N, L> {
     /// Meters at `sample_rate_hz` (Hz) for outputs whose full-scale sines play at
     /// `spl_at_0dbfs_db` (dB SPL each).
     pub(crate) fn new(sample_rate_hz: f32, spl_at_0dbfs_db: [f32; N]) -> Self {
-        const { assert!(L == 2 * N) };
+        const { assert!(L >= 2 * N) };
         Self {
             isa: Isa::detect(),
             hops: WeightedHops::new(sample_rate_hz, EAR_HOP_MS),
@@ -799,7 +799,8 @@ impl<const N: usize, const L: usize> EarGroup<N, L> {
                 while done < n {
                     let take = g.hops.span_of(n - done);
                     let lanes: [Option<&[f32]>; L] = std::array::from_fn(|j| {
-                        outputs[j / 2].and_then(|(a, b)| if j % 2 == 0 { a } else { b }.get(done..))
+                        let (a, b) = outputs.get(j / 2).copied().flatten()?;
+                        if j % 2 == 0 { a } else { b }.get(done..)
                     });
                     if let Some(sums) = g.hops.feed_lanes::<FMA>(&lanes, take, true) {
                         for (i, m) in g.meters.iter_mut().enumerate() {
