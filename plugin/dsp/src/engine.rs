@@ -2,13 +2,14 @@
 //! input stage → [pre tap] → main gain, dim, mute → crossfeed → [post tap] → ear guard → main out,
 //! and four cues fed from the taps. The plugin's `process()` only hands it slices.
 
+use crate::calibration::Calibration;
 use crate::crossfeed::{Crossfeed, CrossfeedSetting};
 use crate::cue::{CueSettings, CueStage, CueTaps, CUE_COUNT};
 use crate::input::{InputLayout, InputSettings, InputStage};
 use crate::listen::Listen;
 use crate::meter::{
-    CommonModeMeter, CommonModeReading, GroupMember, OutputMeter, OutputReading, StereoMeter,
-    StereoReading,
+    CommonModeReading, EarReading, MeterBank, OutputLoudness, OutputReading, StereoReading,
+    WeeklyAllowance, EAR_OUTPUTS,
 };
 use crate::output::{OutputSettings, OutputStage, GAIN_RAMP_MS};
 use crate::ramp::Ramp;
@@ -35,11 +36,6 @@ pub const METER_BATCH_FRAMES: usize = 256;
 
 const _: () = assert!(METER_BATCH_FRAMES.is_multiple_of(crate::meter::CHUNK));
 
-/// Frames a meter batch can hold: it runs once it holds [`METER_BATCH_FRAMES`], and a chunk
-/// of up to [`CHUNK_FRAMES`] may arrive one frame short of that. The engine's chunking is left
-/// as it is (cue fades end on chunk boundaries, which the cue meters see).
-const METER_BATCH_CAPACITY: usize = METER_BATCH_FRAMES + CHUNK_FRAMES;
-
 /// Every user setting the engine acts on.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct EngineSettings {
@@ -62,6 +58,27 @@ pub struct EngineSettings {
     /// the auxiliary input inactive or empty, decode the left pair to both ears, as the
     /// Balanced pair mode does (not yet acted on by the engine).
     pub pairs_on_aux: bool,
+    /// Calibration and allowance of the ear-level meters.
+    pub ear: EarSettings,
+}
+
+/// What the ear-level meters need to turn samples into sound at the ear.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EarSettings {
+    /// SPL (dB) of a full-scale sine at the ear, per output: main, then each cue.
+    pub spl_at_0dbfs_db: [f32; EAR_OUTPUTS],
+    /// The weekly allowance exposure is measured against.
+    pub allowance: WeeklyAllowance,
+}
+
+impl Default for EarSettings {
+    /// Every output at the default calibration (107.8 dB SPL at 0 dBFS), adult allowance.
+    fn default() -> Self {
+        Self {
+            spl_at_0dbfs_db: [Calibration::default().spl_at_0dbfs_db(); EAR_OUTPUTS],
+            allowance: WeeklyAllowance::Adult,
+        }
+    }
 }
 
 /// Which meters a reset clears, as bits of a mask.
@@ -95,129 +112,16 @@ pub struct EngineReadings {
     pub balanced_active: bool,
     /// Non-finite samples the main ear guard turned into silence since the last reset.
     pub non_finite_count: u64,
-}
-
-/// The meters of one engine.
-struct Meters {
-    input: OutputMeter,
-    main: OutputMeter,
-    stereo: StereoMeter,
-    common_mode: [CommonModeMeter; 2],
-    cues: [OutputMeter; CUE_COUNT],
-    cue_active: [bool; CUE_COUNT],
-}
-
-/// One stereo signal's frames waiting for its meters.
-type BatchPair = [[f32; METER_BATCH_CAPACITY]; 2];
-
-/// Copies a chunk of `l`, `r` into `pair` from frame `at` on.
-fn gather(pair: &mut BatchPair, at: usize, l: &[f32], r: &[f32]) {
-    let [dst_l, dst_r] = pair;
-    dst_l[at..at + l.len()].copy_from_slice(l);
-    dst_r[at..at + r.len()].copy_from_slice(r);
-}
-
-/// The metered signals of the frames processed since the meters last ran: the meters run over
-/// a whole batch at once (see [`METER_BATCH_FRAMES`]). Every frame in it had the same set of
-/// metered signals (balanced decode, active cues); a change of that set runs the meters first.
-struct MeterBatch {
-    /// Frames gathered (less than [`METER_BATCH_FRAMES`] between chunks).
-    frames: usize,
-    /// Whether the gathered frames were decoded as a balanced pair (common mode gathered).
-    balanced: bool,
-    /// Which cues' outputs were gathered.
-    cue_active: [bool; CUE_COUNT],
-    /// The decoded input before any gain (also the common-mode meters' reference).
-    input: BatchPair,
-    /// The common mode per ear (balanced decode only).
-    common_mode: BatchPair,
-    /// The main output after the guard and the bypass mix.
-    main: BatchPair,
-    /// Each active cue's output.
-    cues: [BatchPair; CUE_COUNT],
-}
-
-impl MeterBatch {
-    /// An empty batch (about 28 KiB, on the heap).
-    fn new() -> Box<Self> {
-        let silent = || [[0.0; METER_BATCH_CAPACITY]; 2];
-        Box::new(Self {
-            frames: 0,
-            balanced: false,
-            cue_active: [false; CUE_COUNT],
-            input: silent(),
-            common_mode: silent(),
-            main: silent(),
-            cues: std::array::from_fn(|_| silent()),
-        })
-    }
-}
-
-/// A stereo signal's two channels, of equal length.
-type Pair<'a> = (&'a [f32], &'a [f32]);
-
-/// The first `n` frames of a batch pair.
-fn batch_pair(pair: &BatchPair, n: usize) -> Pair<'_> {
-    let [l, r] = pair;
-    (&l[..n], &r[..n])
-}
-
-impl Meters {
-    /// Meters one span of every metered signal: the decoded input, the common mode when
-    /// decoding a balanced pair (its meters take the input as reference), each active cue's
-    /// output (`None`: not metered) and the main output. The level meters run as one group,
-    /// so an output that carries the same samples as another (the main output of a transparent
-    /// insert and its input, a cue fed the same mix, a mono cue's two sides) reuses its
-    /// true-peak interpolation instead of computing it again (same readings).
-    fn process(
-        &mut self,
-        (in_l, in_r): Pair<'_>,
-        common_mode: Option<Pair<'_>>,
-        cues: [Option<Pair<'_>>; CUE_COUNT],
-        (l, r): Pair<'_>,
-    ) {
-        if let Some((cm_l, cm_r)) = common_mode {
-            self.common_mode[0].process(cm_l, in_l);
-            self.common_mode[1].process(cm_r, in_r);
-        }
-        let [c0, c1, c2, c3] = &mut self.cues;
-        let mut group: [Option<GroupMember<'_>>; 2 + CUE_COUNT] = [
-            Some((&mut self.input, in_l, in_r)),
-            Some((&mut self.main, l, r)),
-            None,
-            None,
-            None,
-            None,
-        ];
-        for ((slot, meter), cue) in group[2..].iter_mut().zip([c0, c1, c2, c3]).zip(cues) {
-            *slot = cue.map(|(a, b)| (meter, a, b));
-        }
-        OutputMeter::process_group(&mut group);
-        self.stereo.process(l, r);
-    }
-
-    /// Meters every frame waiting in `batch`.
-    fn process_batch(&mut self, batch: &MeterBatch) {
-        let n = batch.frames;
-        self.process(
-            batch_pair(&batch.input, n),
-            batch.balanced.then(|| batch_pair(&batch.common_mode, n)),
-            std::array::from_fn(|i| batch.cue_active[i].then(|| batch_pair(&batch.cues[i], n))),
-            batch_pair(&batch.main, n),
-        );
-    }
-}
-
-/// Where a chunk's metered signals go.
-#[derive(Clone, Copy)]
-enum MeterRoute {
-    /// Nowhere: metering is off.
-    Off,
-    /// Straight into the meters once the outputs are final: the chunk is a whole batch and
-    /// none is waiting, so only the input (changed in place by the gain) is kept in the batch.
-    Direct,
-    /// Into the meter batch from this frame on.
-    Batch(usize),
+    /// Loudness of the decoded input.
+    pub input_loudness: OutputLoudness,
+    /// Loudness of the main output.
+    pub main_loudness: OutputLoudness,
+    /// Loudness of each cue output.
+    pub cue_loudness: [OutputLoudness; CUE_COUNT],
+    /// Level at the ear and exposure of the main output's listener.
+    pub main_ear: EarReading,
+    /// Level at the ear and exposure of each cue's listener.
+    pub cue_ear: [EarReading; CUE_COUNT],
 }
 
 /// Which cues carry signal this chunk: connected and not idle.
@@ -248,11 +152,7 @@ pub struct Engine {
     pre: [Vec<f32>; 2],
     post: [Vec<f32>; 2],
     balanced_active: bool,
-    meters: Meters,
-    /// Metered signals waiting for the meters.
-    batch: Box<MeterBatch>,
-    /// False only in benchmarks of the signal path alone (see [`Engine::set_metering`]).
-    metering: bool,
+    meters: MeterBank,
     /// Instruction set of the engine's own sample loops (chosen once, in `new`).
     isa: Isa,
     /// Frames processed since the last `read_meters` (saturating).
@@ -293,19 +193,7 @@ impl Engine {
             pre: scratch(),
             post: scratch(),
             balanced_active: false,
-            meters: Meters {
-                input: OutputMeter::new(sample_rate_hz),
-                main: OutputMeter::new(sample_rate_hz),
-                stereo: StereoMeter::new(sample_rate_hz),
-                common_mode: [
-                    CommonModeMeter::new(sample_rate_hz),
-                    CommonModeMeter::new(sample_rate_hz),
-                ],
-                cues: std::array::from_fn(|_| OutputMeter::new(sample_rate_hz)),
-                cue_active: [false; CUE_COUNT],
-            },
-            batch: MeterBatch::new(),
-            metering: true,
+            meters: MeterBank::new(sample_rate_hz, &settings.ear),
             isa: Isa::detect(),
             frames_since_read: 0,
             // Whole batches: a read then finds no frames waiting unless something else ran the
@@ -346,6 +234,7 @@ impl Engine {
             || (0..CUE_COUNT).any(|i| {
                 settings.cues[i].output.ceiling_db != self.settings.cues[i].output.ceiling_db
             });
+        self.meters.set_ear_settings(&settings.ear);
         self.settings = *settings;
         if ceilings_changed {
             self.update_meter_ceilings();
@@ -355,47 +244,30 @@ impl Engine {
     /// Headroom is measured against each output's ear-guard ceiling (0 dBFS for the input).
     /// Only reads use the ceiling, so the frames waiting in the meter batch need no flush.
     fn update_meter_ceilings(&mut self) {
-        self.meters.input.set_ceiling_db(0.0);
-        self.meters
-            .main
-            .set_ceiling_db(self.settings.main.ceiling_db);
-        for (meter, cue) in self.meters.cues.iter_mut().zip(&self.settings.cues) {
-            meter.set_ceiling_db(cue.output.ceiling_db);
-        }
+        let s = &self.settings;
+        self.meters.set_ceilings_db(
+            0.0,
+            s.main.ceiling_db,
+            std::array::from_fn(|i| s.cues[i].output.ceiling_db),
+        );
     }
 
     /// Meter options for every output: peak hold (ms) and the clip run length (samples).
     pub fn set_meter_options(&mut self, hold_ms: f32, clip_run_samples: u32) {
-        // Both act per sample (hold countdown, clip runs): the waiting frames keep the old ones.
-        self.flush_meters();
-        let m = &mut self.meters;
-        for meter in [&mut m.input, &mut m.main]
-            .into_iter()
-            .chain(m.cues.iter_mut())
-        {
-            meter.set_hold_ms(hold_ms);
-            meter.set_clip_run_samples(clip_run_samples);
-        }
+        self.meters.set_options(hold_ms, clip_run_samples);
     }
 
     /// Clears all signal state; every ramp jumps to its target, so after activation the
-    /// settings act from the first sample.
+    /// settings act from the first sample. Every meter starts over except the listeners'
+    /// exposure (see [`MeterBank::restart`]).
     pub fn reset(&mut self) {
-        // The waiting frames belong to the old stream, whose meters are cleared anyway.
-        self.batch.frames = 0;
         self.input.reset();
         self.crossfeed.reset();
         self.snap();
-        self.reset_meters();
-        // A reset starts a new stream: the level meters also forget their filter history and
-        // RMS window (arrays, no allocation), or the first true peaks after it would interpolate
-        // across the old audio and report its level.
-        let m = &mut self.meters;
-        for meter in [&mut m.input, &mut m.main]
-            .into_iter()
-            .chain(m.cues.iter_mut())
-        {
-            meter.set_sample_rate(self.sample_rate_hz);
+        self.meters.restart(self.sample_rate_hz);
+        self.main.reset_counters();
+        for cue in &mut self.cues {
+            cue.reset_counters();
         }
         self.balanced_active = false;
     }
@@ -418,26 +290,27 @@ impl Engine {
 
     /// Clears the latched values of the meters selected by `mask` (see [`meter_bits`]).
     pub fn reset_meters_masked(&mut self, mask: u32) {
-        // The waiting frames were processed before the reset.
-        self.flush_meters();
-        let m = &mut self.meters;
-        if mask & meter_bits::INPUT != 0 {
-            m.input.reset();
-        }
+        self.meters.reset_masked(mask);
         if mask & meter_bits::MAIN != 0 {
-            m.main.reset();
-            m.stereo.reset();
-            for cm in &mut m.common_mode {
-                cm.reset();
-            }
             self.main.reset_counters();
         }
-        for (i, (meter, cue)) in m.cues.iter_mut().zip(&mut self.cues).enumerate() {
+        for (i, cue) in self.cues.iter_mut().enumerate() {
             if mask & (meter_bits::CUE_0 << i) != 0 {
-                meter.reset();
                 cue.reset_counters();
             }
         }
+    }
+
+    /// Loads a saved exposure (Pa²h) for output `output` (0 = main, 1 + n = cue n; other
+    /// indices are ignored), e.g. from the plugin's state.
+    pub fn set_exposure_pa2h(&mut self, output: usize, pa2h: f64) {
+        self.meters.set_exposure_pa2h(output, pa2h);
+    }
+
+    /// The exposure (Pa²h) of output `output` (0 = main, 1 + n = cue n; 0 for other indices)
+    /// over every frame processed so far, for saving.
+    pub fn exposure_pa2h(&mut self, output: usize) -> f64 {
+        self.meters.exposure_pa2h(output)
     }
 
     /// Frames between two meter publications: [`METER_PUBLISH_S`] at this engine's rate,
@@ -463,36 +336,16 @@ impl Engine {
     /// Takes the meter readings, which cover every frame processed so far (the frames
     /// waiting in the meter batch are metered first); the since-last-read peaks start over.
     pub fn read_meters(&mut self) -> EngineReadings {
-        self.flush_meters();
         self.frames_since_read = 0;
-        let m = &mut self.meters;
-        EngineReadings {
-            input: m.input.read(),
-            main: m.main.read(),
-            stereo: m.stereo.read(),
-            common_mode: [m.common_mode[0].read(), m.common_mode[1].read()],
-            cues: std::array::from_fn(|i| m.cues[i].read()),
-            cue_active: m.cue_active,
-            balanced_active: self.balanced_active,
-            non_finite_count: self.main.guard().non_finite_count(),
-        }
+        self.meters
+            .read(self.balanced_active, self.main.guard().non_finite_count())
     }
 
     /// Turns every meter on or off (on by default; the plugin never turns them off): off,
     /// only the signal path runs and the readings stand still. For benchmarks that separate
     /// the signal path's cost from metering's.
     pub fn set_metering(&mut self, on: bool) {
-        self.flush_meters();
-        self.metering = on;
-    }
-
-    /// Runs the meters over the frames waiting in the batch (they cover every metered signal
-    /// of every frame processed before), so readings and resets see every frame so far.
-    fn flush_meters(&mut self) {
-        if self.batch.frames > 0 {
-            self.meters.process_batch(&self.batch);
-            self.batch.frames = 0;
-        }
+        self.meters.set_enabled(on);
     }
 
     /// The input stage (for the Auto fix decision).
@@ -584,11 +437,9 @@ impl Engine {
         }
 
         let cue_active = cue_activity(&self.cues, cue_outs);
-        let route = if self.metering {
-            self.meter_input(l, r, cue_active)
-        } else {
-            MeterRoute::Off
-        };
+        let [cm_l, cm_r] = &self.cm;
+        let common_mode = self.balanced_active.then(|| (&cm_l[..n], &cm_r[..n]));
+        self.meters.start_chunk(l, r, common_mode, cue_active);
 
         let cues_active = cue_active.contains(&true);
         if cues_active {
@@ -609,18 +460,12 @@ impl Engine {
                 post: (&self.post[0][..n], &self.post[1][..n]),
             };
             for (i, (cue, out)) in self.cues.iter_mut().zip(cue_outs.iter_mut()).enumerate() {
-                let active = cue_active[i];
-                self.meters.cue_active[i] = active;
-                if let (true, Some((a, b))) = (active, out) {
+                if let (true, Some((a, b))) = (cue_active[i], out) {
                     let (a, b) = (&mut a[range.clone()], &mut b[range.clone()]);
                     cue.process(taps, a, b);
-                    if let MeterRoute::Batch(at) = route {
-                        gather(&mut self.batch.cues[i], at, a, b);
-                    }
+                    self.meters.take_cue(i, a, b);
                 }
             }
-        } else {
-            self.meters.cue_active = [false; CUE_COUNT];
         }
 
         if !identity {
@@ -630,29 +475,7 @@ impl Engine {
         if bypass_involved {
             self.mix_dry(l, r);
         }
-        match route {
-            MeterRoute::Off => {}
-            MeterRoute::Direct => {
-                let cues = std::array::from_fn(|i| match &cue_outs[i] {
-                    Some((a, b)) if cue_active[i] => Some((&a[range.clone()], &b[range.clone()])),
-                    _ => None,
-                });
-                let batch = &*self.batch;
-                self.meters.process(
-                    batch_pair(&batch.input, n),
-                    batch.balanced.then(|| batch_pair(&batch.common_mode, n)),
-                    cues,
-                    (l, r),
-                );
-            }
-            MeterRoute::Batch(at) => {
-                gather(&mut self.batch.main, at, l, r);
-                self.batch.frames = at + n;
-                if self.batch.frames >= METER_BATCH_FRAMES {
-                    self.flush_meters();
-                }
-            }
-        }
+        self.meters.finish_chunk(l, r, cue_outs, range);
     }
 
     /// The full path's front: flushes subnormal input (main legs in place, aux legs into
@@ -704,33 +527,6 @@ impl Engine {
         if !self.input.last_block_copied_only() {
             flush_subnormal_pair_isa(self.isa, l, r);
             flush_subnormal_pair_isa(self.isa, &mut cm_l[..n], &mut cm_r[..n]);
-        }
-    }
-
-    /// Meters the decoded input `l`, `r` (and the common mode when decoding a balanced pair)
-    /// of a chunk whose cues `cue_active` carry signal, or starts the chunk in the meter batch
-    /// with them; returns where the chunk's outputs go. A chunk whose set of metered signals
-    /// differs from the waiting frames' runs the meters first.
-    fn meter_input(&mut self, l: &[f32], r: &[f32], cue_active: [bool; CUE_COUNT]) -> MeterRoute {
-        let batch = &*self.batch;
-        if batch.balanced != self.balanced_active || batch.cue_active != cue_active {
-            self.flush_meters();
-        }
-        let n = l.len();
-        let [cm_l, cm_r] = &self.cm;
-        let common_mode = self.balanced_active.then(|| (&cm_l[..n], &cm_r[..n]));
-        let batch = &mut *self.batch;
-        batch.balanced = self.balanced_active;
-        batch.cue_active = cue_active;
-        let at = batch.frames;
-        gather(&mut batch.input, at, l, r);
-        if let Some((cm_l, cm_r)) = common_mode {
-            gather(&mut batch.common_mode, at, cm_l, cm_r);
-        }
-        if at == 0 && n >= METER_BATCH_FRAMES {
-            MeterRoute::Direct
-        } else {
-            MeterRoute::Batch(at)
         }
     }
 
