@@ -1,6 +1,8 @@
 //! Cuewire, the plugin: formats, IO layouts and the glue that hands the host's buffers to the
 //! engine in `cuewire-dsp`. No signal math lives here.
 
+#![deny(unsafe_op_in_unsafe_fn)]
+
 use std::num::NonZeroU32;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -13,6 +15,7 @@ use nice_plug::prelude::*;
 #[cfg(feature = "standalone")]
 mod demo;
 mod editor;
+pub mod param_access;
 pub mod params;
 pub mod shared;
 pub mod state;
@@ -155,6 +158,12 @@ pub struct Cuewire<const MONITOR: bool> {
     params: Arc<CuewireParams>,
     shared: Arc<Shared>,
     engine: Option<Engine>,
+    /// No audio has run since activation or reset: settings arriving now (a flush, the
+    /// controller, or the first block's events at offset 0) act from sample 0, unramped.
+    awaiting_first_block: bool,
+    /// Test-only: allocate in every process() call (see the `alloc_probe` feature).
+    #[cfg(feature = "alloc_probe")]
+    alloc_probe: bool,
     /// The editor's window state; its `is_open` flag gates the spectrum feed.
     editor_state: Arc<nice_plug_egui::EguiEditorState>,
     /// The standalone build's synthetic programme, when `CUEWIRE_DEMO=1`.
@@ -178,6 +187,9 @@ impl<const MONITOR: bool> Default for Cuewire<MONITOR> {
             params,
             shared: Arc::new(Shared::default()),
             engine: None,
+            awaiting_first_block: true,
+            #[cfg(feature = "alloc_probe")]
+            alloc_probe: false,
             #[cfg(feature = "standalone")]
             demo: None,
         }
@@ -264,6 +276,11 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
         let options = self.params.settings.get();
         engine.set_meter_options(options.hold_ms, options.clip_run_samples);
         self.engine = Some(engine);
+        self.awaiting_first_block = true;
+        #[cfg(feature = "alloc_probe")]
+        {
+            self.alloc_probe = std::env::var_os("CUEWIRE_ALLOC_PROBE").is_some();
+        }
         self.shared
             .spectrum
             .sample_rate_hz
@@ -284,6 +301,7 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
             engine.set_settings(&self.params.engine_settings());
             engine.reset();
         }
+        self.awaiting_first_block = true;
     }
 
     fn deactivate(&mut self) {
@@ -299,9 +317,20 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
         let Some(engine) = self.engine.as_mut() else {
             return ProcessStatus::Normal;
         };
+        #[cfg(feature = "alloc_probe")]
+        if self.alloc_probe {
+            std::hint::black_box(Vec::<u8>::with_capacity(64));
+        }
         engine.set_settings(&self.params.engine_settings());
-        if self.params.settings.take_state_loaded() {
-            // A state load sets parameters behind the ramps' back: act from the first sample.
+        // A state load sets parameters behind the ramps' back, and a host that sets up the
+        // plugin before playback starts expects those settings from the first sample: neither
+        // is a change during playback, so neither ramps. The wrapper applies the first block's
+        // offset-0 events before this call and splits the block at later ones.
+        let first_block = self.awaiting_first_block;
+        if buffer.samples() > 0 {
+            self.awaiting_first_block = false;
+        }
+        if self.params.settings.take_state_loaded() || first_block {
             engine.snap();
         }
         let reset_mask = self.shared.reset_meters.swap(0, Ordering::AcqRel);

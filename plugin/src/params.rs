@@ -482,7 +482,7 @@ impl CuewireParams {
             },
             listen: self.main.listen.value().into(),
             pairs_on_aux: self.input.pairs_on_aux.value(),
-            ..EngineSettings::default()
+            ear: Default::default(),
         }
     }
 }

@@ -7,8 +7,8 @@
 //! loop that always makes progress: it retries only when another thread changed the value in
 //! between, and the GUI writes each value at most once per frame). There is no `Mutex`,
 //! `RwLock`, channel or allocation, so a GUI thread that stalls while holding something can
-//! never stall the audio thread. (Reviewed for issue 8: `lib.rs`'s `process()` touches only
-//! these atomics and the parameters' own atomics.)
+//! never stall the audio thread. `lib.rs`'s `process()` touches only these atomics and the
+//! parameters' own atomics.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -21,9 +21,11 @@ use cuewire_dsp::meter::{CommonModeReading, OutputReading, StereoReading};
 use nice_plug::params::persist::PersistentField;
 use serde::{Deserialize, Serialize};
 
-/// Default interface full-scale output, dBu (seed 000: a Scarlett 2i2's line out).
+/// Default interface full-scale output, dBu (a Scarlett 2i2's line out, as in "How to Connect a
+/// Headphone Amplifier to an Audio Interface").
 pub const DEFAULT_FULL_SCALE_DBU: f32 = 10.0;
-/// Default headphone-amp constant K of the gain helper, volts (seed 000: Objective2).
+/// Default headphone-amp constant K of the gain helper, volts (the Objective2, as in "How to
+/// Connect a Headphone Amplifier to an Audio Interface").
 pub const DEFAULT_AMP_K_V: f32 = 14.0;
 /// Default peak hold time, ms.
 pub const DEFAULT_HOLD_MS: f32 = 2000.0;

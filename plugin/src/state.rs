@@ -7,9 +7,9 @@
 //! Every repair is logged with its reason. Parameter ids never change meaning (they are only
 //! ever added), so a newer version's state loads everything this version understands.
 
-use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::*;
 
+use crate::param_access::{ParamAccess, Rejection};
 use crate::params::CuewireParams;
 use crate::shared::SettingsData;
 
@@ -23,50 +23,6 @@ fn version_numbers(version: &str) -> Vec<u64> {
         .take(3)
         .map(|part| part.parse().unwrap_or(0))
         .collect()
-}
-
-/// The value `param` would be saved with now, in nice-plug's state format (for fresh parameters:
-/// its default). The offline CLI writes its states with this too, so both save alike.
-///
-/// # Safety
-/// `param` must point into a live parameter object.
-pub unsafe fn saved_value(param: ParamPtr) -> ParamValue {
-    // SAFETY: the caller keeps the parameter object alive.
-    unsafe {
-        match param {
-            ParamPtr::FloatParam(p) => ParamValue::F32((*p).unmodulated_plain_value()),
-            ParamPtr::IntParam(p) => ParamValue::I32((*p).unmodulated_plain_value()),
-            ParamPtr::BoolParam(p) => ParamValue::Bool((*p).unmodulated_plain_value()),
-            ParamPtr::EnumParam(p) => match (*p).unmodulated_plain_id() {
-                Some(id) => ParamValue::String(id.to_owned()),
-                None => ParamValue::I32((*p).unmodulated_plain_value()),
-            },
-        }
-    }
-}
-
-/// Why nice-plug would not apply `value` to `param`, or `None` when it would.
-///
-/// # Safety
-/// `param` must point into a live parameter object; an enum's value may be changed.
-unsafe fn rejection(param: ParamPtr, value: &ParamValue) -> Option<&'static str> {
-    // SAFETY: the caller keeps the (throwaway) parameter object alive.
-    unsafe {
-        match (param, value) {
-            (ParamPtr::FloatParam(_), ParamValue::F32(v)) if v.is_finite() => None,
-            (ParamPtr::FloatParam(_), ParamValue::F32(_)) => Some("non-finite value"),
-            (ParamPtr::IntParam(_), ParamValue::I32(_))
-            | (ParamPtr::BoolParam(_), ParamValue::Bool(_)) => None,
-            (ParamPtr::EnumParam(p), ParamValue::I32(i)) if (0..(*p).len() as i32).contains(i) => {
-                None
-            }
-            (ParamPtr::EnumParam(p), ParamValue::String(id)) if (*p).set_from_id(id) => None,
-            (ParamPtr::EnumParam(_), ParamValue::I32(_) | ParamValue::String(_)) => {
-                Some("unknown enum value")
-            }
-            _ => Some("wrong kind of value"),
-        }
-    }
 }
 
 /// Completes a parsed state before it is applied (see the module documentation). Runs on the
@@ -83,35 +39,27 @@ pub fn complete(state: &mut PluginState) {
 
     // Throwaway parameters at their defaults: the reference for ids, kinds and defaults.
     let fresh = CuewireParams::default();
-    let map = fresh.param_map();
-    for (id, param, _) in &map {
+    let access = ParamAccess::new(&fresh);
+    for (id, param) in access.iter() {
         let reason = match state.params.get(id) {
             None => Some("missing"),
-            // SAFETY: `fresh` outlives `map` and these pointers.
-            Some(value) => unsafe { rejection(*param, value) },
+            Some(value) => param.load_saved_value(value).err().map(Rejection::reason),
         };
         if let Some(reason) = reason {
-            // SAFETY: as above; `rejection` may have moved an enum off its default, so read
-            // the default from the parameter's default value instead.
-            let default = unsafe {
-                let normalized = param.default_normalized_value();
-                param._internal_set_normalized_value(normalized);
-                saved_value(*param)
-            };
+            // Loading the entries before may have moved this parameter off its default.
+            param.set_normalized(param.default_normalized());
+            let default = param.saved_value();
             nice_warn!("Cuewire state: parameter {id} {reason}; using its default {default:?}");
-            state.params.insert(id.clone(), default);
+            state.params.insert(id.to_owned(), default);
         }
     }
-    let unknown: Vec<String> = state
-        .params
-        .keys()
-        .filter(|id| !map.iter().any(|(known, _, _)| known == *id))
-        .cloned()
-        .collect();
-    for id in unknown {
-        nice_warn!("Cuewire state: unknown parameter {id} dropped");
-        state.params.remove(&id);
-    }
+    state.params.retain(|id, _| {
+        let known = access.get(id).is_some();
+        if !known {
+            nice_warn!("Cuewire state: unknown parameter {id} dropped");
+        }
+        known
+    });
 
     let settings_ok = state
         .fields

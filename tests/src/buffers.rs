@@ -102,6 +102,17 @@ impl ProcessBuffers {
         self
     }
 
+    /// Channel pointers of every (input, output) port, for building a host's process call.
+    pub(crate) fn channel_pointers(&mut self) -> (Vec<Vec<*mut f32>>, Vec<Vec<*mut f32>>) {
+        let pointers = |ports: &mut [AudioPort]| -> Vec<Vec<*mut f32>> {
+            ports
+                .iter_mut()
+                .map(|p| p.channels.iter_mut().map(|c| c.as_mut_ptr()).collect())
+                .collect()
+        };
+        (pointers(&mut self.inputs), pointers(&mut self.outputs))
+    }
+
     /// Checks the shapes the harness can pass without undefined behaviour.
     pub(crate) fn validate(&self) -> Result<(), crate::Error> {
         for (kind, ports) in [("input", &self.inputs), ("output", &self.outputs)] {

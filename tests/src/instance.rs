@@ -630,16 +630,7 @@ impl PluginInstance {
             }
         }
         let frames = buffers.frames;
-        let mut in_ptrs: Vec<Vec<*mut f32>> = buffers
-            .inputs
-            .iter_mut()
-            .map(|p| p.channels.iter_mut().map(|c| c.as_mut_ptr()).collect())
-            .collect();
-        let mut out_ptrs: Vec<Vec<*mut f32>> = buffers
-            .outputs
-            .iter_mut()
-            .map(|p| p.channels.iter_mut().map(|c| c.as_mut_ptr()).collect())
-            .collect();
+        let (mut in_ptrs, mut out_ptrs) = buffers.channel_pointers();
         if options.in_place_main {
             // The host hands the same channel pointers for main in and out, as DAWs do for an
             // insert whose ports are an in-place pair; the result lands in `inputs[0]`.

@@ -8,6 +8,8 @@
 //! - [`ProcessBuffers`] / [`AudioPort`] hold the audio of one `process()` call, any number of
 //!   ports and channels, including malformed ports (null `data32`, zero channels).
 //! - [`ParamEvent`] is a CLAP parameter-value event at a sample offset.
+//! - [`Vst3Instance`] is one plugin created through a VST3 factory (`GetPluginFactory`), driven
+//!   like a JUCE-based host: controller calls, state, and `process` with parameter queues.
 //!
 //! The host supports the host-side `latency`, `params`, `state`, `audio-ports` and
 //! `audio-ports-config` extensions and records every call the plugin makes into them
@@ -20,6 +22,7 @@ mod host;
 mod instance;
 mod locate;
 mod stream;
+mod vst3;
 
 pub use buffers::{AudioPort, ProcessBuffers};
 pub use events::{OutputEvent, ParamEvent};
@@ -29,6 +32,7 @@ pub use instance::{
     ProcessStatus, INVALID_ID,
 };
 pub use locate::cuewire_library_path;
+pub use vst3::{Vst3Instance, CUEWIRE_VST3_CLASS_ID};
 
 /// Cuewire Monitor's CLAP plugin id (the id the single plugin had; the tests drive this one).
 pub const CUEWIRE_CLAP_ID: &str = "audio.cuewire.cuewire";

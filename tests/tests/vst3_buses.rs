@@ -3,16 +3,13 @@
 //! cue buses deactivated, with every shape of "no buffer" seen in the wild, and checks that the
 //! plugin keeps running with the main output intact and the cues inactive.
 
-use std::ffi::c_void;
 use std::ptr;
 
+use cuewire_tests::Vst3Instance;
+use vst3::Steinberg::kResultOk;
 use vst3::Steinberg::Vst::{
-    AudioBusBuffers, AudioBusBuffers__type0, IAudioProcessor, IAudioProcessorTrait, IComponent,
-    IComponentTrait, IEditController, IEditControllerTrait, ParameterInfo, ProcessData,
-    ProcessSetup,
+    AudioBusBuffers, AudioBusBuffers__type0, IAudioProcessorTrait, IComponentTrait, ProcessData,
 };
-use vst3::Steinberg::{kResultOk, IPluginBaseTrait, IPluginFactory, IPluginFactoryTrait};
-use vst3::{ComPtr, Interface};
 
 const SAMPLE_RATE_HZ: f64 = 48_000.0;
 const BLOCK_FRAMES: usize = 512;
@@ -24,119 +21,42 @@ const K_SAMPLE32: i32 = 0;
 
 /// The plugin as a JUCE-style VST3 host holds it.
 struct Vst3Plugin {
-    _lib: libloading::Library,
-    component: ComPtr<IComponent>,
-    processor: ComPtr<IAudioProcessor>,
-    controller: ComPtr<IEditController>,
+    inner: Vst3Instance,
 }
 
 impl Vst3Plugin {
     fn load() -> Self {
-        let path = cuewire_tests::cuewire_library_path().expect("plugin library");
-        unsafe {
-            let lib = libloading::Library::new(&path).expect("load plugin library");
-            let module_entry: libloading::Symbol<unsafe extern "C" fn(*mut c_void) -> bool> =
-                lib.get(b"ModuleEntry").expect("ModuleEntry");
-            assert!(module_entry(ptr::null_mut()));
-            let get_factory: libloading::Symbol<unsafe extern "system" fn() -> *mut c_void> =
-                lib.get(b"GetPluginFactory").expect("GetPluginFactory");
-            let factory =
-                ComPtr::from_raw(get_factory() as *mut IPluginFactory).expect("non-null factory");
-
-            let class_id = *b"CuewireHpMonitr1";
-            let class_id: [std::ffi::c_char; 16] = class_id.map(|b| b as std::ffi::c_char);
-            let mut obj: *mut c_void = ptr::null_mut();
-            let result = factory.createInstance(
-                class_id.as_ptr(),
-                IComponent::IID.as_ptr() as *const std::ffi::c_char,
-                &mut obj,
-            );
-            assert_eq!(result, kResultOk, "createInstance");
-            let component = ComPtr::from_raw(obj as *mut IComponent).expect("component");
-            assert_eq!(component.initialize(ptr::null_mut()), kResultOk);
-            let processor = component
-                .cast::<IAudioProcessor>()
-                .expect("IAudioProcessor");
-            let controller = component
-                .cast::<IEditController>()
-                .expect("IEditController");
-            Self {
-                _lib: lib,
-                component,
-                processor,
-                controller,
-            }
+        Self {
+            inner: Vst3Instance::cuewire().expect("VST3 instance"),
         }
-    }
-
-    /// The VST3 id of the parameter whose title is `title`.
-    fn param_id(&self, title: &str) -> u32 {
-        unsafe {
-            for index in 0..self.controller.getParameterCount() {
-                let mut info: ParameterInfo = std::mem::zeroed();
-                assert_eq!(
-                    self.controller.getParameterInfo(index, &mut info),
-                    kResultOk
-                );
-                let end = info
-                    .title
-                    .iter()
-                    .position(|&c| c == 0)
-                    .unwrap_or(info.title.len());
-                if String::from_utf16_lossy(&info.title[..end]) == title {
-                    return info.id;
-                }
-            }
-        }
-        panic!("no parameter titled {title:?}");
     }
 
     /// Sets the parameter titled `title` to `plain` (its own unit), converted by the plugin.
     fn set_plain(&self, title: &str, plain: f64) {
-        let id = self.param_id(title);
-        unsafe {
-            let normalized = self.controller.plainParamToNormalized(id, plain);
-            assert_eq!(
-                self.controller.setParamNormalized(id, normalized),
-                kResultOk
-            );
-        }
+        let id = self.inner.param_id(title).expect("parameter");
+        let normalized = self.inner.normalized_of(id, plain);
+        assert_eq!(self.inner.set_normalized(id, normalized), kResultOk);
     }
 
     fn activate(&self, cue_buses_on: bool) {
-        unsafe {
-            for bus in 1..=CUE_BUSES as i32 {
-                let state = u8::from(cue_buses_on);
-                assert_eq!(
-                    self.component.activateBus(K_AUDIO, K_OUTPUT, bus, state),
-                    kResultOk
-                );
-            }
-            let mut setup = ProcessSetup {
-                processMode: K_REALTIME,
-                symbolicSampleSize: K_SAMPLE32,
-                maxSamplesPerBlock: BLOCK_FRAMES as i32,
-                sampleRate: SAMPLE_RATE_HZ,
+        for bus in 1..=CUE_BUSES as i32 {
+            let state = u8::from(cue_buses_on);
+            // SAFETY: live component.
+            let result = unsafe {
+                self.inner
+                    .component()
+                    .activateBus(K_AUDIO, K_OUTPUT, bus, state)
             };
-            assert_eq!(self.processor.setupProcessing(&mut setup), kResultOk);
-            assert_eq!(self.component.setActive(1), kResultOk);
-            assert_eq!(self.processor.setProcessing(1), kResultOk);
+            assert_eq!(result, kResultOk);
         }
+        self.inner
+            .activate(SAMPLE_RATE_HZ, BLOCK_FRAMES as u32)
+            .expect("activate");
+        assert_eq!(self.inner.set_processing(true), kResultOk);
     }
 
     fn deactivate(&self) {
-        unsafe {
-            self.processor.setProcessing(0);
-            self.component.setActive(0);
-        }
-    }
-}
-
-impl Drop for Vst3Plugin {
-    fn drop(&mut self) {
-        unsafe {
-            self.component.terminate();
-        }
+        self.inner.deactivate();
     }
 }
 
@@ -214,7 +134,7 @@ fn render(plugin: &Vst3Plugin, off: [Option<OffBus>; CUE_BUSES], num_outputs: us
         outputEvents: ptr::null_mut(),
         processContext: ptr::null_mut(),
     };
-    let result = unsafe { plugin.processor.process(&mut data) };
+    let result = unsafe { plugin.inner.processor().process(&mut data) };
     assert_eq!(result, kResultOk, "process");
     drop(cue_ptrs);
     Rendered {

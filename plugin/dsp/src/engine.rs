@@ -10,8 +10,8 @@ use crate::cue::{CueSettings, CueStage, CueTaps, CUE_COUNT};
 use crate::input::{InputLayout, InputMode, InputSettings, InputStage};
 use crate::listen::{Listen, ListenStage};
 use crate::meter::{
-    ChannelReading, CommonModeMeter, CommonModeReading, GroupMember, OutputMeter, OutputReading,
-    StereoMeter, StereoReading, WeeklyAllowance,
+    ChannelReading, CommonModeReading, EarReading, MeterBank, OutputLoudness, OutputReading,
+    StereoReading, WeeklyAllowance, EAR_OUTPUTS,
 };
 use crate::output::{OutputSettings, OutputStage, GAIN_RAMP_MS};
 use crate::ramp::Ramp;
@@ -38,29 +38,6 @@ pub const METER_BATCH_FRAMES: usize = 256;
 
 const _: () = assert!(METER_BATCH_FRAMES.is_multiple_of(crate::meter::CHUNK));
 
-/// Frames a meter batch can hold: it runs once it holds [`METER_BATCH_FRAMES`], and a chunk
-/// of up to [`CHUNK_FRAMES`] may arrive one frame short of that. The engine's chunking is left
-/// as it is (cue fades end on chunk boundaries, which the cue meters see).
-const METER_BATCH_CAPACITY: usize = METER_BATCH_FRAMES + CHUNK_FRAMES;
-
-/// The level at the ear: each output's calibration and the weekly allowance of ITU-T H.870.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct EarSettings {
-    /// SPL (dB) of a full-scale sine at the ear, per output: main, then each cue.
-    pub spl_at_0dbfs_db: [f32; 1 + CUE_COUNT],
-    /// The weekly allowance exposure is measured against.
-    pub allowance: WeeklyAllowance,
-}
-
-impl Default for EarSettings {
-    fn default() -> Self {
-        Self {
-            spl_at_0dbfs_db: [Calibration::default().spl_at_0dbfs_db(); 1 + CUE_COUNT],
-            allowance: WeeklyAllowance::Adult,
-        }
-    }
-}
-
 /// Every user setting the engine acts on.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct EngineSettings {
@@ -83,8 +60,28 @@ pub struct EngineSettings {
     /// block) as Hot R / Cold R, as the BalancedPairs layout does; otherwise decode the left
     /// pair to both ears, as the Balanced pair mode does (see [`Engine::right_pair_missing`]).
     pub pairs_on_aux: bool,
-    /// Calibration per output (for the level limits) and the weekly allowance.
+    /// Calibration and allowance of the ear-level meters; the calibration also sets where
+    /// each output's level limit acts.
     pub ear: EarSettings,
+}
+
+/// What the ear-level meters need to turn samples into sound at the ear.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EarSettings {
+    /// SPL (dB) of a full-scale sine at the ear, per output: main, then each cue.
+    pub spl_at_0dbfs_db: [f32; EAR_OUTPUTS],
+    /// The weekly allowance exposure is measured against.
+    pub allowance: WeeklyAllowance,
+}
+
+impl Default for EarSettings {
+    /// Every output at the default calibration (107.8 dB SPL at 0 dBFS), adult allowance.
+    fn default() -> Self {
+        Self {
+            spl_at_0dbfs_db: [Calibration::default().spl_at_0dbfs_db(); EAR_OUTPUTS],
+            allowance: WeeklyAllowance::Adult,
+        }
+    }
 }
 
 /// Which meters a reset clears, as bits of a mask.
@@ -120,129 +117,16 @@ pub struct EngineReadings {
     pub balanced_active: bool,
     /// Non-finite samples the main ear guard turned into silence since the last reset.
     pub non_finite_count: u64,
-}
-
-/// The meters of one engine.
-struct Meters {
-    input: OutputMeter,
-    main: OutputMeter,
-    stereo: StereoMeter,
-    common_mode: [CommonModeMeter; 2],
-    cues: [OutputMeter; CUE_COUNT],
-    cue_active: [bool; CUE_COUNT],
-}
-
-/// One stereo signal's frames waiting for its meters.
-type BatchPair = [[f32; METER_BATCH_CAPACITY]; 2];
-
-/// Copies a chunk of `l`, `r` into `pair` from frame `at` on.
-fn gather(pair: &mut BatchPair, at: usize, l: &[f32], r: &[f32]) {
-    let [dst_l, dst_r] = pair;
-    dst_l[at..at + l.len()].copy_from_slice(l);
-    dst_r[at..at + r.len()].copy_from_slice(r);
-}
-
-/// The metered signals of the frames processed since the meters last ran: the meters run over
-/// a whole batch at once (see [`METER_BATCH_FRAMES`]). Every frame in it had the same set of
-/// metered signals (balanced decode, active cues); a change of that set runs the meters first.
-struct MeterBatch {
-    /// Frames gathered (less than [`METER_BATCH_FRAMES`] between chunks).
-    frames: usize,
-    /// Whether the gathered frames were decoded as a balanced pair (common mode gathered).
-    balanced: bool,
-    /// Which cues' outputs were gathered.
-    cue_active: [bool; CUE_COUNT],
-    /// The decoded input before any gain (also the common-mode meters' reference).
-    input: BatchPair,
-    /// The common mode per ear (balanced decode only).
-    common_mode: BatchPair,
-    /// The main output after the guard and the bypass mix.
-    main: BatchPair,
-    /// Each active cue's output.
-    cues: [BatchPair; CUE_COUNT],
-}
-
-impl MeterBatch {
-    /// An empty batch (about 28 KiB, on the heap).
-    fn new() -> Box<Self> {
-        let silent = || [[0.0; METER_BATCH_CAPACITY]; 2];
-        Box::new(Self {
-            frames: 0,
-            balanced: false,
-            cue_active: [false; CUE_COUNT],
-            input: silent(),
-            common_mode: silent(),
-            main: silent(),
-            cues: std::array::from_fn(|_| silent()),
-        })
-    }
-}
-
-/// A stereo signal's two channels, of equal length.
-type Pair<'a> = (&'a [f32], &'a [f32]);
-
-/// The first `n` frames of a batch pair.
-fn batch_pair(pair: &BatchPair, n: usize) -> Pair<'_> {
-    let [l, r] = pair;
-    (&l[..n], &r[..n])
-}
-
-impl Meters {
-    /// Meters one span of every metered signal: the decoded input, the common mode when
-    /// decoding a balanced pair (its meters take the input as reference), each active cue's
-    /// output (`None`: not metered) and the main output. The level meters run as one group,
-    /// so an output that carries the same samples as another (the main output of a transparent
-    /// insert and its input, a cue fed the same mix, a mono cue's two sides) reuses its
-    /// true-peak interpolation instead of computing it again (same readings).
-    fn process(
-        &mut self,
-        (in_l, in_r): Pair<'_>,
-        common_mode: Option<Pair<'_>>,
-        cues: [Option<Pair<'_>>; CUE_COUNT],
-        (l, r): Pair<'_>,
-    ) {
-        if let Some((cm_l, cm_r)) = common_mode {
-            self.common_mode[0].process(cm_l, in_l);
-            self.common_mode[1].process(cm_r, in_r);
-        }
-        let [c0, c1, c2, c3] = &mut self.cues;
-        let mut group: [Option<GroupMember<'_>>; 2 + CUE_COUNT] = [
-            Some((&mut self.input, in_l, in_r)),
-            Some((&mut self.main, l, r)),
-            None,
-            None,
-            None,
-            None,
-        ];
-        for ((slot, meter), cue) in group[2..].iter_mut().zip([c0, c1, c2, c3]).zip(cues) {
-            *slot = cue.map(|(a, b)| (meter, a, b));
-        }
-        OutputMeter::process_group(&mut group);
-        self.stereo.process(l, r);
-    }
-
-    /// Meters every frame waiting in `batch`.
-    fn process_batch(&mut self, batch: &MeterBatch) {
-        let n = batch.frames;
-        self.process(
-            batch_pair(&batch.input, n),
-            batch.balanced.then(|| batch_pair(&batch.common_mode, n)),
-            std::array::from_fn(|i| batch.cue_active[i].then(|| batch_pair(&batch.cues[i], n))),
-            batch_pair(&batch.main, n),
-        );
-    }
-}
-
-/// Where a chunk's metered signals go.
-#[derive(Clone, Copy)]
-enum MeterRoute {
-    /// Nowhere: metering is off.
-    Off,
-    /// Straight into the meters once the outputs are final: the chunk is a whole batch and
-    /// none is waiting, so only the input (changed in place by the gain) is kept in the batch.
-    Direct,
-    /// Into the meter batch from this frame on.
-    Batch(usize),
+    /// Loudness of the decoded input.
+    pub input_loudness: OutputLoudness,
+    /// Loudness of the main output.
+    pub main_loudness: OutputLoudness,
+    /// Loudness of each cue output.
+    pub cue_loudness: [OutputLoudness; CUE_COUNT],
+    /// Level at the ear and exposure of the main output's listener.
+    pub main_ear: EarReading,
+    /// Level at the ear and exposure of each cue's listener.
+    pub cue_ear: [EarReading; CUE_COUNT],
 }
 
 /// Which cues carry signal this chunk: connected and not idle.
@@ -251,12 +135,6 @@ fn cue_activity(
     cue_outs: &[CueOut<'_>; CUE_COUNT],
 ) -> [bool; CUE_COUNT] {
     std::array::from_fn(|i| cue_outs[i].is_some() && !cues[i].is_idle())
-}
-
-/// The part of `x` in `start..end`, cut short at (or empty past) its end.
-fn part(x: &[f32], start: usize, end: usize) -> &[f32] {
-    let len = x.len();
-    &x[start.min(len)..end.min(len)]
 }
 
 /// A cue output buffer pair handed over by the host, or `None` when the host gave no usable
@@ -291,11 +169,7 @@ pub struct Engine {
     pre: [Vec<f32>; 2],
     post: [Vec<f32>; 2],
     balanced_active: bool,
-    meters: Meters,
-    /// Metered signals waiting for the meters.
-    batch: Box<MeterBatch>,
-    /// False only in benchmarks of the signal path alone (see [`Engine::set_metering`]).
-    metering: bool,
+    meters: MeterBank,
     /// Instruction set of the engine's own sample loops (chosen once, in `new`).
     isa: Isa,
     /// Frames processed since the last `read_meters` (saturating).
@@ -335,6 +209,12 @@ fn input_plan(
     (decode, input, missing)
 }
 
+/// The part of `x` in `start..end`, cut short at (or empty past) its end.
+fn part(x: &[f32], start: usize, end: usize) -> &[f32] {
+    let len = x.len();
+    &x[start.min(len)..end.min(len)]
+}
+
 impl Engine {
     /// An engine for `layout` at `sample_rate_hz`, resting at `settings` from the first sample.
     pub fn new(sample_rate_hz: f32, layout: InputLayout, settings: &EngineSettings) -> Self {
@@ -368,19 +248,7 @@ impl Engine {
             pre: scratch(),
             post: scratch(),
             balanced_active: false,
-            meters: Meters {
-                input: OutputMeter::new(sample_rate_hz),
-                main: OutputMeter::new(sample_rate_hz),
-                stereo: StereoMeter::new(sample_rate_hz),
-                common_mode: [
-                    CommonModeMeter::new(sample_rate_hz),
-                    CommonModeMeter::new(sample_rate_hz),
-                ],
-                cues: std::array::from_fn(|_| OutputMeter::new(sample_rate_hz)),
-                cue_active: [false; CUE_COUNT],
-            },
-            batch: MeterBatch::new(),
-            metering: true,
+            meters: MeterBank::new(sample_rate_hz, &settings.ear),
             isa: Isa::detect(),
             frames_since_read: 0,
             // Whole batches: a read then finds no frames waiting unless something else ran the
@@ -421,6 +289,7 @@ impl Engine {
                 settings.cues[i].output.ceiling_db != self.settings.cues[i].output.ceiling_db
             });
         let calibration_changed = settings.ear.spl_at_0dbfs_db != self.settings.ear.spl_at_0dbfs_db;
+        self.meters.set_ear_settings(&settings.ear);
         self.settings = *settings;
         self.apply_input_plan(self.aux_full);
         if ceilings_changed {
@@ -460,35 +329,24 @@ impl Engine {
     /// Headroom is measured against each output's ear-guard ceiling (0 dBFS for the input).
     /// Only reads use the ceiling, so the frames waiting in the meter batch need no flush.
     fn update_meter_ceilings(&mut self) {
-        self.meters.input.set_ceiling_db(0.0);
-        self.meters
-            .main
-            .set_ceiling_db(self.settings.main.ceiling_db);
-        for (meter, cue) in self.meters.cues.iter_mut().zip(&self.settings.cues) {
-            meter.set_ceiling_db(cue.output.ceiling_db);
-        }
+        let s = &self.settings;
+        self.meters.set_ceilings_db(
+            0.0,
+            s.main.ceiling_db,
+            std::array::from_fn(|i| s.cues[i].output.ceiling_db),
+        );
     }
 
     /// Meter options for every output: peak hold (ms) and the clip run length (samples).
     pub fn set_meter_options(&mut self, hold_ms: f32, clip_run_samples: u32) {
-        // Both act per sample (hold countdown, clip runs): the waiting frames keep the old ones.
-        self.flush_meters();
-        let m = &mut self.meters;
-        for meter in [&mut m.input, &mut m.main]
-            .into_iter()
-            .chain(m.cues.iter_mut())
-        {
-            meter.set_hold_ms(hold_ms);
-            meter.set_clip_run_samples(clip_run_samples);
-        }
+        self.meters.set_options(hold_ms, clip_run_samples);
         self.talkback.set_meter_options(hold_ms, clip_run_samples);
     }
 
     /// Clears all signal state; every ramp jumps to its target, so after activation the
-    /// settings act from the first sample.
+    /// settings act from the first sample. Every meter starts over except the listeners'
+    /// exposure (see [`MeterBank::restart`]).
     pub fn reset(&mut self) {
-        // The waiting frames belong to the old stream, whose meters are cleared anyway.
-        self.batch.frames = 0;
         self.input.reset();
         self.crossfeed.reset();
         self.main.reset();
@@ -497,16 +355,10 @@ impl Engine {
         }
         self.talkback.reset();
         self.snap();
-        self.reset_meters();
-        // A reset starts a new stream: the level meters also forget their filter history and
-        // RMS window (arrays, no allocation), or the first true peaks after it would interpolate
-        // across the old audio and report its level.
-        let m = &mut self.meters;
-        for meter in [&mut m.input, &mut m.main]
-            .into_iter()
-            .chain(m.cues.iter_mut())
-        {
-            meter.set_sample_rate(self.sample_rate_hz);
+        self.meters.restart(self.sample_rate_hz);
+        self.main.reset_counters();
+        for cue in &mut self.cues {
+            cue.reset_counters();
         }
         self.balanced_active = false;
     }
@@ -531,29 +383,30 @@ impl Engine {
 
     /// Clears the latched values of the meters selected by `mask` (see [`meter_bits`]).
     pub fn reset_meters_masked(&mut self, mask: u32) {
-        // The waiting frames were processed before the reset.
-        self.flush_meters();
-        let m = &mut self.meters;
-        if mask & meter_bits::INPUT != 0 {
-            m.input.reset();
-        }
+        self.meters.reset_masked(mask);
         if mask & meter_bits::MAIN != 0 {
-            m.main.reset();
-            m.stereo.reset();
-            for cm in &mut m.common_mode {
-                cm.reset();
-            }
             self.main.reset_counters();
         }
-        for (i, (meter, cue)) in m.cues.iter_mut().zip(&mut self.cues).enumerate() {
+        for (i, cue) in self.cues.iter_mut().enumerate() {
             if mask & (meter_bits::CUE_0 << i) != 0 {
-                meter.reset();
                 cue.reset_counters();
             }
         }
         if mask & meter_bits::TALK != 0 {
             self.talkback.reset_meter();
         }
+    }
+
+    /// Loads a saved exposure (Pa²h) for output `output` (0 = main, 1 + n = cue n; other
+    /// indices are ignored), e.g. from the plugin's state.
+    pub fn set_exposure_pa2h(&mut self, output: usize, pa2h: f64) {
+        self.meters.set_exposure_pa2h(output, pa2h);
+    }
+
+    /// The exposure (Pa²h) of output `output` (0 = main, 1 + n = cue n; 0 for other indices)
+    /// over every frame processed so far, for saving.
+    pub fn exposure_pa2h(&mut self, output: usize) -> f64 {
+        self.meters.exposure_pa2h(output)
     }
 
     /// Frames between two meter publications: [`METER_PUBLISH_S`] at this engine's rate,
@@ -579,37 +432,17 @@ impl Engine {
     /// Takes the meter readings, which cover every frame processed so far (the frames
     /// waiting in the meter batch are metered first); the since-last-read peaks start over.
     pub fn read_meters(&mut self) -> EngineReadings {
-        self.flush_meters();
         self.frames_since_read = 0;
-        let m = &mut self.meters;
-        EngineReadings {
-            input: m.input.read(),
-            main: m.main.read(),
-            stereo: m.stereo.read(),
-            common_mode: [m.common_mode[0].read(), m.common_mode[1].read()],
-            cues: std::array::from_fn(|i| m.cues[i].read()),
-            cue_active: m.cue_active,
-            balanced_active: self.balanced_active,
-            non_finite_count: self.main.guard().non_finite_count(),
-        }
+        self.meters
+            .read(self.balanced_active, self.main.guard().non_finite_count())
     }
 
     /// Turns every meter on or off (on by default; the plugin never turns them off): off,
     /// only the signal path runs and the readings stand still. For benchmarks that separate
     /// the signal path's cost from metering's.
     pub fn set_metering(&mut self, on: bool) {
-        self.flush_meters();
-        self.metering = on;
+        self.meters.set_enabled(on);
         self.talkback.set_metering(on);
-    }
-
-    /// Runs the meters over the frames waiting in the batch (they cover every metered signal
-    /// of every frame processed before), so readings and resets see every frame so far.
-    fn flush_meters(&mut self) {
-        if self.batch.frames > 0 {
-            self.meters.process_batch(&self.batch);
-            self.batch.frames = 0;
-        }
     }
 
     /// The input stage (for the Auto fix decision).
@@ -654,8 +487,8 @@ impl Engine {
         &self.talkback
     }
 
-    /// The talk meter's readings (the talk input after its high-pass, before its level); the
-    /// since-last-read peaks start over.
+    /// The talk meter's readings (the talk input after its high-pass, before its level;
+    /// silence while there is no talk input); the since-last-read peaks start over.
     pub fn read_talk_meter(&mut self) -> ChannelReading {
         self.talkback.read_meter()
     }
@@ -753,16 +586,13 @@ impl Engine {
         }
 
         let cue_active = cue_activity(&self.cues, cue_outs);
-        self.meters.cue_active = cue_active;
+        let [cm_l, cm_r] = &self.cm;
+        let common_mode = self.balanced_active.then(|| (&cm_l[..n], &cm_r[..n]));
+        self.meters.start_chunk(l, r, common_mode, cue_active);
         // A cue is rendered when its output is connected or listen hears it.
         let rendered: [bool; CUE_COUNT] = std::array::from_fn(|i| {
             cue_active[i] || (self.listen.hears_cue(i) && !self.cues[i].is_idle())
         });
-        let route = if self.metering {
-            self.meter_input(l, r, cue_active)
-        } else {
-            MeterRoute::Off
-        };
 
         let cues_rendered = rendered.contains(&true);
         if cues_rendered {
@@ -816,9 +646,7 @@ impl Engine {
             if let (true, Some((a, b))) = (cue_active[i], out) {
                 let (a, b) = (&mut a[range.clone()], &mut b[range.clone()]);
                 cue.apply_guard(a, b);
-                if let MeterRoute::Batch(at) = route {
-                    gather(&mut self.batch.cues[i], at, a, b);
-                }
+                self.meters.take_cue(i, a, b);
             }
         }
 
@@ -829,29 +657,7 @@ impl Engine {
         if bypass_involved {
             self.mix_dry(l, r);
         }
-        match route {
-            MeterRoute::Off => {}
-            MeterRoute::Direct => {
-                let cues = std::array::from_fn(|i| match &cue_outs[i] {
-                    Some((a, b)) if cue_active[i] => Some((&a[range.clone()], &b[range.clone()])),
-                    _ => None,
-                });
-                let batch = &*self.batch;
-                self.meters.process(
-                    batch_pair(&batch.input, n),
-                    batch.balanced.then(|| batch_pair(&batch.common_mode, n)),
-                    cues,
-                    (l, r),
-                );
-            }
-            MeterRoute::Batch(at) => {
-                gather(&mut self.batch.main, at, l, r);
-                self.batch.frames = at + n;
-                if self.batch.frames >= METER_BATCH_FRAMES {
-                    self.flush_meters();
-                }
-            }
-        }
+        self.meters.finish_chunk(l, r, cue_outs, range);
     }
 
     /// The full path's front: flushes subnormal input (main legs in place, aux legs into
@@ -908,33 +714,6 @@ impl Engine {
         if !self.input.last_block_copied_only() {
             flush_subnormal_pair_isa(self.isa, l, r);
             flush_subnormal_pair_isa(self.isa, &mut cm_l[..n], &mut cm_r[..n]);
-        }
-    }
-
-    /// Meters the decoded input `l`, `r` (and the common mode when decoding a balanced pair)
-    /// of a chunk whose cues `cue_active` carry signal, or starts the chunk in the meter batch
-    /// with them; returns where the chunk's outputs go. A chunk whose set of metered signals
-    /// differs from the waiting frames' runs the meters first.
-    fn meter_input(&mut self, l: &[f32], r: &[f32], cue_active: [bool; CUE_COUNT]) -> MeterRoute {
-        let batch = &*self.batch;
-        if batch.balanced != self.balanced_active || batch.cue_active != cue_active {
-            self.flush_meters();
-        }
-        let n = l.len();
-        let [cm_l, cm_r] = &self.cm;
-        let common_mode = self.balanced_active.then(|| (&cm_l[..n], &cm_r[..n]));
-        let batch = &mut *self.batch;
-        batch.balanced = self.balanced_active;
-        batch.cue_active = cue_active;
-        let at = batch.frames;
-        gather(&mut batch.input, at, l, r);
-        if let Some((cm_l, cm_r)) = common_mode {
-            gather(&mut batch.common_mode, at, cm_l, cm_r);
-        }
-        if at == 0 && n >= METER_BATCH_FRAMES {
-            MeterRoute::Direct
-        } else {
-            MeterRoute::Batch(at)
         }
     }
 

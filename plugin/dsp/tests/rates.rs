@@ -75,6 +75,8 @@ fn busy(rng: &mut SmallRng) -> EngineSettings {
             },
         };
     }
+    // A different calibration per output, so each ear meter's conversion is exercised.
+    s.ear.spl_at_0dbfs_db = std::array::from_fn(|_| rng.gen_range(90.0..125.0));
     s
 }
 
@@ -173,6 +175,18 @@ fn every_rate_and_block_size_gives_the_same_result_as_one_long_block() {
         third.bypass = true;
         let events = [(5_003, second), (11_111, third), (17_000, second)];
         let reference = run(rate, layout, &start, &events, &bus, || n);
+        // The comparison covers loudness and ear level: both have measured something.
+        let r = &reference.readings;
+        assert!(r.main_loudness.reading.momentary_lufs > -100.0, "{rate} Hz");
+        assert!(
+            r.input_loudness.reading.short_term_lufs > -100.0,
+            "{rate} Hz"
+        );
+        // Ear levels refresh every 100 ms: only the rates where the run lasts that long.
+        if n as f64 / fs >= 0.1 {
+            assert!(r.main_ear.louder_laeq_1s_db > 0.0, "{rate} Hz");
+            assert!(r.cue_ear.iter().all(|e| e.exposure_pa2h > 0.0), "{rate} Hz");
+        }
         for max_block in [1, 2, 3, 31, 256, 257, 1000, 4096, 16_384] {
             let mut blocks = SmallRng::seed_from_u64(max_block as u64);
             let got = run(rate, layout, &start, &events, &bus, || {

@@ -95,6 +95,16 @@ pub fn headroom_text(headroom_db: f32) -> String {
     }
 }
 
+/// The larger of two channels' values.
+pub fn louder(values: [f32; 2]) -> f32 {
+    values[0].max(values[1])
+}
+
+/// The smaller of two channels' values.
+pub fn tighter(values: [f32; 2]) -> f32 {
+    values[0].min(values[1])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,6 @@
 //! Colours and type sizes of the editor, in one place.
 
-use egui::Color32;
+use egui::{Color32, Vec2};
 
 /// Body text size, points.
 pub const BODY_PT: f32 = 13.0;
@@ -41,3 +41,69 @@ pub const SPECTRUM_MAIN: Color32 = Color32::from_rgb(110, 190, 255);
 pub const SPECTRUM_CM: Color32 = Color32::from_rgb(255, 120, 90);
 /// Correlation and balance bars.
 pub const STEREO_BAR: Color32 = Color32::from_rgb(120, 170, 230);
+/// Held-peak and headroom numerals that must stand out.
+pub const BRIGHT_TEXT: Color32 = Color32::WHITE;
+
+/// The title in the top bar and egui's heading style, points.
+pub const TITLE_PT: f32 = 18.0;
+/// Space between items, points (horizontal, vertical).
+pub const ITEM_SPACING: Vec2 = Vec2::new(6.0, 5.0);
+/// Height of buttons, sliders and other controls, points.
+pub const CONTROL_HEIGHT: f32 = 20.0;
+/// Corner radius of a panel, points.
+pub const PANEL_RADIUS: u8 = 4;
+/// Margin inside a panel and around the window's contents, points.
+pub const PANEL_MARGIN: i8 = 6;
+/// What the window's frame, margins and scroll bars take from its minimum size, points.
+pub const WINDOW_CHROME: Vec2 = Vec2::splat(28.0);
+/// What the top bar and margins take from the minimum size before the columns, points.
+pub const BODY_CHROME: Vec2 = Vec2::new(16.0, 48.0);
+/// Width of the left (input) and middle (main) columns, shares of the window.
+pub const LEFT_COLUMN_SHARE: f32 = 0.27;
+/// See [`LEFT_COLUMN_SHARE`].
+pub const MIDDLE_COLUMN_SHARE: f32 = 0.32;
+/// Width of the UI-scale menu, points.
+pub const SCALE_MENU_WIDTH: f32 = 64.0;
+
+/// Gap between a row's label and its control, points.
+pub const LABEL_GAP: f32 = 8.0;
+/// Narrowest slider, points.
+pub const MIN_SLIDER_WIDTH: f32 = 60.0;
+/// Label column of the input panel, points.
+pub const INPUT_LABEL_WIDTH: f32 = 74.0;
+/// Label column of the main panel, points.
+pub const MAIN_LABEL_WIDTH: f32 = 58.0;
+/// Label column of the stereo panel, points.
+pub const STEREO_LABEL_WIDTH: f32 = 76.0;
+/// The stereo panel's label and number beside each bar, points.
+pub const STEREO_BAR_RESERVE: f32 = 150.0;
+/// Height of the correlation and balance bars, points.
+pub const STEREO_BAR_HEIGHT: f32 = 12.0;
+/// Height of the input meter, points.
+pub const INPUT_METER_HEIGHT: f32 = 34.0;
+/// Height of the main meter, points.
+pub const MAIN_METER_HEIGHT: f32 = 64.0;
+
+/// Height the cue grid takes below the spectrum, points.
+pub const CUE_GRID_HEIGHT: f32 = 310.0;
+/// The spectrum panel's smallest height, points.
+pub const MIN_SPECTRUM_PANEL_HEIGHT: f32 = 190.0;
+/// What the spectrum panel's title, legend and margins take, points.
+pub const SPECTRUM_CHROME_HEIGHT: f32 = 60.0;
+/// The spectrum plot's smallest height, points.
+pub const MIN_SPECTRUM_PLOT_HEIGHT: f32 = 80.0;
+/// Width of a spectrum curve, points.
+pub const CURVE_WIDTH: f32 = 1.5;
+/// Width of a grid line, points.
+pub const GRID_WIDTH: f32 = 1.0;
+
+/// Label column of a cue strip, points.
+pub const CUE_LABEL_WIDTH: f32 = 34.0;
+/// Narrowest control in a cue strip, points.
+pub const MIN_CUE_CONTROL_WIDTH: f32 = 40.0;
+/// Room left beside a menu that fills its panel or half of it, points.
+pub const MENU_INSET: f32 = 10.0;
+/// Height of a cue meter, points.
+pub const CUE_METER_HEIGHT: f32 = 14.0;
+/// Space between the settings grid's columns and rows, points.
+pub const GRID_SPACING: [f32; 2] = [12.0, 6.0];

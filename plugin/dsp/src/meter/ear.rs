@@ -12,7 +12,7 @@
 //! `spl_at_0dbfs_db + 10·log10(2·ms)` dB SPL (see [`crate::calibration`]).
 
 use crate::sanitise::{sanitise_rate_hz, sanitise_sample};
-use crate::simd::{dispatch, mac_f64, Isa, Kernel};
+use crate::simd::{dispatch, mac, Isa, Kernel};
 
 /// Reference sound pressure (Pa) of 0 dB SPL.
 pub const P_REF_PA: f64 = 20.0e-6;
@@ -102,18 +102,19 @@ pub fn a_weighting_analog_db(freq_hz: f64) -> f64 {
 /// 44.1 kHz and above; lower rates scale them under Nyquist).
 const LP_MATCH_HZ: [f64; 2] = [8_000.0, 16_000.0];
 
-/// Alternating offset (linear, −400 dBFS) added to the filter input so no filter state can
-/// decay into subnormal numbers during silence (x86 handles those many times slower). It is
-/// a tone at Nyquist 200 dB below the quietest sample a meter keeps, so it never shows.
-const DENORMAL_GUARD: f64 = 1.0e-20;
+/// Alternating offset (linear, −360 dBFS) added to the filter input so no filter state can
+/// decay into subnormal numbers during silence (x86 handles those many times slower). Its
+/// square (1e-36) is still a normal f32; a tone at Nyquist this far below anything audible
+/// never shows in a reading.
+const DENORMAL_GUARD: f32 = 1.0e-18;
 
 /// Frames sanitised ahead of the recursions at a time.
 const PREPARE_FRAMES: usize = 64;
 
 /// A sample as the converter plays it: sanitised, then clamped to full scale.
 #[inline(always)]
-fn dac_sample(x: f32) -> f64 {
-    f64::from(sanitise_sample(x).clamp(-1.0, 1.0))
+fn dac_sample(x: f32) -> f32 {
+    sanitise_sample(x).clamp(-1.0, 1.0)
 }
 
 /// |1 − p·e^{−jω}|² for `cos_w` = cos ω.
@@ -210,7 +211,8 @@ fn lp_numerator(p: f64, f4: f64, fs: f64) -> [f64; 3] {
     [b0, 0.5 * (s - d), -big_b2 / (4.0 * b0)]
 }
 
-/// The IEC 61672-1 A-weighting for a stereo pair, designed for any sample rate.
+/// The IEC 61672-1 A-weighting for `L` channels side by side (default: a stereo pair),
+/// designed for any sample rate.
 ///
 /// Design: the analog weighting is four high-pass poles (f1 twice, f2, f3) over four zeros at
 /// DC, and a double low-pass pole at f4 ≈ 12.2 kHz. The high-pass part is mapped by the
@@ -224,42 +226,74 @@ fn lp_numerator(p: f64, f4: f64, fs: f64) -> [f64; 3] {
 /// 0.0003 dB at 96 kHz); at 20 kHz it reads 0.63 dB high at 44.1 kHz (0.34 at 48 kHz),
 /// inside the class 1 limit of +3 dB.
 ///
-/// Structure: every recursion is first order (four one-pole high-passes, then the low-pass
-/// numerator and its two one-pole recursions), in f64 for both channels side by side.
+/// Structure: seven first-order steps (four one-pole high-passes, the low-pass numerator,
+/// its two one-pole recursions), each channel in one f32 lane, so one vector operation serves
+/// many channels (the engine weighs every output in one group). The steps are pipelined:
+/// step k works on the frame its predecessor finished one sample earlier, so all seven update
+/// at once each frame with no dependency between them, and the output lags the input by
+/// [`A_WEIGHTING_LAG_SAMPLES`] (0.125 ms at 48 kHz; no level reading can notice). Every
+/// pole is a single f32 one-pole (well conditioned even at f1 ≈ 20.6 Hz), so f32 lanes keep
+/// the response within 0.01 dB of the f64 design.
 #[derive(Clone, Copy, Debug)]
-pub struct AWeighting {
+pub struct AWeighting<const L: usize = 2> {
     c: AWeightingCoefs,
-    /// Previous input sample per channel.
-    x1: [f64; 2],
-    /// Previous output of each high-pass section per channel.
-    hp_y1: [[f64; 2]; 4],
-    /// Input of the low-pass section two samples ago per channel.
-    lp_x2: [f64; 2],
-    /// Previous outputs of the low-pass section's two recursions per channel.
-    lp_y1: [[f64; 2]; 2],
+    /// High-pass poles in f32.
+    hp_pole: [f32; 4],
+    /// Low-pass numerator in f32.
+    lp_b: [f32; 3],
+    /// Low-pass double pole in f32.
+    lp_pole: f32,
+    /// Each step's last output: four high-passes, the low-pass numerator, its two recursions.
+    y: [[f32; L]; 7],
+    /// Each high-pass's previous input.
+    hp_x1: [[f32; L]; 4],
+    /// The low-pass numerator's inputs one and two samples back.
+    lp_x: [[f32; L]; 2],
     /// The [`DENORMAL_GUARD`] offset for the next sample (its sign alternates).
-    guard: f64,
+    guard: f32,
 }
 
+/// Samples by which [`AWeighting`]'s output lags its input (one per pipelined step after
+/// the first).
+pub const A_WEIGHTING_LAG_SAMPLES: usize = 6;
+
 impl AWeighting {
-    /// A silent filter for `sample_rate_hz` (Hz; exact to class 1 from 44.1 kHz up).
+    /// A silent stereo filter for `sample_rate_hz` (Hz; exact to class 1 from 44.1 kHz up).
     pub fn new(sample_rate_hz: f32) -> Self {
+        Self::with_lanes(sample_rate_hz)
+    }
+
+    /// Weighs one stereo sample (left, right; clamped to full scale like the converter);
+    /// returns the weighted sample of [`A_WEIGHTING_LAG_SAMPLES`] frames earlier.
+    pub fn process_sample(&mut self, l: f32, r: f32) -> [f64; 2] {
+        let g = self.guard;
+        self.guard = -g;
+        self.step::<false>([dac_sample(l) + g, dac_sample(r) + g])
+            .map(f64::from)
+    }
+}
+
+impl<const L: usize> AWeighting<L> {
+    /// A silent filter for `L` channels at `sample_rate_hz` (Hz).
+    pub fn with_lanes(sample_rate_hz: f32) -> Self {
+        let c = AWeightingCoefs::new(f64::from(sanitise_rate_hz(sample_rate_hz)));
         Self {
-            c: AWeightingCoefs::new(f64::from(sanitise_rate_hz(sample_rate_hz))),
-            x1: [0.0; 2],
-            hp_y1: [[0.0; 2]; 4],
-            lp_x2: [0.0; 2],
-            lp_y1: [[0.0; 2]; 2],
+            c,
+            hp_pole: c.hp_pole.map(|p| p as f32),
+            lp_b: c.lp_b.map(|b| b as f32),
+            lp_pole: c.lp_pole as f32,
+            y: [[0.0; L]; 7],
+            hp_x1: [[0.0; L]; 4],
+            lp_x: [[0.0; L]; 2],
             guard: DENORMAL_GUARD,
         }
     }
 
     /// Forgets the signal history.
     pub fn reset(&mut self) {
-        self.x1 = [0.0; 2];
-        self.hp_y1 = [[0.0; 2]; 4];
-        self.lp_x2 = [0.0; 2];
-        self.lp_y1 = [[0.0; 2]; 2];
+        self.y = [[0.0; L]; 7];
+        self.hp_x1 = [[0.0; L]; 4];
+        self.lp_x = [[0.0; L]; 2];
         self.guard = DENORMAL_GUARD;
     }
 
@@ -268,103 +302,105 @@ impl AWeighting {
         20.0 * self.c.magnitude(freq_hz).log10()
     }
 
-    /// Weighs one stereo sample (left, right; clamped to full scale like the converter).
-    pub fn process_sample(&mut self, l: f32, r: f32) -> [f64; 2] {
-        let g = self.guard;
-        self.guard = -g;
-        self.step::<false>([dac_sample(l) + g, dac_sample(r) + g])
-    }
-
-    /// Adds the squared weighted samples of the first `min(l.len(), r.len())` frames to
-    /// `sums` (left, right), one sample after the other, so the sums do not depend on how a
-    /// stream is split into calls.
+    /// Adds the squared weighted samples of the first `n` frames of each lane's channel to
+    /// `sums` (f32 partial sums: callers keep spans short and move them into f64 at fixed
+    /// sample positions). `x[j]` is lane j's input (`None`: silence); every slice must hold
+    /// at least `n` frames, `n` at most [`PREPARE_FRAMES`].
     #[inline(always)]
     pub(crate) fn accumulate_squares<const FMA: bool>(
         &mut self,
-        l: &[f32],
-        r: &[f32],
-        sums: &mut [f64; 2],
+        x: &[Option<&[f32]>; L],
+        n: usize,
+        sums: &mut [f32; L],
     ) {
+        let n = n.min(PREPARE_FRAMES);
+        // Sanitising, clamping and the guard go over whole channels first (vectorised across
+        // time), into frames of lanes for the pipelined steps.
+        let mut frames = [[0.0f32; L]; PREPARE_FRAMES];
+        for (j, ch) in x.iter().enumerate() {
+            let Some(ch) = ch.and_then(|c| c.get(..n)) else {
+                continue;
+            };
+            for (f, &v) in frames.iter_mut().zip(ch) {
+                f[j] = dac_sample(v);
+            }
+        }
+        let g = [self.guard, -self.guard];
+        if n % 2 == 1 {
+            self.guard = -self.guard;
+        }
         // A local copy keeps the state in registers (no stores per sample).
         let mut f = *self;
         let mut acc = *sums;
-        for (cl, cr) in l.chunks(PREPARE_FRAMES).zip(r.chunks(PREPARE_FRAMES)) {
-            // Sanitising, widening and the guard go over whole chunks first, where they
-            // vectorise across time; the recursions then run sample by sample.
-            let mut x = [[0.0f64; 2]; PREPARE_FRAMES];
-            let g = [f.guard, -f.guard];
-            for (i, (d, (&a, &b))) in x.iter_mut().zip(cl.iter().zip(cr)).enumerate() {
-                *d = [dac_sample(a) + g[i % 2], dac_sample(b) + g[i % 2]];
-            }
-            let n = cl.len().min(cr.len());
-            if n % 2 == 1 {
-                f.guard = -f.guard;
-            }
-            for &xi in x.iter().take(n) {
-                let y = f.step::<FMA>(xi);
-                for (a, v) in acc.iter_mut().zip(y) {
-                    *a = mac_f64::<FMA>(*a, v, v);
-                }
+        for (i, fr) in frames.iter().take(n).enumerate() {
+            let gi = g[i % 2];
+            let y = f.step::<FMA>(fr.map(|v| v + gi));
+            for (a, v) in acc.iter_mut().zip(y) {
+                *a = mac::<FMA>(*a, v, v);
             }
         }
+        f.guard = self.guard;
         *self = f;
         *sums = acc;
     }
 
-    /// One sample (with the guard already added) through every section.
+    /// One frame (guard already added) into the pipeline; returns the last step's new output.
     #[inline(always)]
-    fn step<const FMA: bool>(&mut self, x: [f64; 2]) -> [f64; 2] {
-        let mut cur = x;
-        let mut prev_in = std::mem::replace(&mut self.x1, cur);
-        for (y1, &p) in self.hp_y1.iter_mut().zip(&self.c.hp_pole) {
-            let mut y = [0.0; 2];
-            for c in 0..2 {
-                y[c] = mac_f64::<FMA>(cur[c] - prev_in[c], p, y1[c]);
+    fn step<const FMA: bool>(&mut self, x: [f32; L]) -> [f32; L] {
+        let y = self.y;
+        let mut next = [[0.0f32; L]; 7];
+        // Step k reads step k − 1's output of the previous frame (the input for step 0).
+        let inputs = [x, y[0], y[1], y[2]];
+        for k in 0..4 {
+            let p = self.hp_pole[k];
+            for j in 0..L {
+                next[k][j] = mac::<FMA>(inputs[k][j] - self.hp_x1[k][j], p, y[k][j]);
             }
-            prev_in = std::mem::replace(y1, y);
-            cur = y;
         }
-        // `prev_in` is now the low-pass section's previous input.
-        let [b0, b1, b2] = self.c.lp_b;
-        let p = self.c.lp_pole;
-        let mut out = [0.0; 2];
-        for c in 0..2 {
-            let fir = mac_f64::<FMA>(
-                mac_f64::<FMA>(b0 * cur[c], b1, prev_in[c]),
-                b2,
-                self.lp_x2[c],
-            );
-            let w = mac_f64::<FMA>(fir, p, self.lp_y1[0][c]);
-            out[c] = mac_f64::<FMA>(w, p, self.lp_y1[1][c]);
-            self.lp_y1[0][c] = w;
-            self.lp_y1[1][c] = out[c];
+        self.hp_x1 = inputs;
+        let [b0, b1, b2] = self.lp_b;
+        let p = self.lp_pole;
+        let [x1, x2] = self.lp_x;
+        for j in 0..L {
+            next[4][j] = mac::<FMA>(mac::<FMA>(b0 * y[3][j], b1, x1[j]), b2, x2[j]);
+            next[5][j] = mac::<FMA>(y[4][j], p, y[5][j]);
+            next[6][j] = mac::<FMA>(y[5][j], p, y[6][j]);
         }
-        self.lp_x2 = prev_in;
-        out
+        self.lp_x = [y[3], x1];
+        self.y = next;
+        next[6]
     }
 }
 
-/// The A-weighted energy of a stereo stream in hops of a fixed number of samples: what the
-/// ear meter and the level limit both measure. Hops are counted in samples from the start,
-/// so any block split closes them at the same positions with bit-identical sums.
+/// Frames between two moves of the f32 partial sums into the f64 hop sums, counted from the
+/// hop start: short enough that f32 rounding stays below 1e-5 relative.
+const PARTIAL_FRAMES: usize = PREPARE_FRAMES;
+
+/// The A-weighted energy of `L` channels in hops of a fixed number of samples: what the ear
+/// meters and the level limit measure. Hops are counted in samples from the start, and the
+/// f32 partial sums move into f64 at fixed positions in the hop, so any block split closes
+/// them at the same positions with bit-identical sums.
 #[derive(Clone, Debug)]
-pub(crate) struct WeightedHops {
-    filter: AWeighting,
+pub(crate) struct WeightedHops<const L: usize = 2> {
+    filter: AWeighting<L>,
     hop_samples: usize,
     pos_in_hop: usize,
+    /// Sums of squared weighted samples since the last move into `sums`.
+    partial: [f32; L],
     /// Sums of squared weighted samples in the current hop (digital, full scale = 1).
-    sums: [f64; 2],
+    sums: [f64; L],
 }
 
-impl WeightedHops {
+impl<const L: usize> WeightedHops<L> {
     /// Hops of `hop_ms` (ms, rounded to whole samples, at least one) at `sample_rate_hz`.
     pub(crate) fn new(sample_rate_hz: f32, hop_ms: f64) -> Self {
         let fs = f64::from(sanitise_rate_hz(sample_rate_hz));
         Self {
-            filter: AWeighting::new(sample_rate_hz),
+            filter: AWeighting::with_lanes(sample_rate_hz),
             hop_samples: ((fs * hop_ms * 0.001).round() as usize).max(1),
             pos_in_hop: 0,
-            sums: [0.0; 2],
+            partial: [0.0; L],
+            sums: [0.0; L],
         }
     }
 
@@ -378,15 +414,59 @@ impl WeightedHops {
         self.pos_in_hop
     }
 
-    /// Frames of `l`, `r` that fit in the current hop.
-    pub(crate) fn span(&self, l: &[f32], r: &[f32]) -> usize {
-        (self.hop_samples - self.pos_in_hop)
-            .min(l.len())
-            .min(r.len())
+    /// Frames of an `n`-frame block that fit in the current hop.
+    pub(crate) fn span_of(&self, n: usize) -> usize {
+        (self.hop_samples - self.pos_in_hop).min(n)
     }
 
-    /// Takes `l`, `r` (at most [`Self::span`] frames, weighed only if `weigh`); returns the
-    /// hop's sums (zero when not weighed) when they complete it.
+    /// Frames of `l`, `r` that fit in the current hop.
+    pub(crate) fn span(&self, l: &[f32], r: &[f32]) -> usize {
+        self.span_of(l.len().min(r.len()))
+    }
+
+    /// Takes the first `n` frames of each lane's channel (at most [`Self::span_of`] frames,
+    /// weighed only if `weigh`); returns the hop's sums (zero when not weighed) when they
+    /// complete it.
+    #[inline(always)]
+    pub(crate) fn feed_lanes<const FMA: bool>(
+        &mut self,
+        x: &[Option<&[f32]>; L],
+        n: usize,
+        weigh: bool,
+    ) -> Option<[f64; L]> {
+        let mut done = 0;
+        while done < n {
+            let take = (PARTIAL_FRAMES - self.pos_in_hop % PARTIAL_FRAMES).min(n - done);
+            if weigh {
+                let part = x.map(|c| c.and_then(|c| c.get(done..)));
+                self.filter
+                    .accumulate_squares::<FMA>(&part, take, &mut self.partial);
+            }
+            done += take;
+            self.pos_in_hop += take;
+            if self.pos_in_hop.is_multiple_of(PARTIAL_FRAMES) || self.pos_in_hop >= self.hop_samples
+            {
+                for (s, p) in self.sums.iter_mut().zip(&mut self.partial) {
+                    *s += f64::from(std::mem::take(p));
+                }
+            }
+        }
+        (self.pos_in_hop >= self.hop_samples).then(|| {
+            self.pos_in_hop = 0;
+            std::mem::replace(&mut self.sums, [0.0; L])
+        })
+    }
+
+    /// Forgets the signal history and the current hop's sums (the hop position is kept).
+    pub(crate) fn clear_signal(&mut self) {
+        self.filter.reset();
+        self.partial = [0.0; L];
+        self.sums = [0.0; L];
+    }
+}
+
+impl WeightedHops {
+    /// [`Self::feed_lanes`] for a stereo pair `l`, `r` (at most [`Self::span`] frames).
     #[inline(always)]
     pub(crate) fn feed<const FMA: bool>(
         &mut self,
@@ -394,20 +474,8 @@ impl WeightedHops {
         r: &[f32],
         weigh: bool,
     ) -> Option<[f64; 2]> {
-        if weigh {
-            self.filter.accumulate_squares::<FMA>(l, r, &mut self.sums);
-        }
-        self.pos_in_hop += l.len().min(r.len());
-        (self.pos_in_hop >= self.hop_samples).then(|| {
-            self.pos_in_hop = 0;
-            std::mem::take(&mut self.sums)
-        })
-    }
-
-    /// Forgets the signal history and the current hop's sums (the hop position is kept).
-    pub(crate) fn clear_signal(&mut self) {
-        self.filter.reset();
-        self.sums = [0.0; 2];
+        let n = l.len().min(r.len());
+        self.feed_lanes::<FMA>(&[Some(l), Some(r)], n, weigh)
     }
 }
 
@@ -434,7 +502,7 @@ impl WeeklyAllowance {
 /// Hops in the 1 s window.
 const EAR_WINDOW_HOPS: usize = 10;
 /// Hop length (ms): the LAeq,1s refreshes this often and exposure grows in these steps.
-const EAR_HOP_MS: f64 = 100.0;
+pub(crate) const EAR_HOP_MS: f64 = 100.0;
 /// Levels under this (dB(A) SPL, the threshold of hearing) count as silence: no time limit.
 pub const AUDIBLE_FLOOR_DB_SPL: f32 = 0.0;
 /// Largest exposure (Pa²h) a restore accepts: 625 adult weeks, far beyond any real dose.
@@ -473,6 +541,23 @@ pub struct EarReading {
     /// Time (s) at the current LAeq,1s until the dose reaches 100 % (0 once it has); `None`
     /// while the level is under [`AUDIBLE_FLOOR_DB_SPL`].
     pub time_left_s: Option<f64>,
+}
+
+/// Silence: what an output that has played nothing reads.
+impl Default for EarReading {
+    fn default() -> Self {
+        Self {
+            laeq_1s_db: [EAR_SILENCE_DB; 2],
+            max_laeq_1s_db: [EAR_SILENCE_DB; 2],
+            laeq_since_reset_db: [EAR_SILENCE_DB; 2],
+            louder_laeq_1s_db: EAR_SILENCE_DB,
+            louder_max_laeq_1s_db: EAR_SILENCE_DB,
+            louder_laeq_since_reset_db: EAR_SILENCE_DB,
+            exposure_pa2h: 0.0,
+            dose_percent: 0.0,
+            time_left_s: None,
+        }
+    }
 }
 
 /// Ear level and sound exposure of one stereo output (each channel is one ear).
@@ -603,7 +688,8 @@ impl EarLevelMeter {
         dispatch(self.isa, Pass(self, l, r));
     }
 
-    fn end_hop(&mut self, sums: [f64; 2]) {
+    /// Closes a hop whose squared weighted samples summed to `sums` (left, right).
+    pub(crate) fn end_hop(&mut self, sums: [f64; 2]) {
         self.ring[self.next_slot] = sums;
         self.next_slot = (self.next_slot + 1) % EAR_WINDOW_HOPS;
         // Re-adding the ring keeps the window exact (no running-sum drift).
@@ -656,5 +742,75 @@ impl EarLevelMeter {
             dose_percent: 100.0 * self.exposure_pa2s / allowance_pa2s,
             time_left_s,
         }
+    }
+}
+
+/// The ear-level meters of `N` stereo outputs weighed together: one A-weighting over `L`
+/// (at least 2·`N`; spare lanes filter silence) lanes, so each vector operation serves several outputs. The meters keep their
+/// own accounting; only their filtering is shared.
+#[derive(Clone, Debug)]
+pub(crate) struct EarGroup<const N: usize, const L: usize> {
+    isa: Isa,
+    hops: WeightedHops<L>,
+    meters: [EarLevelMeter; N],
+}
+
+impl<const N: usize, const L: usize> EarGroup<N, L> {
+    /// Meters at `sample_rate_hz` (Hz) for outputs whose full-scale sines play at
+    /// `spl_at_0dbfs_db` (dB SPL each).
+    pub(crate) fn new(sample_rate_hz: f32, spl_at_0dbfs_db: [f32; N]) -> Self {
+        const { assert!(L >= 2 * N) };
+        Self {
+            isa: Isa::detect(),
+            hops: WeightedHops::new(sample_rate_hz, EAR_HOP_MS),
+            meters: spl_at_0dbfs_db.map(|spl| EarLevelMeter::new(sample_rate_hz, spl)),
+        }
+    }
+
+    /// Adopts `sample_rate_hz` (Hz) as [`EarLevelMeter::set_sample_rate`] does (the hop
+    /// starts over).
+    pub(crate) fn set_sample_rate(&mut self, sample_rate_hz: f32) {
+        self.hops = WeightedHops::new(sample_rate_hz, EAR_HOP_MS);
+        for m in &mut self.meters {
+            m.set_sample_rate(sample_rate_hz);
+        }
+    }
+
+    /// The meters (settings, exposure, readings).
+    pub(crate) fn meters(&mut self) -> &mut [EarLevelMeter; N] {
+        &mut self.meters
+    }
+
+    /// Meters the first `n` frames of every output (`None`: it played silence); every slice
+    /// must hold `n` frames.
+    pub(crate) fn process(&mut self, outputs: [Option<(&[f32], &[f32])>; N], n: usize) {
+        /// The whole span through one instruction-set instantiation.
+        struct Pass<'a, const N: usize, const L: usize>(
+            &'a mut EarGroup<N, L>,
+            [Option<(&'a [f32], &'a [f32])>; N],
+            usize,
+        );
+        impl<const N: usize, const L: usize> Kernel for Pass<'_, N, L> {
+            type Out = ();
+            #[inline(always)]
+            fn run<const FMA: bool>(self) {
+                let Pass(g, outputs, n) = self;
+                let mut done = 0;
+                while done < n {
+                    let take = g.hops.span_of(n - done);
+                    let lanes: [Option<&[f32]>; L] = std::array::from_fn(|j| {
+                        let (a, b) = outputs.get(j / 2).copied().flatten()?;
+                        if j % 2 == 0 { a } else { b }.get(done..)
+                    });
+                    if let Some(sums) = g.hops.feed_lanes::<FMA>(&lanes, take, true) {
+                        for (i, m) in g.meters.iter_mut().enumerate() {
+                            m.end_hop([sums[2 * i], sums[2 * i + 1]]);
+                        }
+                    }
+                    done += take;
+                }
+            }
+        }
+        dispatch(self.isa, Pass(self, outputs, n));
     }
 }

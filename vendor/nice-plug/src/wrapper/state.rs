@@ -96,7 +96,29 @@ pub(crate) unsafe fn serialize_json<'a, P: Plugin>(
     params_iter: impl IntoIterator<Item = (&'a String, ParamPtr)>,
 ) -> Result<Vec<u8>> {
     let plugin_state = unsafe { serialize_object::<P>(plugin_params, params_iter) };
-    let json = serde_json::to_vec(&plugin_state).context("Could not format as JSON")?;
+    encode_json(&plugin_state)
+}
+
+/// Cuewire patch: the saved form of a parameter at `normalized`, as [`serialize_object()`]
+/// writes a parameter's current value. An enum is written by its variant index, which loads the
+/// same variant as its stable id.
+///
+/// # Safety
+///
+/// `param_ptr` must point to a live parameter.
+pub(crate) unsafe fn param_value_of(param_ptr: ParamPtr, normalized: f32) -> ParamValue {
+    let plain = unsafe { param_ptr.preview_plain(normalized) };
+    match param_ptr {
+        ParamPtr::FloatParam(_) => ParamValue::F32(plain),
+        ParamPtr::IntParam(_) | ParamPtr::EnumParam(_) => ParamValue::I32(plain.round() as i32),
+        ParamPtr::BoolParam(_) => ParamValue::Bool(plain > 0.5),
+    }
+}
+
+/// Encodes a state object as [`serialize_json()`] does (Cuewire patch: split out so a wrapper
+/// can adjust the object before it is written).
+pub(crate) fn encode_json(plugin_state: &PluginState) -> Result<Vec<u8>> {
+    let json = serde_json::to_vec(plugin_state).context("Could not format as JSON")?;
 
     #[cfg(feature = "zstd")]
     {
@@ -179,8 +201,9 @@ pub(crate) unsafe fn deserialize_object<P: Plugin>(
                         );
                     }
                 }
+                // Cuewire patch: logged in every build (upstream logged in debug builds only,
+                // which left both bindings unused, two compiler warnings, in release builds).
                 (param_ptr, param_value) => {
-                    #[cfg(debug_assertions)]
                     crate::nice_warn!(
                         "Invalid serialized value {:?} for parameter \"{}\" ({:?})",
                         param_value,

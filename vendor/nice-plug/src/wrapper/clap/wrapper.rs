@@ -87,7 +87,7 @@ use std::mem;
 use std::num::NonZeroU32;
 use std::os::raw::c_char;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
@@ -248,6 +248,9 @@ pub struct Wrapper<P: ClapPlugin> {
     ///      even if it does then that should still not be a problem because the host also reads it
     ///      in the same order, right?
     output_parameter_events: ArrayQueue<OutputParamEvent>,
+    /// Cuewire patch: note events the audio thread dropped because `input_events` was full,
+    /// since the last report. Logged on the main thread at deactivation.
+    dropped_events: AtomicUsize,
 
     host_thread_check: AtomicRefCell<Option<ClapPtr<clap_host_thread_check>>>,
 
@@ -708,6 +711,7 @@ impl<P: ClapPlugin> Wrapper<P> {
             param_ptr_to_hash,
             poly_mod_ids_by_hash,
             output_parameter_events: ArrayQueue::new(OUTPUT_EVENT_QUEUE_CAPACITY),
+            dropped_events: AtomicUsize::new(0),
 
             host_thread_check: AtomicRefCell::new(None),
 
@@ -1173,18 +1177,15 @@ impl<P: ClapPlugin> Wrapper<P> {
             total_buffer_len as u32,
         );
 
+        // Cuewire patch: a full queue drops the event and counts it, reported on the main thread
+        // at deactivation. Upstream grew the queue here, allocating on the audio thread.
         let push_event = |input_events: &mut AtomicRefMut<VecDeque<PluginNoteEvent<P>>>,
                           event: PluginNoteEvent<P>| {
-            permit_alloc(|| {
-                // In the rare case the host sends a very large amount of events at once, there
-                // is not much we can do except to just accept the allocation.
-                if input_events.len() == input_events.capacity() {
-                    crate::nice_warn!(
-                        "Input event buffer filled up! This will cause an allocation."
-                    );
-                }
+            if input_events.len() < input_events.capacity() {
                 input_events.push_back(event);
-            });
+            } else {
+                self.dropped_events.fetch_add(1, Ordering::Relaxed);
+            }
         };
 
         fn voice_from_i32(v: i32) -> VoiceID {
@@ -1812,6 +1813,15 @@ impl<P: ClapPlugin> Wrapper<P> {
     unsafe extern "C" fn deactivate(plugin: *const clap_plugin) {
         check_null_ptr!((), plugin, unsafe { (*plugin).plugin_data });
         let wrapper = unsafe { &*((*plugin).plugin_data as *const Self) };
+
+        // Cuewire patch: report what the audio thread dropped, from this (main) thread.
+        let dropped = wrapper.dropped_events.swap(0, Ordering::Relaxed);
+        if dropped > 0 {
+            crate::nice_warn!(
+                "The host sent more note events per block than the plugin's queue holds: \
+                 {dropped} dropped"
+            );
+        }
 
         // In the case a host misbehaves and tries to activate the plugin without waiting for the
         // `process` method to finish, manually wait for that method to finish.

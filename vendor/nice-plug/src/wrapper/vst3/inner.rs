@@ -1,3 +1,4 @@
+use atomic_float::AtomicF32;
 use atomic_refcell::AtomicRefCell;
 use crossbeam::atomic::AtomicCell;
 use crossbeam::channel;
@@ -20,7 +21,7 @@ use parking_lot::Mutex;
 use parking_lot::RwLock;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use try_lock::TryLock;
 #[cfg(feature = "editor")]
 use vst3::ComWrapper;
@@ -140,6 +141,20 @@ pub(crate) struct WrapperInner<P: Vst3Plugin> {
     /// then do the block splitting based on that. Note events need to have their timing adjusted to
     /// match the block start, since they're all read upfront.
     pub process_events: AtomicRefCell<Vec<ProcessEvent<P>>>,
+    /// Cuewire patch: read positions into the host's parameter queues during one process call,
+    /// one per queue (capacity: one per parameter). Sample-accurate automation is read from the
+    /// host's queues in place; copying every point into `process_events` grew that vector, an
+    /// allocation on the audio thread, as soon as a host sent more than its capacity.
+    pub param_queue_cursors: AtomicRefCell<Vec<ParamQueueCursor>>,
+    /// Cuewire patch: events the audio thread could not take (queues full, or more parameter
+    /// queues than parameters) since this was last reported. Logged on the main thread by
+    /// [`Self::report_dropped_events()`], never on the audio thread.
+    pub dropped_events: AtomicUsize,
+    /// Cuewire patch: the value the controller's `setParamNormalized()` set while audio was
+    /// processing and the audio thread has not applied yet (NaN: none). The controller reports
+    /// it and a state save writes it, so both reflect the latest value at once; the audio
+    /// thread still only takes values from the host's process data.
+    pub controller_values: HashMap<u32, AtomicF32>,
     /// The plugin is able to restore state through a method on the `GuiContext`. To avoid changing
     /// parameters mid-processing and running into garbled data if the host also tries to load state
     /// at the same time the restoring happens at the end of each processing call. If this zero
@@ -197,25 +212,30 @@ pub enum Task<P: Plugin> {
     CallMainThread,
 }
 
-/// VST3 makes audio processing pretty complicated. In order to support both block splitting for
-/// sample accurate automation and MIDI CC handling through parameters we need to put all parameter
-/// changes and (translated) note events into a sorted array first.
+/// Cuewire patch: where one of the host's parameter queues is read up to during a process call.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamQueueCursor {
+    /// The queue's index in the host's `IParameterChanges`.
+    pub queue_idx: i32,
+    /// The parameter's hash, as used everywhere else.
+    pub hash: u32,
+    /// Index of the next point to read.
+    pub next_point: i32,
+    /// The queue's number of points.
+    pub num_points: i32,
+    /// Clamped sample offset of the next point, `u32::MAX` once the queue is exhausted.
+    pub next_timing: u32,
+    /// Normalized value of the next point.
+    pub next_value: f32,
+}
+
+/// VST3 makes audio processing pretty complicated. MIDI CCs arrive as parameter changes, so all
+/// (translated) note events are put into a sorted array first. Cuewire patch: parameter changes
+/// are no longer copied here; they are read from the host's queues through
+/// [`ParamQueueCursor`]s.
 #[derive(Debug, PartialEq)]
 pub enum ProcessEvent<P: Plugin> {
-    /// An incoming parameter change sent by the host. This will only be used when sample accurate
-    /// automation has been enabled, and the parameters are only updated when we process this
-    /// spooled event at the start of a block.
-    ParameterChange {
-        /// The event's sample offset within the buffer. Used for sorting.
-        timing: u32,
-        /// The parameter's hash, as used everywhere else.
-        hash: u32,
-        /// The normalized values, as provided by the host.
-        normalized_value: f32,
-    },
-    /// An incoming parameter change sent by the host. This will only be used when sample accurate
-    /// automation has been enabled, and the parameters are only updated when we process this
-    /// spooled event at the start of a block.
+    /// An incoming note event, or a MIDI CC sent as a parameter change.
     ///
     /// The timing stored within the note event needs to have the block start index subtraced from
     /// it. make sure to subtract the block start index with [`NoteEvent::subtract_timing()`] before
@@ -227,7 +247,6 @@ impl<P: Plugin> ProcessEvent<P> {
     #[inline]
     pub(crate) fn timing(&self) -> u32 {
         match self {
-            ProcessEvent::ParameterChange { timing, .. } => *timing,
             ProcessEvent::NoteEvent(event) => event.timing(),
         }
     }
@@ -295,7 +314,7 @@ impl<P: Vst3Plugin> WrapperInner<P> {
             }
         }
 
-        let param_hashes = param_id_hashes_ptrs_groups
+        let param_hashes: Vec<u32> = param_id_hashes_ptrs_groups
             .iter()
             .map(|(_, hash, _, _)| *hash)
             .collect();
@@ -371,6 +390,12 @@ impl<P: Vst3Plugin> WrapperInner<P> {
             input_note_events,
             note_expression_controller: AtomicRefCell::new(NoteExpressionController::default()),
             process_events: AtomicRefCell::new(Vec::with_capacity(P::INPUT_EVENT_CAPACITY)),
+            param_queue_cursors: AtomicRefCell::new(Vec::with_capacity(param_hashes.len())),
+            dropped_events: AtomicUsize::new(0),
+            controller_values: param_hashes
+                .iter()
+                .map(|hash| (*hash, AtomicF32::new(f32::NAN)))
+                .collect(),
             updated_state_sender,
             updated_state_receiver,
 
@@ -550,6 +575,10 @@ impl<P: Vst3Plugin> WrapperInner<P> {
 
         match self.param_by_hash.get(&hash) {
             Some(param_ptr) => {
+                // Cuewire patch: this value supersedes one the controller set during processing.
+                if let Some(pending) = self.controller_values.get(&hash) {
+                    pending.store(f32::NAN, Ordering::Relaxed);
+                }
                 if unsafe { param_ptr._internal_set_normalized_value(normalized_value) } {
                     if let Some(sample_rate) = sample_rate {
                         unsafe { param_ptr._internal_update_smoother(sample_rate, false) };
@@ -569,6 +598,49 @@ impl<P: Vst3Plugin> WrapperInner<P> {
                 kResultOk
             }
             _ => kInvalidArgument,
+        }
+    }
+
+    /// Cuewire patch: the value the controller set for `hash` that the audio thread has not
+    /// applied yet, if any.
+    pub fn controller_value(&self, hash: u32) -> Option<f32> {
+        self.controller_values
+            .get(&hash)
+            .map(|pending| pending.load(Ordering::Relaxed))
+            .filter(|value| !value.is_nan())
+    }
+
+    /// Cuewire patch: the plugin's state as a state save writes it, with the values the
+    /// controller set but the audio thread has not applied yet.
+    pub fn state_object_for_save(&self) -> PluginState {
+        let mut state = unsafe {
+            state::serialize_object::<P>(
+                self.params.clone(),
+                state::make_params_iter(&self.param_by_hash, &self.param_id_to_hash),
+            )
+        };
+        for (id, hash) in &self.param_id_to_hash {
+            if let (Some(value), Some(param_ptr)) =
+                (self.controller_value(*hash), self.param_by_hash.get(hash))
+            {
+                state.params.insert(id.clone(), unsafe {
+                    state::param_value_of(*param_ptr, value)
+                });
+            }
+        }
+        state
+    }
+
+    /// Cuewire patch: logs, on the calling (main) thread, how many events the audio thread had
+    /// to drop since the last report.
+    pub fn report_dropped_events(&self) {
+        let dropped = self.dropped_events.swap(0, Ordering::Relaxed);
+        if dropped > 0 {
+            crate::nice_warn!(
+                "The host sent more events per block than the plugin's queues hold: {dropped} \
+                 dropped (parameter queues beyond one per parameter were applied at the block \
+                 start)"
+            );
         }
     }
 
@@ -680,6 +752,10 @@ impl<P: Vst3Plugin> WrapperInner<P> {
                 "Deserializing plugin state from a state object failed"
             );
             return false;
+        }
+        // Cuewire patch: the loaded state replaces what the controller set before it.
+        for pending in self.controller_values.values() {
+            pending.store(f32::NAN, Ordering::Relaxed);
         }
 
         #[cfg(feature = "editor")]

@@ -5,6 +5,7 @@ use nice_plug_core::context::process::Transport;
 use nice_plug_core::editor::Editor;
 use nice_plug_core::midi::{Channel, Key, MidiConfig, NoteEvent, VoiceID};
 use nice_plug_core::params::ParamFlags;
+use nice_plug_core::params::internals::ParamPtr;
 use nice_plug_core::plugin::ProcessStatus;
 use std::ffi::c_void;
 use std::mem::{self, MaybeUninit};
@@ -40,7 +41,7 @@ use vst3::Steinberg::{
 use vst3::{Class, ComRef};
 use widestring::U16CStr;
 
-use super::inner::{ProcessEvent, WrapperInner};
+use super::inner::{ParamQueueCursor, ProcessEvent, WrapperInner};
 use super::note_expressions;
 use super::util::{VST3_MIDI_CCS, VST3_MIDI_NUM_PARAMS, VST3_MIDI_PARAMS_START, u16strlcpy};
 use super::util::{VST3_MIDI_CHANNELS, VST3_MIDI_PARAMS_END};
@@ -473,6 +474,9 @@ impl<P: Vst3Plugin> IComponentTrait for Wrapper<P> {
             }
             (true, None) => kResultFalse,
             (false, _) => {
+                // Cuewire patch: report what the audio thread dropped, from this (main) thread.
+                self.inner.report_dropped_events();
+
                 // In the case a host misbehaves and tries to activate the plugin without waiting for the
                 // `process` method to finish, manually wait for that method to finish.
                 let now = Instant::now();
@@ -562,12 +566,8 @@ impl<P: Vst3Plugin> IComponentTrait for Wrapper<P> {
 
         let state = unsafe { ComRef::from_raw(state).unwrap() };
 
-        let serialized = unsafe {
-            state::serialize_json::<P>(
-                self.inner.params.clone(),
-                state::make_params_iter(&self.inner.param_by_hash, &self.inner.param_id_to_hash),
-            )
-        };
+        // Cuewire patch: includes what the controller set that the audio thread has not applied.
+        let serialized = state::encode_json(&self.inner.state_object_for_save());
         match serialized {
             Ok(serialized) => {
                 let mut num_bytes_written = 0;
@@ -760,6 +760,11 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
     }
 
     unsafe fn getParamNormalized(&self, id: ParamID) -> ParamValue {
+        // Cuewire patch: a value set during processing is reported at once, not only after the
+        // audio thread has applied it.
+        if let Some(value) = self.inner.controller_value(id) {
+            return value as f64;
+        }
         match self.inner.param_by_hash.get(&id) {
             Some(param_ptr) => unsafe { param_ptr.modulated_normalized_value() as f64 },
             _ => 0.5,
@@ -768,9 +773,29 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
 
     unsafe fn setParamNormalized(&self, id: ParamID, value: ParamValue) -> tresult {
         // If the plugin is currently processing audio, then this parameter change will also be sent
-        // to the process function
+        // to the process function.
+        // Cuewire patch: until then the controller remembers it, so `getParamNormalized()` and a
+        // state save see it at once (upstream dropped it, reporting and saving the old value).
         if self.inner.is_processing.load(Ordering::SeqCst) {
-            return kResultOk;
+            let value = value as f32;
+            return match (
+                self.inner.param_by_hash.get(&id),
+                self.inner.controller_values.get(&id),
+            ) {
+                (Some(param_ptr), Some(pending)) if value.is_finite() => {
+                    let value = value.clamp(0.0, 1.0);
+                    // The value the parameter itself would report after taking this one.
+                    let snapped = match param_ptr {
+                        ParamPtr::BoolParam(_) => f32::from(u8::from(value > 0.5)),
+                        _ => unsafe {
+                            param_ptr.preview_normalized(param_ptr.preview_plain(value))
+                        },
+                    };
+                    pending.store(snapped, Ordering::Relaxed);
+                    kResultOk
+                }
+                _ => kInvalidArgument,
+            };
         }
 
         let sample_rate = self
@@ -1106,15 +1131,13 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
 
             let push_process_event = |process_events: &mut AtomicRefMut<Vec<ProcessEvent<P>>>,
                                       event: ProcessEvent<P>| {
-                permit_alloc(|| {
-                    // In the rare case the host sends a very large amount of events at once, there
-                    // is not much we can do except to just accept the allocation.
-                    if process_events.len() == process_events.capacity() {
-                        crate::nice_warn!(
-                            "Input event buffer filled up! This will cause an allocation."
-                        );
-                    }
-
+                // Cuewire patch: a full queue drops the event and counts it, reported later on
+                // the main thread. Upstream grew the vector here, allocating on the audio thread.
+                if process_events.len() == process_events.capacity() {
+                    self.inner.dropped_events.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                {
                     // Make sure events are (stable) sorted by timing. The majority of the time hosts
                     // will send events in order, so sorting like this shouldn't be too much of a
                     // performance hit.
@@ -1134,12 +1157,41 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                     } else {
                         process_events.push(event);
                     }
-                });
+                }
+            };
+
+            // Cuewire patch: parameter changes are read from the host's queues in place, one
+            // cursor per queue, instead of being copied into `process_events`.
+            let param_changes = unsafe { ComRef::from_raw(data.inputParameterChanges) };
+            let mut param_queue_cursors = self.inner.param_queue_cursors.borrow_mut();
+            param_queue_cursors.clear();
+            // Loads the point at `cursor.next_point` (skipping unreadable ones), or marks the
+            // queue exhausted.
+            let read_point = |cursor: &mut ParamQueueCursor| {
+                cursor.next_timing = u32::MAX;
+                let Some(queue) = param_changes.and_then(|changes| unsafe {
+                    ComRef::from_raw(changes.getParameterData(cursor.queue_idx))
+                }) else {
+                    return;
+                };
+                while cursor.next_point < cursor.num_points {
+                    let mut sample_offset = 0i32;
+                    let mut value = 0.0f64;
+                    if unsafe { queue.getPoint(cursor.next_point, &mut sample_offset, &mut value) }
+                        == kResultOk
+                    {
+                        cursor.next_timing =
+                            clamp_input_event_timing(sample_offset as u32, total_buffer_len as u32);
+                        cursor.next_value = value as f32;
+                        return;
+                    }
+                    cursor.next_point += 1;
+                }
             };
 
             // First we'll go through the parameter changes. This may also include MIDI CC messages
             // if the plugin supports those
-            if let Some(param_changes) = unsafe { ComRef::from_raw(data.inputParameterChanges) } {
+            if let Some(param_changes) = param_changes {
                 let num_param_queues = unsafe { param_changes.getParameterCount() };
                 for change_queue_idx in 0..num_param_queues {
                     if let Some(param_change_queue) = unsafe {
@@ -1149,6 +1201,32 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                         let num_changes = unsafe { param_change_queue.getPointCount() };
                         if num_changes <= 0 {
                             continue;
+                        }
+
+                        let is_midi_param = P::MIDI_INPUT >= MidiConfig::MidiCCs
+                            && (VST3_MIDI_PARAMS_START..VST3_MIDI_PARAMS_END).contains(&param_hash);
+                        if P::SAMPLE_ACCURATE_AUTOMATION && !is_midi_param {
+                            if !self.inner.param_by_hash.contains_key(&param_hash) {
+                                continue;
+                            }
+                            if param_queue_cursors.len() < param_queue_cursors.capacity() {
+                                let mut cursor = ParamQueueCursor {
+                                    queue_idx: change_queue_idx,
+                                    hash: param_hash,
+                                    next_point: 0,
+                                    num_points: num_changes,
+                                    next_timing: u32::MAX,
+                                    next_value: 0.0,
+                                };
+                                read_point(&mut cursor);
+                                param_queue_cursors.push(cursor);
+                                continue;
+                            }
+                            // More queues than parameters (a host sending one parameter in
+                            // several queues): this queue's points apply at the block start.
+                            self.inner
+                                .dropped_events
+                                .fetch_add(num_changes as usize, Ordering::Relaxed);
                         }
 
                         let mut sample_offset = 0i32;
@@ -1172,10 +1250,7 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
 
                                 // MIDI CC messages, channel pressure, and pitch bend are also sent
                                 // as parameter changes
-                                if P::MIDI_INPUT >= MidiConfig::MidiCCs
-                                    && (VST3_MIDI_PARAMS_START..VST3_MIDI_PARAMS_END)
-                                        .contains(&param_hash)
-                                {
+                                if is_midi_param {
                                     let midi_param_relative_idx =
                                         param_hash - VST3_MIDI_PARAMS_START;
                                     // This goes up to 130 for the 128 CCs followed by channel pressure and pitch bend
@@ -1205,15 +1280,6 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                                                 value,
                                             },
                                         }),
-                                    );
-                                } else if P::SAMPLE_ACCURATE_AUTOMATION {
-                                    push_process_event(
-                                        &mut process_events,
-                                        ProcessEvent::ParameterChange {
-                                            timing,
-                                            hash: param_hash,
-                                            normalized_value: value,
-                                        },
                                     );
                                 } else {
                                     self.inner.set_normalized_value_by_hash(
@@ -1360,51 +1426,45 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                 // before note events at the same index.
                 // The extra scope is here to make sure we release the borrow on input_events
                 {
+                    // Cuewire patch: every parameter point due at `block_start` is applied, and
+                    // the block ends at the next one, read from the host's queues in place.
+                    block_end = total_buffer_len;
+                    for cursor in param_queue_cursors.iter_mut() {
+                        while cursor.next_timing <= block_start as u32 {
+                            self.inner.set_normalized_value_by_hash(
+                                cursor.hash,
+                                cursor.next_value,
+                                Some(sample_rate),
+                            );
+                            cursor.next_point += 1;
+                            read_point(cursor);
+                        }
+                        if cursor.next_timing != u32::MAX {
+                            block_end = block_end.min(cursor.next_timing as usize);
+                        }
+                    }
+
+                    // Note events before the next parameter change belong to this block (at the
+                    // same sample, parameter changes come first).
                     let mut input_note_events = self.inner.input_note_events.borrow_mut();
                     input_note_events.clear();
-
-                    block_end = total_buffer_len;
-                    for event_idx in event_start_idx..process_events.len() {
-                        match &process_events[event_idx] {
-                            ProcessEvent::ParameterChange {
-                                timing,
-                                hash,
-                                normalized_value,
-                            } => {
-                                // If this parameter change happens after the start of this block, then
-                                // we'll split the block here and handle this parameter change after
-                                // we've processed this block
-                                if *timing != block_start as u32 {
-                                    event_start_idx = event_idx;
-                                    block_end = *timing as usize;
-                                    break;
-                                }
-
-                                self.inner.set_normalized_value_by_hash(
-                                    *hash,
-                                    *normalized_value,
-                                    Some(sample_rate),
-                                );
-                            }
-                            ProcessEvent::NoteEvent(event) => {
-                                // We need to make sure to compensate the event for any block splitting,
-                                // since we had to create the event object beforehand
-                                let mut event = event.clone();
-                                event.subtract_timing(block_start as u32);
-
-                                permit_alloc(|| {
-                                    // In the rare case the host sends a very large amount of events at once, there
-                                    // is not much we can do except to just accept the allocation.
-                                    if input_note_events.len() == input_note_events.capacity() {
-                                        crate::nice_warn!(
-                                            "Input note event buffer filled up! This will cause \
-                                             an allocation."
-                                        );
-                                    }
-                                    input_note_events.push_back(event);
-                                });
-                            }
+                    while let Some(ProcessEvent::NoteEvent(event)) =
+                        process_events.get(event_start_idx)
+                    {
+                        if block_end != total_buffer_len && event.timing() >= block_end as u32 {
+                            break;
                         }
+                        // We need to make sure to compensate the event for any block splitting,
+                        // since we had to create the event object beforehand
+                        let mut event = event.clone();
+                        event.subtract_timing(block_start as u32);
+                        // Cuewire patch: dropped and counted when full, never grown here.
+                        if input_note_events.len() < input_note_events.capacity() {
+                            input_note_events.push_back(event);
+                        } else {
+                            self.inner.dropped_events.fetch_add(1, Ordering::Relaxed);
+                        }
+                        event_start_idx += 1;
                     }
                 }
 

@@ -437,3 +437,186 @@ fn errors_are_one_line_with_exit_codes() {
     assert_eq!(left, ["good.wav", "text.wav", "three.wav"]);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Cuewire's VST3 class id as a preset stores it: the 16 bytes of `VST3_CLASS_ID`
+/// (b"CuewireHpMonitr1") as 32 upper-case hex digits.
+const CUEWIRE_CLASS_ID: &str = "4375657769726548704D6F6E69747231";
+
+/// A VST3 preset built by hand (independently of the tool's writer): the header, the chunks'
+/// data in the order given, then the chunk list with its entries in `list_order`.
+fn vst3_preset(class_id: &str, chunks: &[(&[u8; 4], &[u8])], list_order: &[usize]) -> Vec<u8> {
+    let mut data = Vec::new();
+    let mut entries = Vec::new();
+    for (id, bytes) in chunks {
+        entries.push((**id, 48 + data.len() as i64, bytes.len() as i64));
+        data.extend_from_slice(bytes);
+    }
+    let mut out = b"VST3".to_vec();
+    out.extend_from_slice(&1i32.to_le_bytes());
+    out.extend_from_slice(class_id.as_bytes());
+    out.extend_from_slice(&(48 + data.len() as i64).to_le_bytes());
+    out.extend_from_slice(&data);
+    out.extend_from_slice(b"List");
+    out.extend_from_slice(&(list_order.len() as i32).to_le_bytes());
+    for &i in list_order {
+        let (id, offset, size) = entries[i];
+        out.extend_from_slice(&id);
+        out.extend_from_slice(&offset.to_le_bytes());
+        out.extend_from_slice(&size.to_le_bytes());
+    }
+    out
+}
+
+#[test]
+fn vst3_presets_save_and_load() {
+    let dir = scratch("vstpreset");
+    let input = dir.join("in.wav");
+    write_wav(
+        &input,
+        &[sine(300.0, 0.9, 4_800), sine(500.0, 0.6, 4_800)],
+        None,
+    );
+    let settings = [
+        "--set",
+        "main_gain=-7.5",
+        "--set",
+        "in_mode=Swap",
+        "--set",
+        "main_xfeed=Chu Moy",
+    ];
+    let reference = dir.join("reference.wav");
+    let json = dir.join("state.json");
+    let mut args = vec!["render", s(&input), s(&reference), "--save-state", s(&json)];
+    args.extend(settings);
+    ok(&args);
+    let preset = dir.join("state.vstpreset");
+    let mut args = vec![
+        "render",
+        s(&input),
+        s(&reference),
+        "--save-state",
+        s(&preset),
+    ];
+    args.extend(settings);
+    ok(&args);
+
+    // The written preset: header, Cuewire's class id, the JSON as the component state.
+    let bytes = std::fs::read(&preset).unwrap();
+    let json_bytes = std::fs::read(&json).unwrap();
+    assert_eq!(&bytes[..4], b"VST3");
+    assert_eq!(i32::from_le_bytes(bytes[4..8].try_into().unwrap()), 1);
+    assert_eq!(&bytes[8..40], CUEWIRE_CLASS_ID.as_bytes());
+    assert_eq!(
+        bytes,
+        vst3_preset(CUEWIRE_CLASS_ID, &[(b"Comp", &json_bytes)], &[0])
+    );
+    // It reproduces the render exactly.
+    let from_preset = dir.join("from_preset.wav");
+    ok(&["render", s(&input), s(&from_preset), "--state", s(&preset)]);
+    assert_eq!(
+        std::fs::read(&from_preset).unwrap(),
+        std::fs::read(&reference).unwrap()
+    );
+
+    // A host's preset: metadata and controller chunks around the component state, listed in
+    // another order than stored.
+    let info = br#"<?xml version="1.0" encoding="utf-8"?><MetaInfo></MetaInfo>"#;
+    let host = dir.join("host.vstpreset");
+    std::fs::write(
+        &host,
+        vst3_preset(
+            &CUEWIRE_CLASS_ID.to_lowercase(),
+            &[
+                (b"Cont", b"\x00\x01\x02"),
+                (b"Comp", &json_bytes),
+                (b"Info", info),
+            ],
+            &[2, 0, 1],
+        ),
+    )
+    .unwrap();
+    let from_host = dir.join("from_host.wav");
+    ok(&["render", s(&input), s(&from_host), "--state", s(&host)]);
+    assert_eq!(
+        std::fs::read(&from_host).unwrap(),
+        std::fs::read(&reference).unwrap()
+    );
+
+    // Cut short, garbage, without a component state, or another plugin's: exit 3, one line.
+    let out = dir.join("never.wav");
+    let bad = dir.join("bad.vstpreset");
+    let other_id = "ABCDEF0123456789ABCDEF0123456789";
+    let cases: Vec<(Vec<u8>, String)> = vec![
+        (
+            bytes[..bytes.len() - 9].to_vec(),
+            "VST3 preset cut short or corrupt: the chunk list names 1 chunks, the file holds 0"
+                .into(),
+        ),
+        (
+            bytes[..30].to_vec(),
+            "not a VST3 preset: 30 bytes, shorter than the 48-byte header".into(),
+        ),
+        (
+            [&bytes[..48], b"garbage garbage garbage".as_slice()].concat(),
+            "VST3 preset cut short or corrupt: no chunk list where the header points (71 bytes)"
+                .into(),
+        ),
+        (
+            vst3_preset(CUEWIRE_CLASS_ID, &[(b"Info", info)], &[0]),
+            "the VST3 preset has no component state ('Comp' chunk)".into(),
+        ),
+        (
+            vst3_preset(other_id, &[(b"Comp", &json_bytes)], &[0]),
+            format!(
+                "the VST3 preset is for another plugin (class id {other_id}, Cuewire's is {CUEWIRE_CLASS_ID})"
+            ),
+        ),
+        (
+            vst3_preset(CUEWIRE_CLASS_ID, &[(b"Comp", b"{not json")], &[0]),
+            "not a Cuewire state file: key must be a string at line 1 column 2".into(),
+        ),
+    ];
+    for (bytes, message) in cases {
+        std::fs::write(&bad, bytes).unwrap();
+        let (code, stderr) = fails(&["render", s(&input), s(&out), "--state", s(&bad)]);
+        assert_eq!(
+            stderr,
+            format!("cuewire: error: '{}': {message}\n", s(&bad)),
+            "{message}"
+        );
+        assert_eq!(code, 3, "{message}");
+    }
+    assert!(!out.exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn help_and_version_print_and_succeed() {
+    let version = ok(&["--version"]);
+    assert_eq!(version, format!("cuewire {}\n", env!("CARGO_PKG_VERSION")));
+    let help = ok(&["--help"]);
+    for command in ["render", "params", "analyze"] {
+        assert!(help.contains(command), "{help}");
+    }
+    assert!(
+        help.contains("Exit codes: 0 ok, 2 bad command line"),
+        "{help}"
+    );
+    let render_help = ok(&["render", "--help"]);
+    for option in [
+        "--set <ID=VALUE>",
+        "--state <FILE>",
+        "--cue-out <PATTERN>",
+        ".vstpreset",
+    ] {
+        assert!(render_help.contains(option), "{render_help}");
+    }
+    assert!(ok(&["help", "analyze"]).contains("--pair"));
+    // clap's own usage errors keep exit code 2 and one line.
+    let (code, stderr) = fails(&["render", "a.wav", "b.wav", "--format", "double"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "cuewire: error: invalid value 'double' for '--format <FORMAT>' [possible values: float, same]\n"
+    );
+}

@@ -12,9 +12,10 @@ use cuewire_dsp::meter::{ChannelMeter, StereoMeter};
 use cuewire_dsp::units::{lin_to_db, power_to_db};
 use serde_json::json;
 
-use super::progress::Progress;
-use super::wav::{self, Audio};
-use super::CliError;
+use crate::args::AnalyzeArgs;
+use crate::progress::Progress;
+use crate::wav::{self, Audio};
+use crate::CliError;
 
 /// Readings are taken every this many milliseconds of audio (a third of the 300 ms windows,
 /// so no window's extreme is missed by more than a hop).
@@ -240,19 +241,12 @@ fn fault_text(decision: AutoFixDecision, pair_file: bool) -> &'static str {
 }
 
 /// `cuewire analyze IN [--json] [--pair] [--quiet]`.
-pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
-    let parsed = super::args::parse(args, &[], &["json", "pair", "quiet"])?;
-    parsed.expect_positional(1, "analyze")?;
-    let path = Path::new(&parsed.positional[0]);
+pub fn run(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let path = args.input.as_path();
     let audio = wav::read(path)?;
-    let mut progress = Progress::new(
-        "analyze",
-        audio.frames(),
-        audio.sample_rate_hz,
-        parsed.flag("quiet"),
-    );
-    let report = analyze(&audio, parsed.flag("pair"), &mut progress)?;
-    if parsed.flag("json") {
+    let mut progress = Progress::new("analyze", audio.frames(), audio.sample_rate_hz, args.quiet);
+    let report = analyze(&audio, args.pair, &mut progress)?;
+    if args.json {
         let value = to_json(path, &audio, &report);
         writeln!(
             out,

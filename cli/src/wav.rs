@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::CliError;
+use crate::CliError;
 
 /// A sample format of a WAV file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,15 +1,17 @@
 //! The plugin's parameters outside a host: set by id and value text, listed, and saved to or
-//! loaded from the same JSON state nice-plug writes, so a DAW setting can be reproduced offline.
+//! loaded from the same state nice-plug writes (its JSON, a CLAP state blob, or a VST3 preset),
+//! so a DAW setting can be reproduced offline.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
+use cuewire::param_access::{ParamAccess, ParamRef};
+use cuewire::params::CuewireParams;
 use cuewire_dsp::engine::EngineSettings;
-use nice_plug::params::InternalParamMut;
 use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::*;
 
-use super::CliError;
-use cuewire::params::CuewireParams;
+use crate::{vstpreset, CliError};
 
 /// One parameter as `cuewire params` lists it.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,7 +26,27 @@ pub struct ParamListing {
     pub default: String,
 }
 
-/// Cuewire's parameters with lookup by stable id.
+/// The format a state is saved in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateFormat {
+    /// nice-plug's JSON, as the plugin's VST3 component state and (after a length) its CLAP
+    /// state hold it.
+    Json,
+    /// A VST3 preset file (`.vstpreset`) with the JSON as its component state.
+    Vst3Preset,
+}
+
+impl StateFormat {
+    /// The format a file name asks for: a VST3 preset for `.vstpreset`, else JSON.
+    pub fn for_path(path: &std::path::Path) -> Self {
+        match path.extension() {
+            Some(ext) if ext.eq_ignore_ascii_case("vstpreset") => StateFormat::Vst3Preset,
+            _ => StateFormat::Json,
+        }
+    }
+}
+
+/// Cuewire's parameters, owned by the tool.
 #[derive(Default)]
 pub struct ParamSet {
     /// The parameters themselves (the plugin's own struct).
@@ -39,71 +61,58 @@ fn leading_number(text: &str) -> Option<f32> {
         .ok()
 }
 
-/// The texts a stepped parameter can take, lowest to highest.
-///
-/// # Safety
-/// `ptr` points into a live `CuewireParams`.
-unsafe fn step_texts(ptr: &ParamPtr, steps: usize) -> Vec<String> {
-    (0..=steps)
-        // SAFETY: caller's contract.
-        .map(|i| unsafe { ptr.normalized_value_to_string(i as f32 / steps as f32, true) })
-        .collect()
+/// Stepped parameters with up to this many steps list their values; others show their range.
+const MAX_LISTED_STEPS: usize = 16;
+
+/// "min … max unit", or the allowed texts of a parameter with few steps.
+fn range_text(param: ParamRef<'_>) -> String {
+    match param.step_count() {
+        Some(steps) if steps <= MAX_LISTED_STEPS => {
+            param.step_texts().unwrap_or_default().join(" | ")
+        }
+        _ => format!("{} … {}", param.text_of(0.0), param.text_of(1.0)),
+    }
 }
 
 impl ParamSet {
-    /// The parameters' `(id, pointer)` pairs in the plugin's order.
-    fn map(&self) -> Vec<(String, ParamPtr)> {
-        self.params
-            .param_map()
-            .into_iter()
-            .map(|(id, ptr, _group)| (id, ptr))
-            .collect()
+    /// Safe access to the parameters by id.
+    fn access(&self) -> ParamAccess<'_> {
+        ParamAccess::new(&self.params)
     }
 
-    /// The pointer of parameter `id`, or the one-line error naming the unknown id.
-    fn find(&self, id: &str) -> Result<ParamPtr, CliError> {
-        self.map()
-            .into_iter()
-            .find(|(pid, _)| pid == id)
-            .map(|(_, ptr)| ptr)
-            .ok_or_else(|| {
-                CliError::usage(format!(
-                    "unknown parameter id '{id}' (run `cuewire params` for the list)"
-                ))
-            })
+    /// Parameter `id`, or the one-line error naming the unknown id.
+    fn find<'a>(access: &ParamAccess<'a>, id: &str) -> Result<ParamRef<'a>, CliError> {
+        access.get(id).ok_or_else(|| {
+            CliError::usage(format!(
+                "unknown parameter id '{id}' (run `cuewire params` for the list)"
+            ))
+        })
     }
 
     /// Sets parameter `id` from a value text as the plugin displays or parses it (e.g.
     /// `main_gain=-6`, `-6 dB`, `in_mode=Auto fix`, `bypass=On`).
     pub fn set_text(&mut self, id: &str, text: &str) -> Result<(), CliError> {
-        let ptr = self.find(id)?;
-        // SAFETY: `ptr` points into `self.params`, alive and exclusively ours.
-        let normalized = unsafe { ptr.string_to_normalized_value(text.trim()) };
-        let Some(normalized) = normalized else {
-            // SAFETY: as above.
-            let allowed = unsafe { self.range_text(&ptr) };
+        let access = self.access();
+        let param = Self::find(&access, id)?;
+        let Some(normalized) = param.parse_text(text.trim()) else {
             return Err(CliError::usage(format!(
-                "invalid value '{text}' for parameter '{id}' (allowed: {allowed})"
+                "invalid value '{text}' for parameter '{id}' (allowed: {})",
+                range_text(param)
             )));
         };
         // nice-plug clamps numbers outside a float's range; reproducing a setting must not
         // silently change it, so an out-of-range number is an error here.
-        if let (ParamPtr::FloatParam(_), Some(number)) = (ptr, leading_number(text)) {
-            // SAFETY: as above.
-            let (lo, hi) = unsafe { (ptr.preview_plain(0.0), ptr.preview_plain(1.0)) };
+        if let (true, Some(number)) = (param.is_float(), leading_number(text)) {
+            let (lo, hi) = (param.plain_of(0.0), param.plain_of(1.0));
             let tolerance = (hi - lo).abs() * 1e-6;
             if number < lo.min(hi) - tolerance || number > lo.max(hi) + tolerance {
-                // SAFETY: as above.
-                let allowed = unsafe { self.range_text(&ptr) };
                 return Err(CliError::usage(format!(
-                    "value '{text}' for parameter '{id}' is out of range ({allowed})"
+                    "value '{text}' for parameter '{id}' is out of range ({})",
+                    range_text(param)
                 )));
             }
         }
-        // SAFETY: as above; the set happens on this, the only thread touching the params.
-        unsafe {
-            ptr._internal_set_normalized_value(normalized);
-        }
+        param.set_normalized(normalized);
         Ok(())
     }
 
@@ -118,44 +127,20 @@ impl ParamSet {
     /// The current value of `id` as display text (with unit).
     #[cfg(test)]
     pub fn value_text(&self, id: &str) -> Result<String, CliError> {
-        let ptr = self.find(id)?;
-        // SAFETY: `ptr` points into `self.params`.
-        Ok(unsafe { ptr.normalized_value_to_string(ptr.unmodulated_normalized_value(), true) })
-    }
-
-    /// "min … max unit" or the allowed texts of a parameter.
-    ///
-    /// # Safety
-    /// `ptr` points into `self.params`.
-    unsafe fn range_text(&self, ptr: &ParamPtr) -> String {
-        // SAFETY: caller's contract.
-        unsafe {
-            match ptr.step_count() {
-                Some(steps) if steps <= 16 => step_texts(ptr, steps).join(" | "),
-                _ => format!(
-                    "{} … {}",
-                    ptr.normalized_value_to_string(0.0, true),
-                    ptr.normalized_value_to_string(1.0, true)
-                ),
-            }
-        }
+        let access = self.access();
+        let param = Self::find(&access, id)?;
+        Ok(param.text_of(param.normalized()))
     }
 
     /// Every parameter with its range and default, in the plugin's order.
     pub fn listing(&self) -> Vec<ParamListing> {
-        self.map()
-            .into_iter()
-            .map(|(id, ptr)| {
-                // SAFETY: `ptr` points into `self.params`.
-                unsafe {
-                    ParamListing {
-                        id,
-                        name: ptr.name().to_owned(),
-                        range: self.range_text(&ptr),
-                        default: ptr
-                            .normalized_value_to_string(ptr.default_normalized_value(), true),
-                    }
-                }
+        self.access()
+            .iter()
+            .map(|(id, param)| ParamListing {
+                id: id.to_owned(),
+                name: param.name(),
+                range: range_text(param),
+                default: param.text_of(param.default_normalized()),
             })
             .collect()
     }
@@ -170,13 +155,9 @@ impl ParamSet {
     /// loads in the plugin and the plugin's own saves load here.
     pub fn state_json(&self) -> Vec<u8> {
         let params: BTreeMap<String, ParamValue> = self
-            .map()
-            .into_iter()
-            .map(|(id, ptr)| {
-                // SAFETY: each pointer points into `self.params`.
-                let value = unsafe { cuewire::state::saved_value(ptr) };
-                (id, value)
-            })
+            .access()
+            .iter()
+            .map(|(id, param)| (id.to_owned(), param.saved_value()))
             .collect();
         let state = PluginState {
             version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -187,45 +168,38 @@ impl ParamSet {
         serde_json::to_vec(&state).unwrap_or_default()
     }
 
-    /// Loads a state: nice-plug's JSON, or a CLAP state blob (the same JSON after an 8-byte
-    /// little-endian length, as the plugin's `clap.state` save writes it). Unknown ids and
-    /// mistyped values are errors, not silently skipped, so a typo in a hand-edited file shows.
+    /// The state as a file in `format`.
+    pub fn state_file(&self, format: StateFormat) -> Vec<u8> {
+        match format {
+            StateFormat::Json => self.state_json(),
+            StateFormat::Vst3Preset => {
+                vstpreset::write(&vstpreset::cuewire_class_id(), &self.state_json())
+            }
+        }
+    }
+
+    /// Loads a state: nice-plug's JSON, a CLAP state blob (the same JSON after an 8-byte
+    /// little-endian length, as the plugin's `clap.state` save writes it), or a VST3 preset
+    /// whose component state is that JSON. Unknown ids and mistyped values are errors, not
+    /// silently skipped, so a typo in a hand-edited file shows.
     pub fn load_state(&mut self, bytes: &[u8]) -> Result<(), CliError> {
-        let json = unwrap_clap_blob(bytes);
+        let json = if vstpreset::is_preset(bytes) {
+            vstpreset::component_state(bytes, &vstpreset::cuewire_class_id())?
+        } else {
+            unwrap_clap_blob(bytes)
+        };
         let state: PluginState = serde_json::from_slice(json)
             .map_err(|e| CliError::input(format!("not a Cuewire state file: {e}")))?;
+        let access = self.access();
         for (id, value) in &state.params {
-            let ptr = self
-                .find(id)
-                .map_err(|_| CliError::input(format!("state has unknown parameter id '{id}'")))?;
-            // SAFETY: `ptr` points into `self.params`, exclusively ours.
-            let ok = unsafe {
-                match (ptr, value) {
-                    (ParamPtr::FloatParam(p), ParamValue::F32(v)) => {
-                        (*p)._internal_set_plain_value(*v);
-                        true
-                    }
-                    (ParamPtr::IntParam(p), ParamValue::I32(v)) => {
-                        (*p)._internal_set_plain_value(*v);
-                        true
-                    }
-                    (ParamPtr::BoolParam(p), ParamValue::Bool(v)) => {
-                        (*p)._internal_set_plain_value(*v);
-                        true
-                    }
-                    (ParamPtr::EnumParam(p), ParamValue::I32(v)) => {
-                        (*p)._internal_set_plain_value(*v);
-                        true
-                    }
-                    (ParamPtr::EnumParam(p), ParamValue::String(eid)) => (*p).set_from_id(eid),
-                    _ => false,
-                }
-            };
-            if !ok {
-                return Err(CliError::input(format!(
+            let param = access
+                .get(id)
+                .ok_or_else(|| CliError::input(format!("state has unknown parameter id '{id}'")))?;
+            param.load_saved_value(value).map_err(|_| {
+                CliError::input(format!(
                     "state has an invalid value {value:?} for parameter '{id}'"
-                )));
-            }
+                ))
+            })?;
         }
         self.params.deserialize_fields(&state.fields);
         Ok(())
@@ -238,6 +212,22 @@ fn unwrap_clap_blob(bytes: &[u8]) -> &[u8] {
         Some((len, rest)) if u64::from_le_bytes(*len) == rest.len() as u64 => rest,
         _ => bytes,
     }
+}
+
+/// `cuewire params`: every parameter in aligned columns.
+pub fn write_listing(out: &mut dyn Write) -> Result<(), CliError> {
+    let listing = ParamSet::default().listing();
+    let width = listing.iter().map(|p| p.id.len()).max().unwrap_or(0);
+    let name_width = listing.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    for p in &listing {
+        writeln!(
+            out,
+            "{:width$}  {:name_width$}  {}  (default {})",
+            p.id, p.name, p.range, p.default
+        )
+        .map_err(CliError::report)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -292,7 +282,7 @@ mod tests {
     }
 
     #[test]
-    fn state_round_trips_byte_identically() {
+    fn state_round_trips_byte_identically_in_every_format() {
         let mut a = ParamSet::default();
         a.set_text("main_gain", "-7.3").unwrap();
         a.set_text("main_xfeed", "Custom").unwrap();
@@ -309,6 +299,11 @@ mod tests {
         let mut c = ParamSet::default();
         c.load_state(&blob).unwrap();
         assert_eq!(c.state_json(), json);
+        // And so does a VST3 preset.
+        let mut d = ParamSet::default();
+        d.load_state(&a.state_file(StateFormat::Vst3Preset))
+            .unwrap();
+        assert_eq!(d.state_json(), json);
     }
 
     #[test]
@@ -320,5 +315,29 @@ mod tests {
             .load_state(br#"{"params":{"nope":{"bool":true}},"fields":{}}"#)
             .unwrap_err();
         assert_eq!(e.message, "state has unknown parameter id 'nope'");
+        let e = set
+            .load_state(br#"{"params":{"main_gain":{"bool":true}},"fields":{}}"#)
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "state has an invalid value Bool(true) for parameter 'main_gain'"
+        );
+    }
+
+    #[test]
+    fn save_format_follows_the_extension() {
+        use std::path::Path;
+        assert_eq!(
+            StateFormat::for_path(Path::new("a/b.VSTPreset")),
+            StateFormat::Vst3Preset
+        );
+        assert_eq!(
+            StateFormat::for_path(Path::new("b.json")),
+            StateFormat::Json
+        );
+        assert_eq!(
+            StateFormat::for_path(Path::new("vstpreset")),
+            StateFormat::Json
+        );
     }
 }

@@ -8,10 +8,11 @@ use cuewire_dsp::engine::{CueOut, Engine, EngineReadings, EngineSettings};
 use cuewire_dsp::input::{InputLayout, InputMode};
 use cuewire_dsp::units::lin_to_db;
 
-use super::progress::Progress;
-use super::settings::ParamSet;
-use super::wav::{self, Audio, SampleFormat};
-use super::CliError;
+use crate::args::{OutputFormat, RenderArgs};
+use crate::params::{ParamSet, StateFormat};
+use crate::progress::Progress;
+use crate::wav::{self, Audio, SampleFormat};
+use crate::CliError;
 
 /// Frames handed to the engine per call (its result does not depend on this).
 const BLOCK_FRAMES: usize = 4096;
@@ -41,41 +42,91 @@ pub struct Rendered {
     pub autofix_label: Option<&'static str>,
 }
 
-/// Runs `channels` (1, 2 or 4 of equal length) through a fresh engine with `settings`, exactly
-/// as the plugin's `process()` hands a host's buffers to it (a mono input's second channel is
-/// the silence nice-plug fills it with).
+/// The engine set up for one file, fed block by block exactly as the plugin's `process()`
+/// hands a host's buffers to it.
+pub struct Renderer {
+    /// The engine, fresh for this file.
+    engine: Engine,
+    /// The layout the file's channel count picked.
+    layout: InputLayout,
+    /// Whether Auto fix is on (its decision is reported).
+    auto_fix: bool,
+}
+
+impl Renderer {
+    /// A renderer for files with `channels` channels at `sample_rate_hz`.
+    pub fn new(
+        settings: &EngineSettings,
+        sample_rate_hz: u32,
+        channels: usize,
+    ) -> Result<Self, CliError> {
+        let layout = layout_for_channels(channels)?;
+        Ok(Self {
+            engine: Engine::new(sample_rate_hz as f32, layout, settings),
+            layout,
+            auto_fix: settings.input.mode == InputMode::AutoFix,
+        })
+    }
+
+    /// Processes one block: `input` holds the file's channels (equal lengths), `main` receives
+    /// the main output and each cue slot that is `Some` its cue output, all as long as the input.
+    /// A mono input's second channel is the silence nice-plug fills it with.
+    pub fn process_block(
+        &mut self,
+        input: &[&[f32]],
+        main: [&mut [f32]; 2],
+        cues: &mut [CueOut<'_>; CUE_COUNT],
+    ) {
+        let [l, r] = main;
+        l.copy_from_slice(input[0]);
+        match self.layout {
+            InputLayout::Mono => r.fill(0.0),
+            _ => r.copy_from_slice(input[1]),
+        }
+        let aux = (self.layout == InputLayout::BalancedPairs).then(|| (input[2], input[3]));
+        self.engine.process(l, r, aux, cues);
+    }
+
+    /// The meters so far.
+    pub fn readings(&mut self) -> EngineReadings {
+        self.engine.read_meters()
+    }
+
+    /// Auto fix's current decision, when the input mode is Auto fix.
+    pub fn autofix_label(&self) -> Option<&'static str> {
+        self.auto_fix
+            .then(|| self.engine.input().decision().label())
+    }
+}
+
+/// Runs `channels` (1, 2 or 4 of equal length) through a fresh engine with `settings`, in
+/// blocks of [`BLOCK_FRAMES`].
 pub fn process(
     settings: &EngineSettings,
     sample_rate_hz: u32,
     channels: &[Vec<f32>],
     progress: &mut Progress,
 ) -> Result<Rendered, CliError> {
-    let layout = layout_for_channels(channels.len())?;
+    let mut renderer = Renderer::new(settings, sample_rate_hz, channels.len())?;
     let frames = channels[0].len();
-    let mut engine = Engine::new(sample_rate_hz as f32, layout, settings);
-    let silence;
-    let (l, r) = match layout {
-        InputLayout::Mono => {
-            silence = vec![0.0; frames];
-            (&channels[0], &silence)
-        }
-        _ => (&channels[0], &channels[1]),
-    };
-    let mut main = [l.clone(), r.clone()];
+    let mut main = [vec![0.0; frames], vec![0.0; frames]];
     let mut cues: Vec<[Vec<f32>; 2]> = (0..CUE_COUNT)
         .map(|_| [vec![0.0; frames], vec![0.0; frames]])
         .collect();
     let mut start = 0;
     while start < frames {
         let end = (start + BLOCK_FRAMES).min(frames);
-        let aux = (layout == InputLayout::BalancedPairs)
-            .then(|| (&channels[2][start..end], &channels[3][start..end]));
+        let input: Vec<&[f32]> = channels.iter().map(|ch| &ch[start..end]).collect();
         let mut outs: [CueOut<'_>; CUE_COUNT] = [None, None, None, None];
         for (slot, [cl, cr]) in outs.iter_mut().zip(cues.iter_mut()) {
             *slot = Some((&mut cl[start..end], &mut cr[start..end]));
         }
         let [ml, mr] = &mut main;
-        engine.process(&mut ml[start..end], &mut mr[start..end], aux, &mut outs);
+        renderer.process_block(
+            &input,
+            [&mut ml[start..end], &mut mr[start..end]],
+            &mut outs,
+        );
         start = end;
         progress.update(start);
     }
@@ -83,32 +134,21 @@ pub fn process(
     Ok(Rendered {
         main,
         cues,
-        readings: engine.read_meters(),
-        autofix_label: (settings.input.mode == InputMode::AutoFix)
-            .then(|| engine.input().decision().label()),
+        readings: renderer.readings(),
+        autofix_label: renderer.autofix_label(),
     })
 }
 
-/// Options of `cuewire render`.
-struct Options<'a> {
-    input: &'a Path,
-    output: &'a Path,
-    state: Option<&'a str>,
-    save_state: Option<&'a str>,
-    cue_pattern: Option<&'a str>,
-    same_format: bool,
-    quiet: bool,
-}
-
 /// The parameters for a render: the state file (if any), then each `--set` in order.
-fn build_params(state: Option<&str>, sets: &[&str]) -> Result<ParamSet, CliError> {
+fn build_params(state: Option<&Path>, sets: &[String]) -> Result<ParamSet, CliError> {
     let mut params = ParamSet::default();
     if let Some(path) = state {
+        let name = path.display();
         let bytes = std::fs::read(path)
-            .map_err(|e| CliError::input(format!("cannot read state '{path}': {e}")))?;
+            .map_err(|e| CliError::input(format!("cannot read state '{name}': {e}")))?;
         params
             .load_state(&bytes)
-            .map_err(|e| CliError::input(format!("'{path}': {}", e.message)))?;
+            .map_err(|e| CliError::input(format!("'{name}': {}", e.message)))?;
     }
     for set in sets {
         params.set_assignment(set)?;
@@ -117,31 +157,8 @@ fn build_params(state: Option<&str>, sets: &[&str]) -> Result<ParamSet, CliError
 }
 
 /// `cuewire render IN OUT [options]`.
-pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
-    let parsed = super::args::parse(
-        args,
-        &["set", "state", "save-state", "cue-out", "format"],
-        &["quiet"],
-    )?;
-    parsed.expect_positional(2, "render")?;
-    let opts = Options {
-        input: Path::new(&parsed.positional[0]),
-        output: Path::new(&parsed.positional[1]),
-        state: parsed.one("state")?,
-        save_state: parsed.one("save-state")?,
-        cue_pattern: parsed.one("cue-out")?,
-        same_format: match parsed.one("format")? {
-            None | Some("float") => false,
-            Some("same") => true,
-            Some(other) => {
-                return Err(CliError::usage(format!(
-                    "--format must be float or same, not '{other}'"
-                )))
-            }
-        },
-        quiet: parsed.flag("quiet"),
-    };
-    if let Some(pattern) = opts.cue_pattern {
+pub fn run(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    if let Some(pattern) = &args.cue_out {
         if !pattern.contains("{n}") {
             return Err(CliError::usage(format!(
                 "--cue-out pattern '{pattern}' has no {{n}} for the cue number"
@@ -149,36 +166,35 @@ pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
         }
     }
     // Parameters first: a typo in --set must fail before minutes of reading.
-    let params = build_params(opts.state, &parsed.all("set"))?;
-    let audio = wav::read(opts.input)?;
+    let params = build_params(args.state.as_deref(), &args.sets)?;
+    let audio = wav::read(&args.input)?;
     layout_for_channels(audio.channels.len())?;
     let settings = params.engine_settings();
     let cues_on: Vec<usize> = (0..CUE_COUNT).filter(|&i| settings.cues[i].on).collect();
-    if opts.cue_pattern.is_some() && cues_on.is_empty() {
+    if args.cue_out.is_some() && cues_on.is_empty() {
         return Err(CliError::usage(
             "--cue-out given but no cue is on (add e.g. --set cue_on_1=On)",
         ));
     }
-    let mut progress = Progress::new("render", audio.frames(), audio.sample_rate_hz, opts.quiet);
+    let mut progress = Progress::new("render", audio.frames(), audio.sample_rate_hz, args.quiet);
     let rendered = process(
         &settings,
         audio.sample_rate_hz,
         &audio.channels,
         &mut progress,
     )?;
-    let format = if opts.same_format {
-        audio.format
-    } else {
-        SampleFormat::Float32
+    let format = match args.format {
+        OutputFormat::Same => audio.format,
+        OutputFormat::Float => SampleFormat::Float32,
     };
 
     let mut pending = vec![wav::write(
-        opts.output,
+        &args.output,
         audio.sample_rate_hz,
         &[&rendered.main[0], &rendered.main[1]],
         format,
     )?];
-    if let Some(pattern) = opts.cue_pattern {
+    if let Some(pattern) = &args.cue_out {
         for &i in &cues_on {
             let path = pattern.replace("{n}", &(i + 1).to_string());
             let [cl, cr] = &rendered.cues[i];
@@ -190,8 +206,9 @@ pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
             )?);
         }
     }
-    if let Some(path) = opts.save_state {
-        pending.push(wav::write_bytes(Path::new(path), &params.state_json())?);
+    if let Some(path) = &args.save_state {
+        let bytes = params.state_file(StateFormat::for_path(path));
+        pending.push(wav::write_bytes(path, &bytes)?);
     }
     let written: Vec<String> = pending
         .iter()

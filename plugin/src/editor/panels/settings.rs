@@ -1,0 +1,49 @@
+//! The settings panel: analog calibration, the headphone-amp gain helper, peak hold and clip run.
+
+use cuewire_dsp::units::{amp_max_gain_factor, dbu_to_v_rms, lin_to_db};
+use egui::{RichText, Ui};
+
+use super::panel;
+use crate::editor::theme::GRID_SPACING;
+use crate::editor::EditorApp;
+
+impl EditorApp {
+    pub(crate) fn settings_panel(&mut self, ui: &mut Ui) {
+        let settings = &self.params.settings;
+        let mut data = settings.get();
+        let before = data;
+        panel(ui, "SETTINGS", |ui| {
+            egui::Grid::new("settings-grid").num_columns(2).spacing(GRID_SPACING).show(ui, |ui| {
+                ui.label("Full scale");
+                ui.add(egui::DragValue::new(&mut data.full_scale_dbu).range(-20.0..=40.0).speed(0.1).suffix(" dBu"))
+                    .on_hover_text("Analog calibration: the dBu your interface's output produces at 0 dBFS (e.g. +10 dBu for a Scarlett 2i2 line out). Drag, or click to type.");
+                ui.end_row();
+                ui.label("Amp K");
+                ui.add(egui::DragValue::new(&mut data.amp_k_v).range(0.1..=100.0).speed(0.1).suffix(" V"))
+                    .on_hover_text("Headphone amp constant K in volts (14 V for an Objective2): the gain helper divides it by the interface's full-scale voltage.");
+                ui.end_row();
+                let v_fs = dbu_to_v_rms(data.full_scale_dbu);
+                let gain = amp_max_gain_factor(data.amp_k_v, v_fs);
+                ui.label("Full scale =");
+                ui.label(format!("{v_fs:.3} V RMS"))
+                    .on_hover_text("The interface's output voltage at 0 dBFS, from the full-scale dBu.");
+                ui.end_row();
+                ui.label("Amp gain ≤");
+                ui.label(RichText::new(format!("{gain:.2}×  ({:.1} dB)", lin_to_db(gain))).strong())
+                    .on_hover_text("Gain helper: the most gain your headphone amp should have, so the interface at full scale just drives it to its limit: K ÷ V(full scale).");
+                ui.end_row();
+                ui.label("Peak hold");
+                ui.add(egui::DragValue::new(&mut data.hold_ms).range(500.0..=10_000.0).speed(10.0).suffix(" ms"))
+                    .on_hover_text("How long the held-peak marker stays before it falls (500–10000 ms).");
+                ui.end_row();
+                ui.label("Clip run");
+                ui.add(egui::DragValue::new(&mut data.clip_run_samples).range(1..=10).suffix(" samples"))
+                    .on_hover_text("Consecutive full-scale samples that count as one clip event (1–10).");
+                ui.end_row();
+            });
+        });
+        if data != before {
+            settings.set(data);
+        }
+    }
+}
