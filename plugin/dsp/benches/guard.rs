@@ -33,7 +33,7 @@ const BOUNDS_X_COPY: [(&str, f64); 12] = [
     ("full", 650.0),
     ("full_distinct", 700.0),
     ("full_signal_path", 180.0),
-    ("monitor", 2000.0),
+    ("monitor", 1600.0),
     ("true_peak_10ch_ours", 650.0),
 ];
 
