@@ -238,18 +238,22 @@ fn feed_common_mode(shared: &Shared, l: &[f32], r: &[f32], aux_in: Option<(&[f32
     }
 }
 
+/// `settings` as one of the two plugins acts on them (`monitor`: Cuewire Monitor, else the
+/// insert). The insert has neither cue outputs nor a talkback input: listen stays Off, and
+/// talk reaches main only (Talk with Talk to main dims its output while the engineer talks on
+/// a microphone routed elsewhere; no talk signal arrives).
+pub fn plugin_engine_settings(monitor: bool, mut settings: EngineSettings) -> EngineSettings {
+    if !monitor {
+        settings.listen = Listen::Off;
+        settings.talkback.cues = [false; CUE_COUNT];
+    }
+    settings
+}
+
 impl<const MONITOR: bool> Cuewire<MONITOR> {
-    /// The engine settings the parameters ask for, in this plugin. The insert has neither cue
-    /// outputs nor a talkback input: listen stays Off, and talk reaches main only (Talk with
-    /// Talk to main dims its output while the engineer talks on a microphone routed
-    /// elsewhere; no talk signal arrives).
+    /// The engine settings the parameters ask for, in this plugin.
     fn engine_settings(&self) -> EngineSettings {
-        let mut settings = self.params.engine_settings();
-        if !MONITOR {
-            settings.listen = Listen::Off;
-            settings.talkback.cues = [false; CUE_COUNT];
-        }
-        settings
+        plugin_engine_settings(MONITOR, self.params.engine_settings())
     }
 }
 
@@ -285,6 +289,7 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
             self.params.clone(),
             self.shared.clone(),
             self.editor_state.clone(),
+            MONITOR,
         )
     }
 
