@@ -184,7 +184,7 @@ impl ParamSet {
     /// silently skipped, so a typo in a hand-edited file shows.
     pub fn load_state(&mut self, bytes: &[u8]) -> Result<(), CliError> {
         let json = if vstpreset::is_preset(bytes) {
-            vstpreset::component_state(bytes, &vstpreset::cuewire_class_id())?
+            vstpreset::component_state(bytes, &vstpreset::cuewire_class_ids())?
         } else {
             unwrap_clap_blob(bytes)
         };

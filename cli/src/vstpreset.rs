@@ -6,7 +6,7 @@
 //! chunk ("Comp") holds what the plugin's `getState` wrote, for Cuewire nice-plug's JSON; the
 //! others ("Cont" controller state, "Info" metadata, "Prog" program data) are not needed here.
 
-use cuewire::Cuewire;
+use cuewire::{CuewireInsert, CuewireMonitor};
 use nice_plug::prelude::Vst3Plugin;
 
 use crate::CliError;
@@ -32,10 +32,16 @@ const LIST_HEAD_LEN: usize = 8;
 /// Length of one chunk list entry (id, offset, size), bytes.
 const ENTRY_LEN: usize = 20;
 
-/// Cuewire's VST3 class id (the same on every platform in a preset: nice-plug reorders it for
-/// COM on Windows, and the SDK's text form undoes that).
+/// The VST3 class id the CLI writes into a preset: Cuewire Monitor's, whose layout (cue outputs)
+/// the CLI renders (the same on every platform in a preset: nice-plug reorders it for COM on
+/// Windows, and the SDK's text form undoes that).
 pub fn cuewire_class_id() -> [u8; 16] {
-    Cuewire::VST3_CLASS_ID
+    CuewireMonitor::VST3_CLASS_ID
+}
+
+/// The class ids whose presets the CLI reads: both plugins share one parameter set and state.
+pub fn cuewire_class_ids() -> [[u8; 16]; 2] {
+    [CuewireMonitor::VST3_CLASS_ID, CuewireInsert::VST3_CLASS_ID]
 }
 
 /// A class id as the preset stores it: 32 upper-case hex digits, bytes in order.
@@ -77,7 +83,7 @@ fn position(bytes: &[u8], pos: usize) -> Option<usize> {
 
 /// The component state of a preset for `class_id`; a preset that is cut short, corrupt, for
 /// another plugin or without a component state is refused with a one-line reason.
-pub fn component_state<'a>(bytes: &'a [u8], class_id: &[u8; 16]) -> Result<&'a [u8], CliError> {
+pub fn component_state<'a>(bytes: &'a [u8], class_ids: &[[u8; 16]]) -> Result<&'a [u8], CliError> {
     let len = bytes.len();
     if !is_preset(bytes) || len < HEADER_LEN {
         return Err(CliError::input(format!(
@@ -85,11 +91,15 @@ pub fn component_state<'a>(bytes: &'a [u8], class_id: &[u8; 16]) -> Result<&'a [
         )));
     }
     let theirs = &bytes[CLASS_ID_POS..LIST_OFFSET_POS];
-    let ours = class_id_text(class_id);
-    if !theirs.eq_ignore_ascii_case(ours.as_bytes()) {
+    let ours: Vec<String> = class_ids.iter().map(class_id_text).collect();
+    if !ours
+        .iter()
+        .any(|id| theirs.eq_ignore_ascii_case(id.as_bytes()))
+    {
         return Err(CliError::input(format!(
-            "the VST3 preset is for another plugin (class id {}, Cuewire's is {ours})",
-            String::from_utf8_lossy(theirs)
+            "the VST3 preset is for another plugin (class id {}, Cuewire's is {})",
+            String::from_utf8_lossy(theirs),
+            ours.join(" or ")
         )));
     }
     let corrupt =
@@ -149,7 +159,7 @@ mod tests {
         let preset = write(&id, STATE);
         assert_eq!(&preset[..4], b"VST3");
         assert_eq!(preset.len(), 48 + STATE.len() + 8 + 20);
-        assert_eq!(component_state(&preset, &id).unwrap(), STATE);
+        assert_eq!(component_state(&preset, &[id]).unwrap(), STATE);
     }
 
     #[test]
@@ -157,7 +167,7 @@ mod tests {
         let id = cuewire_class_id();
         let preset = write(&id, STATE);
         for cut in 0..preset.len() {
-            let e = component_state(&preset[..cut], &id).unwrap_err();
+            let e = component_state(&preset[..cut], &[id]).unwrap_err();
             assert_eq!(e.code, crate::EXIT_INPUT, "cut at {cut}: {}", e.message);
         }
     }
@@ -165,14 +175,21 @@ mod tests {
     #[test]
     fn another_plugins_preset_is_refused() {
         let preset = write(b"SomeOtherPlugin!", STATE);
-        let e = component_state(&preset, &cuewire_class_id()).unwrap_err();
+        let e = component_state(&preset, &cuewire_class_ids()).unwrap_err();
         assert_eq!(
             e.message,
             format!(
-                "the VST3 preset is for another plugin (class id {}, Cuewire's is {})",
+                "the VST3 preset is for another plugin (class id {}, Cuewire's is {} or {})",
                 class_id_text(b"SomeOtherPlugin!"),
-                class_id_text(&cuewire_class_id())
+                class_id_text(&cuewire_class_id()),
+                class_id_text(&CuewireInsert::VST3_CLASS_ID)
             )
+        );
+        // The insert's presets load too: the two plugins share their parameters and state.
+        let insert = write(&CuewireInsert::VST3_CLASS_ID, STATE);
+        assert_eq!(
+            component_state(&insert, &cuewire_class_ids()).unwrap(),
+            STATE
         );
     }
 }
