@@ -32,16 +32,22 @@ const LIST_HEAD_LEN: usize = 8;
 /// Length of one chunk list entry (id, offset, size), bytes.
 const ENTRY_LEN: usize = 20;
 
-/// The VST3 class id the CLI writes into a preset: Cuewire Monitor's, whose layout (cue outputs)
-/// the CLI renders (the same on every platform in a preset: nice-plug reorders it for COM on
-/// Windows, and the SDK's text form undoes that).
+/// Cuewire Monitor's VST3 class id (the same on every platform in a preset: nice-plug reorders it for
+/// COM on Windows, and the SDK's text form undoes that).
 pub fn cuewire_class_id() -> [u8; 16] {
     CuewireMonitor::VST3_CLASS_ID
 }
 
-/// The class ids whose presets the CLI reads: both plugins share one parameter set and state.
-pub fn cuewire_class_ids() -> [[u8; 16]; 2] {
-    [CuewireMonitor::VST3_CLASS_ID, CuewireInsert::VST3_CLASS_ID]
+/// Cuewire's (the insert's) VST3 class id: its presets hold the same parameters.
+pub fn insert_class_id() -> [u8; 16] {
+    CuewireInsert::VST3_CLASS_ID
+}
+
+/// Whether `bytes` are a preset header naming `class_id`.
+pub fn is_for(bytes: &[u8], class_id: &[u8; 16]) -> bool {
+    bytes
+        .get(CLASS_ID_POS..LIST_OFFSET_POS)
+        .is_some_and(|theirs| theirs.eq_ignore_ascii_case(class_id_text(class_id).as_bytes()))
 }
 
 /// A class id as the preset stores it: 32 upper-case hex digits, bytes in order.
@@ -83,7 +89,7 @@ fn position(bytes: &[u8], pos: usize) -> Option<usize> {
 
 /// The component state of a preset for `class_id`; a preset that is cut short, corrupt, for
 /// another plugin or without a component state is refused with a one-line reason.
-pub fn component_state<'a>(bytes: &'a [u8], class_ids: &[[u8; 16]]) -> Result<&'a [u8], CliError> {
+pub fn component_state<'a>(bytes: &'a [u8], class_id: &[u8; 16]) -> Result<&'a [u8], CliError> {
     let len = bytes.len();
     if !is_preset(bytes) || len < HEADER_LEN {
         return Err(CliError::input(format!(
@@ -91,15 +97,11 @@ pub fn component_state<'a>(bytes: &'a [u8], class_ids: &[[u8; 16]]) -> Result<&'
         )));
     }
     let theirs = &bytes[CLASS_ID_POS..LIST_OFFSET_POS];
-    let ours: Vec<String> = class_ids.iter().map(class_id_text).collect();
-    if !ours
-        .iter()
-        .any(|id| theirs.eq_ignore_ascii_case(id.as_bytes()))
-    {
+    let ours = class_id_text(class_id);
+    if !theirs.eq_ignore_ascii_case(ours.as_bytes()) {
         return Err(CliError::input(format!(
-            "the VST3 preset is for another plugin (class id {}, Cuewire's is {})",
-            String::from_utf8_lossy(theirs),
-            ours.join(" or ")
+            "the VST3 preset is for another plugin (class id {}, Cuewire's is {ours})",
+            String::from_utf8_lossy(theirs)
         )));
     }
     let corrupt =
@@ -159,7 +161,15 @@ mod tests {
         let preset = write(&id, STATE);
         assert_eq!(&preset[..4], b"VST3");
         assert_eq!(preset.len(), 48 + STATE.len() + 8 + 20);
-        assert_eq!(component_state(&preset, &[id]).unwrap(), STATE);
+        assert_eq!(component_state(&preset, &id).unwrap(), STATE);
+    }
+
+    #[test]
+    fn the_inserts_presets_are_recognised() {
+        let preset = write(&insert_class_id(), STATE);
+        assert!(is_for(&preset, &insert_class_id()));
+        assert!(!is_for(&preset, &cuewire_class_id()));
+        assert_eq!(component_state(&preset, &insert_class_id()).unwrap(), STATE);
     }
 
     #[test]
@@ -167,7 +177,7 @@ mod tests {
         let id = cuewire_class_id();
         let preset = write(&id, STATE);
         for cut in 0..preset.len() {
-            let e = component_state(&preset[..cut], &[id]).unwrap_err();
+            let e = component_state(&preset[..cut], &id).unwrap_err();
             assert_eq!(e.code, crate::EXIT_INPUT, "cut at {cut}: {}", e.message);
         }
     }
@@ -175,21 +185,14 @@ mod tests {
     #[test]
     fn another_plugins_preset_is_refused() {
         let preset = write(b"SomeOtherPlugin!", STATE);
-        let e = component_state(&preset, &cuewire_class_ids()).unwrap_err();
+        let e = component_state(&preset, &cuewire_class_id()).unwrap_err();
         assert_eq!(
             e.message,
             format!(
-                "the VST3 preset is for another plugin (class id {}, Cuewire's is {} or {})",
+                "the VST3 preset is for another plugin (class id {}, Cuewire's is {})",
                 class_id_text(b"SomeOtherPlugin!"),
-                class_id_text(&cuewire_class_id()),
-                class_id_text(&CuewireInsert::VST3_CLASS_ID)
+                class_id_text(&cuewire_class_id())
             )
-        );
-        // The insert's presets load too: the two plugins share their parameters and state.
-        let insert = write(&CuewireInsert::VST3_CLASS_ID, STATE);
-        assert_eq!(
-            component_state(&insert, &cuewire_class_ids()).unwrap(),
-            STATE
         );
     }
 }

@@ -7,6 +7,9 @@ mod main_out;
 mod settings;
 mod spectrum;
 mod stereo;
+mod talk;
+
+pub(crate) use talk::TalkPress;
 
 use cuewire_dsp::meter::OutputReading;
 use cuewire_dsp::units::lin_to_db;
