@@ -441,8 +441,6 @@ fn errors_are_one_line_with_exit_codes() {
 /// Cuewire's VST3 class id as a preset stores it: the 16 bytes of `VST3_CLASS_ID`
 /// (b"CuewireHpMonitr1") as 32 upper-case hex digits.
 const CUEWIRE_CLASS_ID: &str = "4375657769726548704D6F6E69747231";
-/// b"CuewireInsert000" as the preset's hex text: the insert's presets are read too.
-const INSERT_CLASS_ID: &str = "43756577697265496E73657274303030";
 
 /// A VST3 preset built by hand (independently of the tool's writer): the header, the chunks'
 /// data in the order given, then the chunk list with its entries in `list_order`.
@@ -570,7 +568,7 @@ fn vst3_presets_save_and_load() {
         (
             vst3_preset(other_id, &[(b"Comp", &json_bytes)], &[0]),
             format!(
-                "the VST3 preset is for another plugin (class id {other_id}, Cuewire's is {CUEWIRE_CLASS_ID} or {INSERT_CLASS_ID})"
+                "the VST3 preset is for another plugin (class id {other_id}, Cuewire's is {CUEWIRE_CLASS_ID})"
             ),
         ),
         (
