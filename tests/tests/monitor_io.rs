@@ -330,9 +330,9 @@ fn run_every_bus_shape(plugin: &mut PluginInstance, main_want: &dyn Fn(usize, f3
             }
             let main_in = buffers.inputs[0].channels.clone();
             plugin.process(&mut buffers, &[]).expect("process");
-            for ch in 0..2 {
+            for (ch, input) in main_in.iter().enumerate().take(2) {
                 for (i, &x) in buffers.outputs[0].channel(ch).iter().enumerate() {
-                    let want = main_want(ch, main_in[ch][i]);
+                    let want = main_want(ch, input[i]);
                     assert!(
                         (x - want).abs() < 1e-6,
                         "{bus:?} on input port {target}, ch {ch} sample {i}: {x} vs {want}"
