@@ -304,9 +304,8 @@ fn the_insert_keeps_listen_off_and_talk_on_main_only() {
 }
 
 /// Runs `plugin` (active, processing) one block per bus shape for every input port after the
-/// main one, and checks that the main output is the main input times `gain_lin` and every cue
-/// finite and within full scale (never the 9.0 garbage).
-fn run_every_bus_shape(plugin: &mut PluginInstance, gain_lin: f32) {
+/// main one, and checks the main output against `main_want` (finite, never the 9.0 garbage).
+fn run_every_bus_shape(plugin: &mut PluginInstance, main_want: &dyn Fn(usize, f32) -> f32) {
     let in_ports = plugin.audio_ports(true);
     let out_ports = plugin.audio_ports(false);
     for bus in BUSES {
@@ -331,10 +330,9 @@ fn run_every_bus_shape(plugin: &mut PluginInstance, gain_lin: f32) {
             }
             let main_in = buffers.inputs[0].channels.clone();
             plugin.process(&mut buffers, &[]).expect("process");
-            for (ch, input) in main_in.iter().enumerate() {
-                let out = buffers.outputs[0].channel(ch);
-                for (i, (&x, &v)) in out.iter().zip(input).enumerate() {
-                    let want = v * gain_lin;
+            for (ch, input) in main_in.iter().enumerate().take(2) {
+                for (i, &x) in buffers.outputs[0].channel(ch).iter().enumerate() {
+                    let want = main_want(ch, input[i]);
                     assert!(
                         (x - want).abs() < 1e-6,
                         "{bus:?} on input port {target}, ch {ch} sample {i}: {x} vs {want}"
@@ -364,7 +362,7 @@ fn both_plugins_run_with_every_input_bus_active_inactive_null_and_half_null() {
     let mut plugin = insert();
     set_by_flush(&mut plugin, settings);
     plugin.activate_and_start(RATE, BLOCK as u32);
-    run_every_bus_shape(&mut plugin, gain_lin);
+    run_every_bus_shape(&mut plugin, &|_, x| x * gain_lin);
     plugin.deactivate();
 
     let mut plugin = cuewire();
@@ -373,7 +371,7 @@ fn both_plugins_run_with_every_input_bus_active_inactive_null_and_half_null() {
         .unwrap();
     set_by_flush(&mut plugin, settings);
     plugin.activate_and_start(RATE, BLOCK as u32);
-    run_every_bus_shape(&mut plugin, gain_lin);
+    run_every_bus_shape(&mut plugin, &|_, x| x * gain_lin);
     plugin.deactivate();
 
     // Pairs on aux: a live right pair is decoded into the right ear; with any other shape
