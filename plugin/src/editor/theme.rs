@@ -41,6 +41,21 @@ pub const SPECTRUM_MAIN: Color32 = Color32::from_rgb(110, 190, 255);
 pub const SPECTRUM_CM: Color32 = Color32::from_rgb(255, 120, 90);
 /// Correlation and balance bars.
 pub const STEREO_BAR: Color32 = Color32::from_rgb(120, 170, 230);
+/// Ear level by band (see `meter_math::ear_band`): under 80, 80–85, 85–94, over 94 dB(A).
+pub const EAR_BANDS: [Color32; 4] = [
+    Color32::from_rgb(110, 205, 140),
+    Color32::from_rgb(215, 210, 90),
+    Color32::from_rgb(245, 150, 55),
+    Color32::from_rgb(240, 75, 65),
+];
+/// The dose bar's fill.
+pub const DOSE_FILL: Color32 = Color32::from_rgb(150, 120, 210);
+/// The ear-level numerals on the main strip, points.
+pub const EAR_PT: f32 = 24.0;
+/// The ear-level numerals on a cue strip, points.
+pub const CUE_EAR_PT: f32 = 17.0;
+/// Height of a dose bar, points.
+pub const DOSE_BAR_HEIGHT: f32 = 16.0;
 /// Held-peak and headroom numerals that must stand out.
 pub const BRIGHT_TEXT: Color32 = Color32::WHITE;
 
@@ -85,7 +100,7 @@ pub const INPUT_METER_HEIGHT: f32 = 34.0;
 pub const MAIN_METER_HEIGHT: f32 = 64.0;
 
 /// Height the cue grid takes below the spectrum, points.
-pub const CUE_GRID_HEIGHT: f32 = 310.0;
+pub const CUE_GRID_HEIGHT: f32 = 392.0;
 /// The spectrum panel's smallest height, points.
 pub const MIN_SPECTRUM_PANEL_HEIGHT: f32 = 190.0;
 /// What the spectrum panel's title, legend and margins take, points.

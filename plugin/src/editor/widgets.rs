@@ -350,6 +350,35 @@ fn fill_zones(painter: &egui::Painter, row: Rect, fraction: f32, alpha: f32) {
     }
 }
 
+/// The dose bar: `dose_percent` (0..100 %, fuller beyond) filled, `caption` written on it;
+/// returns the click response (the caller resets the exposure).
+pub fn dose_bar(ui: &mut Ui, dose_percent: f64, caption: &str, size: Vec2) -> Response {
+    let (rect, response) = ui.allocate_exact_size(size, Sense::click());
+    let painter = ui.painter();
+    painter.rect_filled(rect, CornerRadius::same(2), theme::METER_BG);
+    let share = if dose_percent.is_finite() {
+        (dose_percent / 100.0).clamp(0.0, 1.0) as f32
+    } else {
+        0.0
+    };
+    let mut filled = rect;
+    filled.set_width(rect.width() * share);
+    let fill = if share >= 1.0 {
+        theme::RED
+    } else {
+        theme::DOSE_FILL
+    };
+    painter.rect_filled(filled, CornerRadius::same(2), fill);
+    painter.text(
+        rect.center(),
+        Align2::CENTER_CENTER,
+        caption,
+        FontId::proportional(theme::SMALL_PT),
+        theme::BRIGHT_TEXT,
+    );
+    response
+}
+
 /// A horizontal bar centred on zero for a value in `range` (correlation, balance).
 pub fn centre_bar(ui: &mut Ui, value: f32, range: f32, size: Vec2, color: Color32) -> Response {
     let (rect, response) = ui.allocate_exact_size(size, Sense::hover());

@@ -8,7 +8,7 @@ use cuewire_dsp::meter::OutputReading;
 use egui::{RichText, Ui, Vec2};
 use nice_plug::prelude::ParamSetter;
 
-use super::{clip_led, column, heading, panel, row_label};
+use super::{clip_led, column, ear_row, heading, loudness_compact, panel, row_label};
 use crate::editor::meter_math::{headroom_text, tighter};
 use crate::editor::theme::*;
 use crate::editor::{widgets, EditorApp};
@@ -90,6 +90,9 @@ impl EditorApp {
             {
                 self.shared.request_meter_reset(bit);
             }
+            let shared = &self.shared.cues[index];
+            ear_row(ui, &shared.ear.get(), &self.shared, bit, CUE_EAR_PT);
+            loudness_compact(ui, &shared.loudness.get());
             ui.horizontal(|ui| {
                 clip_led(
                     ui,
