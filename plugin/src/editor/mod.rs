@@ -130,6 +130,7 @@ impl NiceEguiApp for EditorApp {
             };
         }
         egui_ctx.set_global_style(style);
+        egui_ctx.set_fonts(fonts());
         self.gui = Some(nice_gui_ctx);
         self.restore_pending = true;
         Ok(())
@@ -275,3 +276,6 @@ impl EditorApp {
         });
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,6 @@
 //! Colours and type sizes of the editor, in one place.
 
-use egui::{Color32, Vec2};
+use egui::{Color32, FontData, FontDefinitions, FontFamily, Vec2};
 
 /// Body text size, points.
 pub const BODY_PT: f32 = 13.0;
@@ -122,3 +122,22 @@ pub const MENU_INSET: f32 = 10.0;
 pub const CUE_METER_HEIGHT: f32 = 14.0;
 /// Space between the settings grid's columns and rows, points.
 pub const GRID_SPACING: [f32; 2] = [12.0, 6.0];
+
+/// Name of the fallback font in the editor's font definitions.
+const FALLBACK_FONT: &str = "DejaVuSans";
+
+/// The editor's fonts: egui's defaults, then DejaVu Sans for every glyph they lack (egui's
+/// Ubuntu Light has no arrows, so "Left → both" would draw an empty box).
+pub fn fonts() -> FontDefinitions {
+    let mut fonts = FontDefinitions::default();
+    fonts.font_data.insert(
+        FALLBACK_FONT.to_owned(),
+        std::sync::Arc::new(FontData::from_static(dejavu::sans::regular())),
+    );
+    for family in [FontFamily::Proportional, FontFamily::Monospace] {
+        let list = fonts.families.entry(family).or_default();
+        // After the family's own first font, before the emoji fonts.
+        list.insert(1.min(list.len()), FALLBACK_FONT.to_owned());
+    }
+    fonts
+}

@@ -33,6 +33,26 @@ pub fn parse_typed<P: Param>(param: &P, text: &str) -> Option<f32> {
     })
 }
 
+/// Selects the whole of `text` in the text field `field_id` (shown from the next frame on).
+fn select_all(ui: &Ui, field_id: egui::Id, text: &str) {
+    let mut state = egui::text_edit::TextEditState::load(ui.ctx(), field_id).unwrap_or_default();
+    state
+        .cursor
+        .set_char_range(Some(egui::text::CCursorRange::select_all_str(text)));
+    state.store(ui.ctx(), field_id);
+}
+
+/// Why a typed entry was refused, in words: what the parameter accepts instead.
+pub fn rejection_text<P: Param>(param: &P, text: &str) -> String {
+    let low = param.normalized_value_to_string(0.0, true);
+    let high = param.normalized_value_to_string(1.0, true);
+    format!(
+        "\u{201c}{}\u{201d} is not a value of {}: type a number from {low} to {high} (the unit is optional). Esc cancels.",
+        text.trim(),
+        param.name()
+    )
+}
+
 /// A horizontal parameter slider with the value written on it.
 pub fn slider<P: Param>(
     ui: &mut Ui,
@@ -48,25 +68,45 @@ pub fn slider<P: Param>(
     let edit_id = id.with("typed");
     let editing: Option<String> = ui.data(|d| d.get_temp(edit_id));
 
+    let field_id = edit_id.with("field");
+    let rejected_id = edit_id.with("rejected");
     if let Some(mut text) = editing {
         let edit = ui.put(
             rect,
             TextEdit::singleline(&mut text)
-                .id(edit_id.with("field"))
+                .id(field_id)
                 .font(FontId::monospace(theme::BODY_PT)),
         );
         let enter = ui.input(|i| i.key_pressed(Key::Enter));
         let escape = ui.input(|i| i.key_pressed(Key::Escape));
+        let mut close = escape || (edit.lost_focus() && !enter);
         if enter {
-            if let Some(normalized) = parse_typed(param, &text) {
-                setter.begin_set_parameter(param);
-                setter.set_parameter_normalized(param, normalized);
-                setter.end_set_parameter(param);
+            match parse_typed(param, &text) {
+                Some(normalized) => {
+                    setter.begin_set_parameter(param);
+                    setter.set_parameter_normalized(param, normalized);
+                    setter.end_set_parameter(param);
+                    close = true;
+                }
+                None => {
+                    // Keep the field open with the entry selected, and say why.
+                    ui.data_mut(|d| d.insert_temp(rejected_id, rejection_text(param, &text)));
+                    select_all(ui, field_id, &text);
+                    ui.memory_mut(|m| m.request_focus(field_id));
+                }
             }
         }
-        if enter || escape || edit.lost_focus() {
-            ui.data_mut(|d| d.remove::<String>(edit_id));
+        if close {
+            ui.data_mut(|d| {
+                d.remove::<String>(edit_id);
+                d.remove::<String>(rejected_id);
+            });
         } else {
+            if let Some(why) = ui.data(|d| d.get_temp::<String>(rejected_id)) {
+                edit.show_tooltip_ui(|ui| {
+                    ui.colored_label(theme::RED, why);
+                });
+            }
             ui.data_mut(|d| d.insert_temp(edit_id, text));
         }
         return response;
@@ -95,8 +135,11 @@ pub fn slider<P: Param>(
         setter.end_set_parameter(param);
     }
     if response.secondary_clicked() {
-        ui.data_mut(|d| d.insert_temp(edit_id, param.to_string()));
-        ui.memory_mut(|m| m.request_focus(edit_id.with("field")));
+        // The old value opens selected, so typing replaces it.
+        let text = param.to_string();
+        select_all(ui, field_id, &text);
+        ui.data_mut(|d| d.insert_temp(edit_id, text));
+        ui.memory_mut(|m| m.request_focus(field_id));
     }
     if response.hovered() {
         // egui turns Shift+wheel into horizontal scrolling, so either axis counts.
