@@ -620,8 +620,7 @@ mod tests {
         // Before any audio the GUI reads silence, as the engine's own defaults.
         assert_eq!(shared.main.loudness.get(), OutputLoudness::default());
         assert_eq!(shared.main.ear.get(), EarReading::default());
-        let mut readings = EngineReadings::default();
-        readings.main_loudness = OutputLoudness {
+        let main_loudness = OutputLoudness {
             reading: LoudnessReading {
                 momentary_lufs: -20.5,
                 short_term_lufs: -21.25,
@@ -632,8 +631,8 @@ mod tests {
             },
             plr_lu: Some(12.5),
         };
-        // 85 dB(A) left, 82 dB(A) right for 2 h: 0.6325 Pa²h = 39.5 % of 1.6 Pa²h.
-        readings.cue_ear[2] = EarReading {
+        // 85 dB(A) (0.1265 Pa²) for 5 h: 0.6325 Pa²h, 39.5 % of the adult 1.6 Pa²h.
+        let cue_ear = EarReading {
             laeq_1s_db: [85.0, 82.0],
             max_laeq_1s_db: [91.0, 88.0],
             laeq_since_reset_db: [84.0, 81.0],
@@ -644,6 +643,11 @@ mod tests {
             dose_percent: 39.528_47,
             time_left_s: Some(12_345.5),
         };
+        let mut readings = EngineReadings {
+            main_loudness,
+            ..EngineReadings::default()
+        };
+        readings.cue_ear[2] = cue_ear;
         shared.publish(&readings, AutoFixDecision::NoFault);
         assert_eq!(shared.main.loudness.get(), readings.main_loudness);
         assert_eq!(shared.cues[2].ear.get(), readings.cue_ear[2]);
