@@ -371,8 +371,7 @@ impl EarShared {
             self.max_laeq_1s_db[ch].store(r.max_laeq_1s_db[ch], Ordering::Relaxed);
             self.laeq_since_reset_db[ch].store(r.laeq_since_reset_db[ch], Ordering::Relaxed);
         }
-        self.exposure_pa2h
-            .store(r.exposure_pa2h, Ordering::Relaxed);
+        self.exposure_pa2h.store(r.exposure_pa2h, Ordering::Relaxed);
         self.dose_percent.store(r.dose_percent, Ordering::Relaxed);
         self.time_left_s
             .store(r.time_left_s.unwrap_or(f64::NAN), Ordering::Relaxed);
@@ -518,13 +517,15 @@ impl SampleRing {
     }
 }
 
-/// The samples the GUI's spectrum view analyses.
+/// The samples the GUI's spectrum view and vectorscope analyse.
 #[derive(Debug, Default)]
 pub struct SpectrumShared {
     /// The main output, (L + R)/2.
     pub main: SampleRing,
     /// The common-mode signal (hot + cold)/2 of the balanced input, averaged over the pairs.
     pub common_mode: SampleRing,
+    /// The main output interleaved (L, R, L, R, …), for the vectorscope.
+    pub main_stereo: SampleRing,
     /// Whether `common_mode` is being fed (a balanced decode is running).
     pub common_mode_live: AtomicBool,
     /// The sample rate of both rings, Hz (0 before activation).

@@ -254,7 +254,10 @@ mod tests {
         assert_eq!(time_left_text(Some(12.0 * 60.0 + 59.0)), "12 min");
         // 40 h at 80 dB(A) is the adult week of ITU-T H.870.
         assert_eq!(time_left_text(Some(40.0 * 3600.0)), "40 h 00 min");
-        assert_eq!(time_left_text(Some(7.0 * 3600.0 + 5.0 * 60.0)), "7 h 05 min");
+        assert_eq!(
+            time_left_text(Some(7.0 * 3600.0 + 5.0 * 60.0)),
+            "7 h 05 min"
+        );
         assert_eq!(time_left_text(Some(1e9)), "277777 h");
         assert_eq!(loudness_text(Some(-23.04)), "-23.0");
         assert_eq!(loudness_text(Some(SILENCE_DB)), "—");

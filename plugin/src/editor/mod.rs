@@ -7,6 +7,7 @@ pub mod meter_math;
 mod panels;
 mod spectrum;
 mod theme;
+mod vectorscope;
 mod widgets;
 
 use std::sync::atomic::Ordering;
@@ -73,6 +74,7 @@ pub struct EditorApp {
     gui: Option<GuiContext>,
     main_fft: Analyser,
     cm_fft: Analyser,
+    scope: vectorscope::Vectorscope,
     /// Falling peak bars: input, main, then the cues.
     ballistics: [PeakBallistics; 6],
     /// Set on open: the first frame applies the persisted size and scale (a state may have been
@@ -91,6 +93,7 @@ impl EditorApp {
             gui: None,
             main_fft: Analyser::new(&mut planner),
             cm_fft: Analyser::new(&mut planner),
+            scope: vectorscope::Vectorscope::default(),
             ballistics: [PeakBallistics::default(); 6],
             restore_pending: true,
             true_peak_rate: (0.0, 0),

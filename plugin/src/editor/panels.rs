@@ -13,7 +13,7 @@ use cuewire_dsp::units::lin_to_db;
 use egui::{Align, FontId, Layout, RichText, Ui, Vec2};
 
 use super::meter_math::{
-    ear_band, ear_text, headroom_text, level_text, loudness_text, louder, tighter, time_left_text,
+    ear_band, ear_text, headroom_text, level_text, louder, loudness_text, tighter, time_left_text,
 };
 use super::theme::*;
 use super::widgets;

@@ -88,10 +88,10 @@ pub const MIN_SLIDER_WIDTH: f32 = 60.0;
 pub const INPUT_LABEL_WIDTH: f32 = 74.0;
 /// Label column of the main panel, points.
 pub const MAIN_LABEL_WIDTH: f32 = 58.0;
-/// Label column of the stereo panel, points.
-pub const STEREO_LABEL_WIDTH: f32 = 76.0;
-/// The stereo panel's label and number beside each bar, points.
-pub const STEREO_BAR_RESERVE: f32 = 150.0;
+/// Side of the vectorscope square, points (at most half the panel).
+pub const SCOPE_SIZE: f32 = 120.0;
+/// Vectorscope points, at full opacity for the newest.
+pub const SCOPE_DOT: Color32 = Color32::from_rgb(120, 220, 170);
 /// Height of the correlation and balance bars, points.
 pub const STEREO_BAR_HEIGHT: f32 = 12.0;
 /// Height of the input meter, points.

@@ -422,6 +422,44 @@ pub fn dose_bar(ui: &mut Ui, dose_percent: f64, caption: &str, size: Vec2) -> Re
     response
 }
 
+/// The vectorscope square: `points` (x, y in −1..1, oldest first) as dots fading with age,
+/// over the mono and one-ear axes.
+pub fn vectorscope(
+    ui: &mut Ui,
+    points: impl ExactSizeIterator<Item = (f32, f32)>,
+    size: Vec2,
+) -> Response {
+    let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
+    if !ui.is_rect_visible(rect) {
+        return response;
+    }
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, CornerRadius::same(2), theme::METER_BG);
+    let c = rect.center();
+    let r = 0.5 * rect.width().min(rect.height()) - 2.0;
+    let axis = Stroke::new(1.0, theme::PANEL);
+    painter.line_segment([c - Vec2::new(0.0, r), c + Vec2::new(0.0, r)], axis);
+    painter.line_segment([c - Vec2::new(r, 0.0), c + Vec2::new(r, 0.0)], axis);
+    painter.line_segment([c + Vec2::new(-r, -r), c + Vec2::new(r, r)], axis);
+    painter.line_segment([c + Vec2::new(r, -r), c + Vec2::new(-r, r)], axis);
+    let n = points.len().max(1);
+    let mut mesh = egui::Mesh::default();
+    mesh.reserve_triangles(2 * n);
+    mesh.reserve_vertices(4 * n);
+    let dot = Vec2::splat(0.75);
+    for (i, (x, y)) in points.enumerate() {
+        // Decay: the newest point is opaque, the oldest nearly gone.
+        let alpha = (i + 1) as f32 / n as f32;
+        let p = c + Vec2::new(x * r, -y * r);
+        mesh.add_colored_rect(
+            Rect::from_center_size(p, 2.0 * dot),
+            theme::SCOPE_DOT.gamma_multiply(alpha),
+        );
+    }
+    painter.add(mesh);
+    response
+}
+
 /// A horizontal bar centred on zero for a value in `range` (correlation, balance).
 pub fn centre_bar(ui: &mut Ui, value: f32, range: f32, size: Vec2, color: Color32) -> Response {
     let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
