@@ -67,6 +67,8 @@ pub struct SettingsData {
     pub editor_height: u32,
     /// Editor zoom, a factor (0.75..2.0); window pixels = logical size × this.
     pub ui_scale: f32,
+    /// The editor shows the Big view (tall meters, large numerals) instead of Detail.
+    pub big_view: bool,
 }
 
 impl Default for SettingsData {
@@ -79,6 +81,7 @@ impl Default for SettingsData {
             editor_width: DEFAULT_EDITOR_WIDTH,
             editor_height: DEFAULT_EDITOR_HEIGHT,
             ui_scale: DEFAULT_UI_SCALE,
+            big_view: false,
         }
     }
 }
@@ -97,6 +100,7 @@ impl SettingsData {
             editor_width: self.editor_width.clamp(MIN_EDITOR_WIDTH, 4096),
             editor_height: self.editor_height.clamp(MIN_EDITOR_HEIGHT, 4096),
             ui_scale: finite_or(self.ui_scale, d.ui_scale).clamp(MIN_UI_SCALE, MAX_UI_SCALE),
+            big_view: self.big_view,
         }
     }
 }
@@ -112,6 +116,7 @@ pub struct SharedSettings {
     editor_width: AtomicU32,
     editor_height: AtomicU32,
     ui_scale: AtomicF32,
+    big_view: AtomicBool,
     /// Set whenever a setting changes, so the audio thread re-reads only then.
     changed: AtomicBool,
     /// Set when a plugin state was loaded, so the audio thread ends its ramps.
@@ -129,6 +134,7 @@ impl Default for SharedSettings {
             editor_width: AtomicU32::new(d.editor_width),
             editor_height: AtomicU32::new(d.editor_height),
             ui_scale: AtomicF32::new(d.ui_scale),
+            big_view: AtomicBool::new(d.big_view),
             changed: AtomicBool::new(true),
             state_loaded: AtomicBool::new(false),
         }
@@ -146,6 +152,7 @@ impl SharedSettings {
             editor_width: self.editor_width.load(Ordering::Relaxed),
             editor_height: self.editor_height.load(Ordering::Relaxed),
             ui_scale: self.ui_scale.load(Ordering::Relaxed),
+            big_view: self.big_view.load(Ordering::Relaxed),
         }
     }
 
@@ -163,6 +170,7 @@ impl SharedSettings {
         self.editor_height
             .store(data.editor_height, Ordering::Relaxed);
         self.ui_scale.store(data.ui_scale, Ordering::Relaxed);
+        self.big_view.store(data.big_view, Ordering::Relaxed);
         self.changed.store(true, Ordering::Release);
     }
 
@@ -181,6 +189,12 @@ impl SharedSettings {
         self.editor_height
             .store(data.editor_height, Ordering::Relaxed);
         self.ui_scale.store(data.ui_scale, Ordering::Relaxed);
+    }
+
+    /// GUI: chooses the Big view (true) or the Detail view, without flagging a change for the
+    /// audio thread.
+    pub fn set_big_view(&self, big: bool) {
+        self.big_view.store(big, Ordering::Relaxed);
     }
 
     /// True (once) if a plugin state was loaded since the last call; for the audio thread.
@@ -702,6 +716,7 @@ mod tests {
         let old: SettingsData = serde_json::from_str(r#"{"editor_width": 1200}"#).unwrap();
         assert_eq!(old.ui_scale, DEFAULT_UI_SCALE);
         assert_eq!(old.editor_width, 1200);
+        assert!(!old.big_view, "an older state opens in the Detail view");
         let wild = |scale: f32| {
             SettingsData {
                 ui_scale: scale,

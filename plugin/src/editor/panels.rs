@@ -1,6 +1,7 @@
 //! The editor's panels, one file each, and what they share: the panel frame, aligned rows,
 //! columns, and the clip LED and text readouts of a meter.
 
+mod big;
 mod cues;
 mod input;
 mod main_out;

@@ -56,6 +56,14 @@ pub const EAR_PT: f32 = 24.0;
 pub const CUE_EAR_PT: f32 = 17.0;
 /// Height of a dose bar, points.
 pub const DOSE_BAR_HEIGHT: f32 = 16.0;
+/// The Big view's headroom and loudness numerals, points.
+pub const BIG_VIEW_PT: f32 = 44.0;
+/// The Big view's meters, share of the window's height.
+pub const BIG_METER_SHARE: f32 = 0.62;
+/// Diameter of the Big view's clip LEDs, points.
+pub const BIG_LED: f32 = 26.0;
+/// Widest Big-view meter, points.
+pub const BIG_METER_MAX_WIDTH: f32 = 90.0;
 /// Held-peak and headroom numerals that must stand out.
 pub const BRIGHT_TEXT: Color32 = Color32::WHITE;
 

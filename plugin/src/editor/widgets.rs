@@ -314,12 +314,13 @@ pub fn meter(
         let top = bars.top() + ch as f32 * (bar_h + gap);
         let row = Rect::from_min_size(egui::pos2(bars.left(), top), Vec2::new(size.x, bar_h));
         // Peak as a dimmed bar, RMS as a bright inner bar, both coloured by zone.
-        fill_zones(&painter, row, db_to_fraction(peak_db), 0.5);
+        fill_zones(&painter, row, db_to_fraction(peak_db), 0.5, false);
         fill_zones(
             &painter,
             row.shrink2(Vec2::new(0.0, bar_h * 0.25)),
             lin_to_fraction(reading.rms_lin[ch]),
             1.0,
+            false,
         );
         let tick = |fraction: f32, color: Color32, width: f32| {
             if fraction > 0.0 {
@@ -374,9 +375,9 @@ pub fn meter(
     ))
 }
 
-/// Fills `row` from its left edge to `fraction` of its width: green below −6 dBFS, amber up
-/// to 0 dBFS, red above, each at `alpha` opacity.
-fn fill_zones(painter: &egui::Painter, row: Rect, fraction: f32, alpha: f32) {
+/// Fills `row` from its left edge (its bottom edge when `vertical`) to `fraction` of its
+/// length: green below −6 dBFS, amber up to 0 dBFS, red above, each at `alpha` opacity.
+fn fill_zones(painter: &egui::Painter, row: Rect, fraction: f32, alpha: f32, vertical: bool) {
     let zones = [
         (0.0, db_to_fraction(-6.0), theme::GREEN),
         (db_to_fraction(-6.0), db_to_fraction(0.0), theme::AMBER),
@@ -385,12 +386,111 @@ fn fill_zones(painter: &egui::Painter, row: Rect, fraction: f32, alpha: f32) {
     for (from, to, color) in zones {
         let to = to.min(fraction);
         if to > from {
-            let x0 = row.left() + from * row.width();
-            let x1 = row.left() + to * row.width();
-            let zone = Rect::from_x_y_ranges(x0..=x1, row.y_range());
+            let zone = if vertical {
+                let y = |f: f32| row.bottom() - f * row.height();
+                Rect::from_x_y_ranges(row.x_range(), y(to)..=y(from))
+            } else {
+                let x = |f: f32| row.left() + f * row.width();
+                Rect::from_x_y_ranges(x(from)..=x(to), row.y_range())
+            };
             painter.rect_filled(zone, CornerRadius::ZERO, color.gamma_multiply(alpha));
         }
     }
+}
+
+/// A two-channel vertical meter for the Big view (peak bar, RMS bar, true-peak and held-peak
+/// ticks, 0 dBFS line, scale marks on the left); returns the click response (latch reset).
+pub fn vertical_meter(
+    ui: &mut Ui,
+    reading: &OutputReading,
+    shown_peak_db: [f32; 2],
+    size: Vec2,
+) -> Response {
+    let (rect, response) = ui.allocate_exact_size(size, Sense::click());
+    let painter = ui.painter_at(rect.expand(1.0));
+    let font = FontId::proportional(theme::SMALL_PT);
+    let scale_w = 2.5 * theme::SMALL_PT;
+    // Half a label's height above and below, so the end marks' labels stay whole.
+    let pad = 0.5 * theme::SMALL_PT + 1.0;
+    let bars = Rect::from_min_max(
+        egui::pos2(rect.left() + scale_w, rect.top() + pad),
+        egui::pos2(rect.right(), rect.bottom() - pad),
+    );
+    painter.rect_filled(bars, CornerRadius::same(2), theme::METER_BG);
+    let y_at = |fraction: f32| bars.bottom() - fraction * bars.height();
+    for (db, fraction) in scale_marks() {
+        painter.text(
+            egui::pos2(bars.left() - 3.0, y_at(fraction)),
+            Align2::RIGHT_CENTER,
+            format!("{db:.0}"),
+            font.clone(),
+            theme::DIM_TEXT,
+        );
+    }
+    let gap = 3.0;
+    let bar_w = (bars.width() - gap) / 2.0;
+    for (ch, &peak_db) in shown_peak_db.iter().enumerate() {
+        let left = bars.left() + ch as f32 * (bar_w + gap);
+        let col = Rect::from_min_size(
+            egui::pos2(left, bars.top()),
+            Vec2::new(bar_w, bars.height()),
+        );
+        fill_zones(&painter, col, db_to_fraction(peak_db), 0.5, true);
+        fill_zones(
+            &painter,
+            col.shrink2(Vec2::new(bar_w * 0.25, 0.0)),
+            lin_to_fraction(reading.rms_lin[ch]),
+            1.0,
+            true,
+        );
+        let tick = |fraction: f32, color: Color32, width: f32| {
+            if fraction > 0.0 {
+                let y = y_at(fraction);
+                painter.line_segment(
+                    [egui::pos2(col.left(), y), egui::pos2(col.right(), y)],
+                    Stroke::new(width, color),
+                );
+            }
+        };
+        tick(lin_to_fraction(reading.true_peak_lin[ch]), theme::TEXT, 1.0);
+        tick(lin_to_fraction(reading.held_peak_lin[ch]), theme::HOLD, 2.0);
+    }
+    let zero = y_at(db_to_fraction(0.0));
+    painter.line_segment(
+        [
+            egui::pos2(bars.left(), zero),
+            egui::pos2(bars.right(), zero),
+        ],
+        Stroke::new(1.0, theme::RED.gamma_multiply(0.7)),
+    );
+    response.on_hover_text("Bars: peak (falls 20 dB/s); inner bars: RMS (300 ms); thin tick: true peak; thick tick: held peak. Click to reset the held peak, headroom and clip count.")
+}
+
+/// A large clip LED with its caption under the Big view's meters.
+pub fn big_led(ui: &mut Ui, lit: bool, caption: &str) -> Response {
+    let font = FontId::proportional(theme::HEADING_PT);
+    let galley = ui
+        .painter()
+        .layout_no_wrap(caption.to_owned(), font, theme::TEXT);
+    let d = theme::BIG_LED;
+    let size = Vec2::new(d + 6.0 + galley.size().x, d);
+    let (rect, response) = ui.allocate_exact_size(size, Sense::click());
+    let painter = ui.painter();
+    painter.circle(
+        egui::pos2(rect.left() + d / 2.0, rect.center().y),
+        d / 2.0,
+        if lit { theme::RED } else { theme::LED_OFF },
+        Stroke::new(1.0, Color32::from_gray(20)),
+    );
+    painter.galley(
+        egui::pos2(
+            rect.left() + d + 6.0,
+            rect.center().y - galley.size().y / 2.0,
+        ),
+        galley,
+        theme::TEXT,
+    );
+    response
 }
 
 /// The dose bar: `dose_percent` (0..100 %, fuller beyond) filled, `caption` written on it;
