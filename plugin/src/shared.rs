@@ -478,8 +478,9 @@ impl EngineStatus {
     }
 }
 
-/// Capacity of each spectrum sample ring, samples (a power of two, ≥ the GUI's FFT length).
-pub const SAMPLE_RING_LEN: usize = 8192;
+/// Capacity of each spectrum and vectorscope sample ring, samples (a power of two, ≥ the GUI's
+/// longest FFT).
+pub const SAMPLE_RING_LEN: usize = 16_384;
 
 /// A single-producer ring of the newest samples, for the GUI's spectrum.
 ///
