@@ -8,7 +8,7 @@ use cuewire_dsp::engine::{CueOut, Engine, EngineReadings, EngineSettings};
 use cuewire_dsp::input::{InputLayout, InputMode};
 use cuewire_dsp::units::lin_to_db;
 
-use crate::args::{OutputFormat, RenderArgs};
+use crate::args::{OutputFormat, PluginKind, RenderArgs};
 use crate::params::{ParamSet, StateFormat};
 use crate::progress::Progress;
 use crate::wav::{self, Audio, SampleFormat};
@@ -27,6 +27,16 @@ pub fn layout_for_channels(channels: usize) -> Result<InputLayout, CliError> {
             "unsupported channel count {n} (1 = mono, 2 = stereo, 4 = balanced pairs Hot L, Cold L, Hot R, Cold R)"
         ))),
     }
+}
+
+/// The inputs besides the main file, each as long as it: the right pair on the aux input
+/// (Hot R, Cold R) and the talkback input (one channel, or two summed by the engine).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SideInputs {
+    /// The aux input's two channels.
+    pub aux: Option<[Vec<f32>; 2]>,
+    /// The talkback input's channels (one or two).
+    pub talk: Option<Vec<Vec<f32>>>,
 }
 
 /// The engine's output for a whole file.
@@ -68,12 +78,15 @@ impl Renderer {
         })
     }
 
-    /// Processes one block: `input` holds the file's channels (equal lengths), `main` receives
-    /// the main output and each cue slot that is `Some` its cue output, all as long as the input.
-    /// A mono input's second channel is the silence nice-plug fills it with.
+    /// Processes one block: `input` holds the file's channels (equal lengths), `aux` the aux
+    /// input's and `talk` the talkback input's (as long as the input), `main` receives the main
+    /// output and each cue slot that is `Some` its cue output. A mono input's second channel is
+    /// the silence nice-plug fills it with.
     pub fn process_block(
         &mut self,
         input: &[&[f32]],
+        aux: Option<(&[f32], &[f32])>,
+        talk: Option<&[&[f32]]>,
         main: [&mut [f32]; 2],
         cues: &mut [CueOut<'_>; CUE_COUNT],
     ) {
@@ -83,8 +96,12 @@ impl Renderer {
             InputLayout::Mono => r.fill(0.0),
             _ => r.copy_from_slice(input[1]),
         }
-        let aux = (self.layout == InputLayout::BalancedPairs).then(|| (input[2], input[3]));
-        self.engine.process(l, r, aux, cues);
+        let aux = match self.layout {
+            InputLayout::BalancedPairs => Some((input[2], input[3])),
+            _ => aux,
+        };
+        let talk = talk.map(|t| (t[0], t.get(1).copied()));
+        self.engine.process_with_talk(l, r, aux, talk, cues);
     }
 
     /// The meters so far.
@@ -99,12 +116,13 @@ impl Renderer {
     }
 }
 
-/// Runs `channels` (1, 2 or 4 of equal length) through a fresh engine with `settings`, in
-/// blocks of [`BLOCK_FRAMES`].
+/// Runs `channels` (1, 2 or 4 of equal length) and the `side` inputs through a fresh engine
+/// with `settings`, in blocks of [`BLOCK_FRAMES`].
 pub fn process(
     settings: &EngineSettings,
     sample_rate_hz: u32,
     channels: &[Vec<f32>],
+    side: &SideInputs,
     progress: &mut Progress,
 ) -> Result<Rendered, CliError> {
     let mut renderer = Renderer::new(settings, sample_rate_hz, channels.len())?;
@@ -117,6 +135,14 @@ pub fn process(
     while start < frames {
         let end = (start + BLOCK_FRAMES).min(frames);
         let input: Vec<&[f32]> = channels.iter().map(|ch| &ch[start..end]).collect();
+        let aux = side
+            .aux
+            .as_ref()
+            .map(|[hot, cold]| (&hot[start..end], &cold[start..end]));
+        let talk: Option<Vec<&[f32]>> = side
+            .talk
+            .as_ref()
+            .map(|t| t.iter().map(|ch| &ch[start..end]).collect());
         let mut outs: [CueOut<'_>; CUE_COUNT] = [None, None, None, None];
         for (slot, [cl, cr]) in outs.iter_mut().zip(cues.iter_mut()) {
             *slot = Some((&mut cl[start..end], &mut cr[start..end]));
@@ -124,6 +150,8 @@ pub fn process(
         let [ml, mr] = &mut main;
         renderer.process_block(
             &input,
+            aux,
+            talk.as_deref(),
             [&mut ml[start..end], &mut mr[start..end]],
             &mut outs,
         );
@@ -156,6 +184,73 @@ fn build_params(state: Option<&Path>, sets: &[String]) -> Result<ParamSet, CliEr
     Ok(params)
 }
 
+/// Reads the side input `path` (`what` names it in errors) for a main input of `frames` frames
+/// at `sample_rate_hz`: its channel count must be in `channels`, its rate the input's; it is
+/// cut or padded with silence to `frames`.
+fn read_side_input(
+    path: &Path,
+    what: &str,
+    channels: std::ops::RangeInclusive<usize>,
+    sample_rate_hz: u32,
+    frames: usize,
+) -> Result<Vec<Vec<f32>>, CliError> {
+    let audio = wav::read(path)?;
+    let name = path.display();
+    if audio.sample_rate_hz != sample_rate_hz {
+        return Err(CliError::input(format!(
+            "{what} '{name}' is at {} Hz, the input at {sample_rate_hz} Hz (resample it to the input's rate)",
+            audio.sample_rate_hz
+        )));
+    }
+    let n = audio.channels.len();
+    if !channels.contains(&n) {
+        return Err(CliError::input(format!(
+            "{what} '{name}' has {n} channels (it takes {} to {})",
+            channels.start(),
+            channels.end()
+        )));
+    }
+    Ok(audio
+        .channels
+        .into_iter()
+        .map(|mut ch| {
+            ch.resize(frames, 0.0);
+            ch
+        })
+        .collect())
+}
+
+/// The aux and talk files of `args` for a main input of `frames` frames at `sample_rate_hz`
+/// with `channels` channels.
+fn side_inputs(
+    args: &RenderArgs,
+    channels: usize,
+    sample_rate_hz: u32,
+    frames: usize,
+) -> Result<SideInputs, CliError> {
+    let aux = match &args.aux {
+        Some(_) if channels == 4 => {
+            return Err(CliError::usage(
+                "--aux given with a 4-channel input, which already carries the right pair",
+            ))
+        }
+        Some(path) => {
+            let [hot, cold]: [Vec<f32>; 2] =
+                read_side_input(path, "aux input", 2..=2, sample_rate_hz, frames)?
+                    .try_into()
+                    .map_err(|_| CliError::input("aux input: not two channels"))?;
+            Some([hot, cold])
+        }
+        None => None,
+    };
+    let talk = args
+        .talk
+        .as_ref()
+        .map(|path| read_side_input(path, "talkback input", 1..=2, sample_rate_hz, frames))
+        .transpose()?;
+    Ok(SideInputs { aux, talk })
+}
+
 /// `cuewire render IN OUT [options]`.
 pub fn run(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
     if let Some(pattern) = &args.cue_out {
@@ -165,11 +260,28 @@ pub fn run(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
             )));
         }
     }
+    let monitor = args.plugin == PluginKind::Monitor;
+    if !monitor && args.talk.is_some() {
+        return Err(CliError::usage(
+            "--talk given with --plugin insert, which has no talkback input",
+        ));
+    }
+    if !monitor && args.cue_out.is_some() {
+        return Err(CliError::usage(
+            "--cue-out given with --plugin insert, which has no cue outputs",
+        ));
+    }
     // Parameters first: a typo in --set must fail before minutes of reading.
     let params = build_params(args.state.as_deref(), &args.sets)?;
     let audio = wav::read(&args.input)?;
     layout_for_channels(audio.channels.len())?;
-    let settings = params.engine_settings();
+    let side = side_inputs(
+        args,
+        audio.channels.len(),
+        audio.sample_rate_hz,
+        audio.frames(),
+    )?;
+    let settings = cuewire::plugin_engine_settings(monitor, params.engine_settings());
     let cues_on: Vec<usize> = (0..CUE_COUNT).filter(|&i| settings.cues[i].on).collect();
     if args.cue_out.is_some() && cues_on.is_empty() {
         return Err(CliError::usage(
@@ -181,6 +293,7 @@ pub fn run(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
         &settings,
         audio.sample_rate_hz,
         &audio.channels,
+        &side,
         &mut progress,
     )?;
     let format = match args.format {
@@ -207,7 +320,7 @@ pub fn run(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
         }
     }
     if let Some(path) = &args.save_state {
-        let bytes = params.state_file(StateFormat::for_path(path));
+        let bytes = params.state_file(StateFormat::for_path(path), monitor);
         pending.push(wav::write_bytes(path, &bytes)?);
     }
     let written: Vec<String> = pending

@@ -240,6 +240,7 @@ impl CueParams {
                 mute: self.mute.value(),
                 guard: true,
                 ceiling_db: self.ceiling_db.value(),
+                ..OutputSettings::default()
             },
         }
     }
@@ -458,6 +459,7 @@ impl CuewireParams {
                 mute: self.main.mute.value(),
                 guard: self.main.guard.value(),
                 ceiling_db: self.main.ceiling_db.value(),
+                ..OutputSettings::default()
             },
             crossfeed: match self.main.crossfeed.value() {
                 CrossfeedParam::Off => CrossfeedSetting::Off,

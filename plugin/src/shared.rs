@@ -18,7 +18,8 @@ use cuewire_dsp::autofix::AutoFixDecision;
 use cuewire_dsp::cue::CUE_COUNT;
 use cuewire_dsp::engine::EngineReadings;
 use cuewire_dsp::meter::{
-    CommonModeReading, EarReading, LoudnessReading, OutputLoudness, OutputReading, StereoReading,
+    ChannelReading, CommonModeReading, EarReading, LoudnessReading, OutputLoudness, OutputReading,
+    StereoReading,
 };
 use nice_plug::params::persist::PersistentField;
 use serde::{Deserialize, Serialize};
@@ -478,6 +479,58 @@ impl EngineStatus {
     }
 }
 
+/// Talkback, level limits and the right pair, as the audio thread last saw them.
+#[derive(Debug, Default)]
+pub struct MonitorStatus {
+    /// Talk input's sample peak since the GUI last took it (linear), raised with `fetch_max`.
+    talk_peak_lin: AtomicF32,
+    /// Talk input's RMS over the last 300 ms (linear).
+    talk_rms_lin: AtomicF32,
+    /// Level limit's gain reduction per output (dB, ≥ 0): main, then each cue.
+    limit_gr_db: [AtomicF32; 1 + CUE_COUNT],
+    /// Pairs on aux is on and the right pair's input carries nothing.
+    right_pair_missing: AtomicBool,
+}
+
+impl MonitorStatus {
+    /// Audio thread: the talk meter's readings and each output's limit gain reduction (dB).
+    pub fn publish_meters(&self, talk: &ChannelReading, limit_gr_db: [f32; 1 + CUE_COUNT]) {
+        self.talk_peak_lin
+            .fetch_max(talk.sample_peak_lin, Ordering::Relaxed);
+        self.talk_rms_lin.store(talk.rms_lin, Ordering::Relaxed);
+        for (shared, gr) in self.limit_gr_db.iter().zip(limit_gr_db) {
+            shared.store(gr, Ordering::Relaxed);
+        }
+    }
+
+    /// Audio thread: whether the right pair is missing (every block: it follows the host).
+    pub fn publish_right_pair_missing(&self, missing: bool) {
+        self.right_pair_missing.store(missing, Ordering::Relaxed);
+    }
+
+    /// GUI: the talk input's peak since the last take (linear), taking it.
+    pub fn take_talk_peak_lin(&self) -> f32 {
+        self.talk_peak_lin.swap(0.0, Ordering::Relaxed)
+    }
+
+    /// GUI: the talk input's RMS (linear).
+    pub fn talk_rms_lin(&self) -> f32 {
+        self.talk_rms_lin.load(Ordering::Relaxed)
+    }
+
+    /// GUI: the level limit's gain reduction (dB) of output `output` (0 = main, 1 + n = cue n).
+    pub fn limit_gr_db(&self, output: usize) -> f32 {
+        self.limit_gr_db
+            .get(output)
+            .map_or(0.0, |gr| gr.load(Ordering::Relaxed))
+    }
+
+    /// GUI: whether pairs on aux waits for a right pair that is not there.
+    pub fn right_pair_missing(&self) -> bool {
+        self.right_pair_missing.load(Ordering::Relaxed)
+    }
+}
+
 /// Capacity of each spectrum and vectorscope sample ring, samples (a power of two, ≥ the GUI's
 /// longest FFT).
 pub const SAMPLE_RING_LEN: usize = 16_384;
@@ -565,6 +618,8 @@ pub struct Shared {
     pub reset_meters: AtomicU32,
     /// Samples for the spectrum view, fed only while the editor is open.
     pub spectrum: SpectrumShared,
+    /// Talkback meter, level limits and the right pair's presence.
+    pub monitor: MonitorStatus,
 }
 
 impl Shared {
@@ -749,5 +804,25 @@ mod tests {
         assert_eq!(back, data);
         // Serialising is deterministic, byte for byte.
         assert_eq!(json, serde_json::to_string(&settings.get()).unwrap());
+    }
+
+    #[test]
+    fn the_talk_peak_waits_for_the_gui_and_the_rest_are_latest_values() {
+        let status = MonitorStatus::default();
+        let talk = |peak: f32, rms: f32| ChannelReading {
+            sample_peak_lin: peak,
+            rms_lin: rms,
+            ..ChannelReading::default()
+        };
+        status.publish_meters(&talk(0.7, 0.2), [3.0, 0.0, 1.5, 0.0, 0.0]);
+        status.publish_meters(&talk(0.1, 0.05), [2.0, 0.0, 1.0, 0.0, 0.0]);
+        assert_eq!(status.take_talk_peak_lin(), 0.7);
+        assert_eq!(status.take_talk_peak_lin(), 0.0);
+        assert_eq!(status.talk_rms_lin(), 0.05);
+        assert_eq!(status.limit_gr_db(0), 2.0);
+        assert_eq!(status.limit_gr_db(2), 1.0);
+        assert_eq!(status.limit_gr_db(9), 0.0);
+        status.publish_right_pair_missing(true);
+        assert!(status.right_pair_missing());
     }
 }

@@ -28,13 +28,17 @@ use crate::params::CuewireParams;
 use crate::shared::{
     SettingsData, Shared, MAX_UI_SCALE, MIN_EDITOR_HEIGHT, MIN_EDITOR_WIDTH, MIN_UI_SCALE,
 };
-use panels::column;
+use panels::{column, TalkPress};
 use spectrum::Analyser;
 use theme::*;
 use widgets::PeakBallistics;
 
 /// Frame interval while the editor is open (60 fps meters).
 const FRAME: Duration = Duration::from_micros(16_667);
+/// Index of the talk meter's falling peak among [`EditorApp`]'s ballistics (after the input,
+/// main and the cues).
+const TALK_BALLISTICS: usize = 2 + CUE_COUNT;
+
 /// The UI scales offered, factors.
 const UI_SCALES: [f32; 6] = [0.75, 1.0, 1.25, 1.5, 1.75, 2.0];
 
@@ -46,11 +50,13 @@ pub fn editor_state(settings: &SettingsData) -> Arc<EguiEditorState> {
     )
 }
 
-/// The editor for a plugin instance.
+/// The editor for a plugin instance; `monitor`: Cuewire Monitor (cue strips and talkback),
+/// else the insert (neither).
 pub fn create(
     params: Arc<CuewireParams>,
     shared: Arc<Shared>,
     state: Arc<EguiEditorState>,
+    monitor: bool,
 ) -> Option<EguiEditor<EditorApp>> {
     let min = LogicalSize::new(
         MIN_EDITOR_WIDTH as f32 * MIN_UI_SCALE,
@@ -63,7 +69,7 @@ pub fn create(
         state,
         RepaintNotifier::new(),
         settings,
-        EditorApp::new(params, shared),
+        EditorApp::new(params, shared, monitor),
     )
 }
 
@@ -75,8 +81,12 @@ pub struct EditorApp {
     main_fft: Analyser,
     cm_fft: Analyser,
     scope: vectorscope::Vectorscope,
-    /// Falling peak bars: input, main, then the cues.
-    ballistics: [PeakBallistics; 6],
+    /// Falling peak bars: input, main, the cues, then the talk input.
+    ballistics: [PeakBallistics; TALK_BALLISTICS + 1],
+    /// Cuewire Monitor: the cue strips and the talkback panel are shown.
+    monitor: bool,
+    /// The TALK button's press in progress.
+    talk_press: TalkPress,
     /// Set on open: the first frame applies the persisted size and scale (a state may have been
     /// loaded after the window state was created).
     restore_pending: bool,
@@ -85,7 +95,7 @@ pub struct EditorApp {
 }
 
 impl EditorApp {
-    fn new(params: Arc<CuewireParams>, shared: Arc<Shared>) -> Self {
+    fn new(params: Arc<CuewireParams>, shared: Arc<Shared>, monitor: bool) -> Self {
         let mut planner = RealFftPlanner::new();
         Self {
             params,
@@ -94,7 +104,9 @@ impl EditorApp {
             main_fft: Analyser::new(&mut planner, spectrum::FFT_LEN),
             cm_fft: Analyser::new(&mut planner, spectrum::HUM_FFT_LEN),
             scope: vectorscope::Vectorscope::default(),
-            ballistics: [PeakBallistics::default(); 6],
+            ballistics: [PeakBallistics::default(); TALK_BALLISTICS + 1],
+            monitor,
+            talk_press: TalkPress::Up,
             restore_pending: true,
             true_peak_rate: (0.0, 0),
         }
@@ -291,15 +303,23 @@ impl EditorApp {
             });
             column(ui, mid_w, height, |ui| {
                 self.main_panel(ui, setter, &main, main_peak);
+                if self.monitor {
+                    self.talk_panel(ui, setter);
+                }
                 self.settings_panel(ui);
             });
             column(ui, right_w, height, |ui| {
-                // The spectrum gets what the cue grid below leaves.
-                self.spectrum_panel(
-                    ui,
-                    (height - CUE_GRID_HEIGHT).max(MIN_SPECTRUM_PANEL_HEIGHT),
-                );
-                self.cue_grid(ui, setter, &cues, &cue_peaks);
+                if self.monitor {
+                    // The spectrum gets what the cue grid below leaves.
+                    self.spectrum_panel(
+                        ui,
+                        (height - CUE_GRID_HEIGHT).max(MIN_SPECTRUM_PANEL_HEIGHT),
+                    );
+                    self.cue_grid(ui, setter, &cues, &cue_peaks);
+                } else {
+                    // The insert has no cues: the spectrum takes the whole column.
+                    self.spectrum_panel(ui, height);
+                }
             });
         });
     }

@@ -8,6 +8,9 @@ mod main_out;
 mod settings;
 mod spectrum;
 mod stereo;
+mod talk;
+
+pub(crate) use talk::TalkPress;
 
 use cuewire_dsp::meter::{EarReading, OutputLoudness, OutputReading, LOUDNESS_FLOOR_LUFS};
 use cuewire_dsp::units::lin_to_db;

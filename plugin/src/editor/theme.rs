@@ -66,6 +66,10 @@ pub const BIG_LED: f32 = 26.0;
 pub const BIG_METER_MAX_WIDTH: f32 = 90.0;
 /// Held-peak and headroom numerals that must stand out.
 pub const BRIGHT_TEXT: Color32 = Color32::WHITE;
+/// The TALK button and Talk switches while on.
+pub const TALK_LIT: Color32 = Color32::from_rgb(255, 140, 40);
+/// A cue's LISTEN button while main carries that cue.
+pub const LISTEN_LIT: Color32 = Color32::from_rgb(110, 190, 255);
 
 /// The title in the top bar and egui's heading style, points.
 pub const TITLE_PT: f32 = 18.0;
@@ -108,7 +112,13 @@ pub const INPUT_METER_HEIGHT: f32 = 34.0;
 pub const MAIN_METER_HEIGHT: f32 = 64.0;
 
 /// Height the cue grid takes below the spectrum, points.
-pub const CUE_GRID_HEIGHT: f32 = 392.0;
+pub const CUE_GRID_HEIGHT: f32 = 360.0;
+/// Height of the TALK button, points.
+pub const TALK_BUTTON_HEIGHT: f32 = 44.0;
+/// The TALK button's caption, points.
+pub const TALK_BUTTON_PT: f32 = 20.0;
+/// Height of the talk meter, points.
+pub const TALK_METER_HEIGHT: f32 = 14.0;
 /// The spectrum panel's smallest height, points.
 pub const MIN_SPECTRUM_PANEL_HEIGHT: f32 = 190.0;
 /// What the spectrum panel's title, legend and margins take, points.
