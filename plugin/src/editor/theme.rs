@@ -48,6 +48,8 @@ pub const EAR_BANDS: [Color32; 4] = [
     Color32::from_rgb(245, 150, 55),
     Color32::from_rgb(240, 75, 65),
 ];
+/// The level limit's gain reduction is shown above this, dB.
+pub const LIMIT_SHOWN_ABOVE_DB: f32 = 0.05;
 /// The dose bar's fill.
 pub const DOSE_FILL: Color32 = Color32::from_rgb(150, 120, 210);
 /// The ear-level numerals on the main strip, points.
@@ -112,7 +114,7 @@ pub const INPUT_METER_HEIGHT: f32 = 34.0;
 pub const MAIN_METER_HEIGHT: f32 = 64.0;
 
 /// Height the cue grid takes below the spectrum, points.
-pub const CUE_GRID_HEIGHT: f32 = 360.0;
+pub const CUE_GRID_HEIGHT: f32 = 398.0;
 /// Height of the TALK button, points.
 pub const TALK_BUTTON_HEIGHT: f32 = 44.0;
 /// The TALK button's caption, points.
@@ -120,7 +122,7 @@ pub const TALK_BUTTON_PT: f32 = 20.0;
 /// Height of the talk meter, points.
 pub const TALK_METER_HEIGHT: f32 = 14.0;
 /// The spectrum panel's smallest height, points.
-pub const MIN_SPECTRUM_PANEL_HEIGHT: f32 = 190.0;
+pub const MIN_SPECTRUM_PANEL_HEIGHT: f32 = 170.0;
 /// What the spectrum panel's title, legend and margins take, points.
 pub const SPECTRUM_CHROME_HEIGHT: f32 = 60.0;
 /// The spectrum plot's smallest height, points.

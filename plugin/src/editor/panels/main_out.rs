@@ -114,13 +114,7 @@ impl EditorApp {
                 "Main output RMS level (louder channel), digital and at the interface's analog output ({:.1} dBu at 0 dBFS; change in Settings).",
                 settings.full_scale_dbu
             ));
-            ear_row(
-                ui,
-                &self.shared.main.ear.get(),
-                &self.shared,
-                meter_bits::MAIN,
-                EAR_PT,
-            );
+            ear_row(ui, 0, &self.shared, meter_bits::MAIN, EAR_PT, None);
             loudness_rows(ui, &self.shared.main.loudness.get());
         });
     }

@@ -3,7 +3,7 @@
 use cuewire_dsp::units::{amp_max_gain_factor, dbu_to_v_rms, lin_to_db};
 use egui::{RichText, Ui};
 
-use super::panel;
+use super::{heading, panel};
 use crate::editor::theme::{DIM_TEXT, GRID_SPACING};
 use crate::editor::EditorApp;
 
@@ -12,7 +12,11 @@ impl EditorApp {
         let settings = &self.params.settings;
         let mut data = settings.get();
         let before = data;
-        panel(ui, "SETTINGS", |ui| {
+        // Folded by default: set once per setup, and the window has no room to spare.
+        panel(ui, "", |ui| {
+            egui::CollapsingHeader::new(heading("SETTINGS"))
+                .id_salt("settings-panel")
+                .show(ui, |ui| {
             egui::Grid::new("settings-grid").num_columns(2).spacing(GRID_SPACING).show(ui, |ui| {
                 ui.label("Full scale");
                 ui.add(egui::DragValue::new(&mut data.full_scale_dbu).range(-20.0..=40.0).speed(0.1).suffix(" dBu"))
@@ -51,6 +55,7 @@ impl EditorApp {
                     .small()
                     .color(DIM_TEXT),
             );
+                });
         });
         if data != before {
             settings.set(data);
