@@ -428,10 +428,11 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
             }
             engine.process_with_talk(l, r, aux_in, talk_in, &mut cue_outs);
             if editor_open {
-                self.shared
-                    .spectrum
-                    .main
-                    .push_with(l.len().min(r.len()), |i| (l[i] + r[i]) * 0.5);
+                let n = l.len().min(r.len());
+                let feed = &self.shared.spectrum;
+                feed.main.push_with(n, |i| (l[i] + r[i]) * 0.5);
+                feed.main_stereo
+                    .push_with(2 * n, |i| if i % 2 == 0 { l[i / 2] } else { r[i / 2] });
             }
         }
         // Every ~5 ms of audio (the GUI draws at most every ~16 ms): reading all meters

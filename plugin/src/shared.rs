@@ -13,11 +13,14 @@
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use atomic_float::AtomicF32;
+use atomic_float::{AtomicF32, AtomicF64};
 use cuewire_dsp::autofix::AutoFixDecision;
 use cuewire_dsp::cue::CUE_COUNT;
 use cuewire_dsp::engine::EngineReadings;
-use cuewire_dsp::meter::{ChannelReading, CommonModeReading, OutputReading, StereoReading};
+use cuewire_dsp::meter::{
+    ChannelReading, CommonModeReading, EarReading, LoudnessReading, OutputLoudness, OutputReading,
+    StereoReading,
+};
 use nice_plug::params::persist::PersistentField;
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +68,8 @@ pub struct SettingsData {
     pub editor_height: u32,
     /// Editor zoom, a factor (0.75..2.0); window pixels = logical size × this.
     pub ui_scale: f32,
+    /// The editor shows the Big view (tall meters, large numerals) instead of Detail.
+    pub big_view: bool,
 }
 
 impl Default for SettingsData {
@@ -77,6 +82,7 @@ impl Default for SettingsData {
             editor_width: DEFAULT_EDITOR_WIDTH,
             editor_height: DEFAULT_EDITOR_HEIGHT,
             ui_scale: DEFAULT_UI_SCALE,
+            big_view: false,
         }
     }
 }
@@ -95,6 +101,7 @@ impl SettingsData {
             editor_width: self.editor_width.clamp(MIN_EDITOR_WIDTH, 4096),
             editor_height: self.editor_height.clamp(MIN_EDITOR_HEIGHT, 4096),
             ui_scale: finite_or(self.ui_scale, d.ui_scale).clamp(MIN_UI_SCALE, MAX_UI_SCALE),
+            big_view: self.big_view,
         }
     }
 }
@@ -110,6 +117,7 @@ pub struct SharedSettings {
     editor_width: AtomicU32,
     editor_height: AtomicU32,
     ui_scale: AtomicF32,
+    big_view: AtomicBool,
     /// Set whenever a setting changes, so the audio thread re-reads only then.
     changed: AtomicBool,
     /// Set when a plugin state was loaded, so the audio thread ends its ramps.
@@ -127,6 +135,7 @@ impl Default for SharedSettings {
             editor_width: AtomicU32::new(d.editor_width),
             editor_height: AtomicU32::new(d.editor_height),
             ui_scale: AtomicF32::new(d.ui_scale),
+            big_view: AtomicBool::new(d.big_view),
             changed: AtomicBool::new(true),
             state_loaded: AtomicBool::new(false),
         }
@@ -144,6 +153,7 @@ impl SharedSettings {
             editor_width: self.editor_width.load(Ordering::Relaxed),
             editor_height: self.editor_height.load(Ordering::Relaxed),
             ui_scale: self.ui_scale.load(Ordering::Relaxed),
+            big_view: self.big_view.load(Ordering::Relaxed),
         }
     }
 
@@ -161,6 +171,7 @@ impl SharedSettings {
         self.editor_height
             .store(data.editor_height, Ordering::Relaxed);
         self.ui_scale.store(data.ui_scale, Ordering::Relaxed);
+        self.big_view.store(data.big_view, Ordering::Relaxed);
         self.changed.store(true, Ordering::Release);
     }
 
@@ -179,6 +190,12 @@ impl SharedSettings {
         self.editor_height
             .store(data.editor_height, Ordering::Relaxed);
         self.ui_scale.store(data.ui_scale, Ordering::Relaxed);
+    }
+
+    /// GUI: chooses the Big view (true) or the Detail view, without flagging a change for the
+    /// audio thread.
+    pub fn set_big_view(&self, big: bool) {
+        self.big_view.store(big, Ordering::Relaxed);
     }
 
     /// True (once) if a plugin state was loaded since the last call; for the audio thread.
@@ -230,6 +247,10 @@ pub struct MeterShared {
     tp_overs: Pair<AtomicU32>,
     /// Whether this output carried signal in the last block (cues: on and connected).
     pub active: AtomicBool,
+    /// This output's loudness.
+    pub loudness: LoudnessShared,
+    /// This output's level at the ear and exposure (silence for the input).
+    pub ear: EarShared,
 }
 
 impl MeterShared {
@@ -260,6 +281,136 @@ impl MeterShared {
             headroom_db: each(&|c| self.headroom_db[c].load(Ordering::Relaxed)),
             clip_events: [0, 1].map(|c| self.clip_events[c].load(Ordering::Relaxed)),
             tp_overs: [0, 1].map(|c| self.tp_overs[c].load(Ordering::Relaxed)),
+        }
+    }
+}
+
+/// One output's loudness (LUFS, LU) as the GUI sees it: latest values, simply stored.
+#[derive(Debug)]
+pub struct LoudnessShared {
+    momentary_lufs: AtomicF32,
+    short_term_lufs: AtomicF32,
+    integrated_lufs: AtomicF32,
+    loudness_range_lu: AtomicF32,
+    max_momentary_lufs: AtomicF32,
+    max_short_term_lufs: AtomicF32,
+    /// Peak-to-loudness ratio (LU); NaN while not measured.
+    plr_lu: AtomicF32,
+}
+
+/// Silence: what an output that has played nothing reads.
+impl Default for LoudnessShared {
+    fn default() -> Self {
+        let floor = LoudnessReading::default();
+        Self {
+            momentary_lufs: AtomicF32::new(floor.momentary_lufs),
+            short_term_lufs: AtomicF32::new(floor.short_term_lufs),
+            integrated_lufs: AtomicF32::new(floor.integrated_lufs),
+            loudness_range_lu: AtomicF32::new(floor.loudness_range_lu),
+            max_momentary_lufs: AtomicF32::new(floor.max_momentary_lufs),
+            max_short_term_lufs: AtomicF32::new(floor.max_short_term_lufs),
+            plr_lu: AtomicF32::new(f32::NAN),
+        }
+    }
+}
+
+impl LoudnessShared {
+    /// Audio thread: stores the latest loudness.
+    pub fn publish(&self, l: &OutputLoudness) {
+        let r = &l.reading;
+        self.momentary_lufs
+            .store(r.momentary_lufs, Ordering::Relaxed);
+        self.short_term_lufs
+            .store(r.short_term_lufs, Ordering::Relaxed);
+        self.integrated_lufs
+            .store(r.integrated_lufs, Ordering::Relaxed);
+        self.loudness_range_lu
+            .store(r.loudness_range_lu, Ordering::Relaxed);
+        self.max_momentary_lufs
+            .store(r.max_momentary_lufs, Ordering::Relaxed);
+        self.max_short_term_lufs
+            .store(r.max_short_term_lufs, Ordering::Relaxed);
+        self.plr_lu
+            .store(l.plr_lu.unwrap_or(f32::NAN), Ordering::Relaxed);
+    }
+
+    /// GUI: the latest loudness.
+    pub fn get(&self) -> OutputLoudness {
+        let plr_lu = self.plr_lu.load(Ordering::Relaxed);
+        OutputLoudness {
+            reading: LoudnessReading {
+                momentary_lufs: self.momentary_lufs.load(Ordering::Relaxed),
+                short_term_lufs: self.short_term_lufs.load(Ordering::Relaxed),
+                integrated_lufs: self.integrated_lufs.load(Ordering::Relaxed),
+                loudness_range_lu: self.loudness_range_lu.load(Ordering::Relaxed),
+                max_momentary_lufs: self.max_momentary_lufs.load(Ordering::Relaxed),
+                max_short_term_lufs: self.max_short_term_lufs.load(Ordering::Relaxed),
+            },
+            plr_lu: (!plr_lu.is_nan()).then_some(plr_lu),
+        }
+    }
+}
+
+/// One output's level at the ear (dB(A) SPL) and exposure as the GUI sees it: latest values.
+#[derive(Debug)]
+pub struct EarShared {
+    laeq_1s_db: Pair<AtomicF32>,
+    max_laeq_1s_db: Pair<AtomicF32>,
+    laeq_since_reset_db: Pair<AtomicF32>,
+    exposure_pa2h: AtomicF64,
+    dose_percent: AtomicF64,
+    /// Seconds until the dose is full; NaN while the level is inaudible.
+    time_left_s: AtomicF64,
+}
+
+/// Silence: what an output that has played nothing reads.
+impl Default for EarShared {
+    fn default() -> Self {
+        let quiet = EarReading::default();
+        Self {
+            laeq_1s_db: quiet.laeq_1s_db.map(AtomicF32::new),
+            max_laeq_1s_db: quiet.max_laeq_1s_db.map(AtomicF32::new),
+            laeq_since_reset_db: quiet.laeq_since_reset_db.map(AtomicF32::new),
+            exposure_pa2h: AtomicF64::new(quiet.exposure_pa2h),
+            dose_percent: AtomicF64::new(quiet.dose_percent),
+            time_left_s: AtomicF64::new(f64::NAN),
+        }
+    }
+}
+
+impl EarShared {
+    /// Audio thread: stores the latest ear reading.
+    pub fn publish(&self, r: &EarReading) {
+        for ch in 0..2 {
+            self.laeq_1s_db[ch].store(r.laeq_1s_db[ch], Ordering::Relaxed);
+            self.max_laeq_1s_db[ch].store(r.max_laeq_1s_db[ch], Ordering::Relaxed);
+            self.laeq_since_reset_db[ch].store(r.laeq_since_reset_db[ch], Ordering::Relaxed);
+        }
+        self.exposure_pa2h.store(r.exposure_pa2h, Ordering::Relaxed);
+        self.dose_percent.store(r.dose_percent, Ordering::Relaxed);
+        self.time_left_s
+            .store(r.time_left_s.unwrap_or(f64::NAN), Ordering::Relaxed);
+    }
+
+    /// GUI: the latest ear reading (the louder-ear values are formed from the per-ear ones).
+    pub fn get(&self) -> EarReading {
+        let each = |v: &Pair<AtomicF32>| [0, 1].map(|c| v[c].load(Ordering::Relaxed));
+        let (now, max, since) = (
+            each(&self.laeq_1s_db),
+            each(&self.max_laeq_1s_db),
+            each(&self.laeq_since_reset_db),
+        );
+        let time_left_s = self.time_left_s.load(Ordering::Relaxed);
+        EarReading {
+            laeq_1s_db: now,
+            max_laeq_1s_db: max,
+            laeq_since_reset_db: since,
+            louder_laeq_1s_db: now[0].max(now[1]),
+            louder_max_laeq_1s_db: max[0].max(max[1]),
+            louder_laeq_since_reset_db: since[0].max(since[1]),
+            exposure_pa2h: self.exposure_pa2h.load(Ordering::Relaxed),
+            dose_percent: self.dose_percent.load(Ordering::Relaxed),
+            time_left_s: (!time_left_s.is_nan()).then_some(time_left_s),
         }
     }
 }
@@ -380,8 +531,9 @@ impl MonitorStatus {
     }
 }
 
-/// Capacity of each spectrum sample ring, samples (a power of two, ≥ the GUI's FFT length).
-pub const SAMPLE_RING_LEN: usize = 8192;
+/// Capacity of each spectrum and vectorscope sample ring, samples (a power of two, ≥ the GUI's
+/// longest FFT).
+pub const SAMPLE_RING_LEN: usize = 16_384;
 
 /// A single-producer ring of the newest samples, for the GUI's spectrum.
 ///
@@ -433,13 +585,15 @@ impl SampleRing {
     }
 }
 
-/// The samples the GUI's spectrum view analyses.
+/// The samples the GUI's spectrum view and vectorscope analyse.
 #[derive(Debug, Default)]
 pub struct SpectrumShared {
     /// The main output, (L + R)/2.
     pub main: SampleRing,
     /// The common-mode signal (hot + cold)/2 of the balanced input, averaged over the pairs.
     pub common_mode: SampleRing,
+    /// The main output interleaved (L, R, L, R, …), for the vectorscope.
+    pub main_stereo: SampleRing,
     /// Whether `common_mode` is being fed (a balanced decode is running).
     pub common_mode_live: AtomicBool,
     /// The sample rate of both rings, Hz (0 before activation).
@@ -472,10 +626,15 @@ impl Shared {
     /// Audio thread: publishes one block's readings.
     pub fn publish(&self, r: &EngineReadings, decision: AutoFixDecision) {
         self.input.publish(&r.input, true);
+        self.input.loudness.publish(&r.input_loudness);
         self.main.publish(&r.main, true);
+        self.main.loudness.publish(&r.main_loudness);
+        self.main.ear.publish(&r.main_ear);
         self.main_extras.publish(&r.stereo, &r.common_mode);
-        for (shared, (reading, active)) in self.cues.iter().zip(r.cues.iter().zip(r.cue_active)) {
-            shared.publish(reading, active);
+        for (i, shared) in self.cues.iter().enumerate() {
+            shared.publish(&r.cues[i], r.cue_active[i]);
+            shared.loudness.publish(&r.cue_loudness[i]);
+            shared.ear.publish(&r.cue_ear[i]);
         }
         let status = &self.status;
         status
@@ -527,6 +686,52 @@ mod tests {
     }
 
     #[test]
+    fn loudness_and_ear_readings_cross_the_atomics_unchanged() {
+        let shared = Shared::default();
+        // Before any audio the GUI reads silence, as the engine's own defaults.
+        assert_eq!(shared.main.loudness.get(), OutputLoudness::default());
+        assert_eq!(shared.main.ear.get(), EarReading::default());
+        let main_loudness = OutputLoudness {
+            reading: LoudnessReading {
+                momentary_lufs: -20.5,
+                short_term_lufs: -21.25,
+                integrated_lufs: -23.0,
+                loudness_range_lu: 6.5,
+                max_momentary_lufs: -14.0,
+                max_short_term_lufs: -18.0,
+            },
+            plr_lu: Some(12.5),
+        };
+        // 85 dB(A) (0.1265 Pa²) for 5 h: 0.6325 Pa²h, 39.5 % of the adult 1.6 Pa²h.
+        let cue_ear = EarReading {
+            laeq_1s_db: [85.0, 82.0],
+            max_laeq_1s_db: [91.0, 88.0],
+            laeq_since_reset_db: [84.0, 81.0],
+            louder_laeq_1s_db: 85.0,
+            louder_max_laeq_1s_db: 91.0,
+            louder_laeq_since_reset_db: 84.0,
+            exposure_pa2h: 0.632_455_5,
+            dose_percent: 39.528_47,
+            time_left_s: Some(12_345.5),
+        };
+        let mut readings = EngineReadings {
+            main_loudness,
+            ..EngineReadings::default()
+        };
+        readings.cue_ear[2] = cue_ear;
+        shared.publish(&readings, AutoFixDecision::NoFault);
+        assert_eq!(shared.main.loudness.get(), readings.main_loudness);
+        assert_eq!(shared.cues[2].ear.get(), readings.cue_ear[2]);
+        assert_eq!(shared.cues[1].ear.get(), EarReading::default());
+        // An inaudible level has no time limit, and an unmeasured PLR stays unmeasured.
+        readings.cue_ear[2].time_left_s = None;
+        readings.main_loudness.plr_lu = None;
+        shared.publish(&readings, AutoFixDecision::NoFault);
+        assert_eq!(shared.cues[2].ear.get().time_left_s, None);
+        assert_eq!(shared.main.loudness.get().plr_lu, None);
+    }
+
+    #[test]
     fn settings_missing_from_a_state_take_defaults_and_nonsense_is_clamped() {
         let partial: SettingsData = serde_json::from_str(r#"{"full_scale_dbu": 4.0}"#).unwrap();
         assert_eq!(partial.full_scale_dbu, 4.0);
@@ -567,6 +772,7 @@ mod tests {
         let old: SettingsData = serde_json::from_str(r#"{"editor_width": 1200}"#).unwrap();
         assert_eq!(old.ui_scale, DEFAULT_UI_SCALE);
         assert_eq!(old.editor_width, 1200);
+        assert!(!old.big_view, "an older state opens in the Detail view");
         let wild = |scale: f32| {
             SettingsData {
                 ui_scale: scale,

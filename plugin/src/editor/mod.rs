@@ -7,6 +7,7 @@ pub mod meter_math;
 mod panels;
 mod spectrum;
 mod theme;
+mod vectorscope;
 mod widgets;
 
 use std::sync::atomic::Ordering;
@@ -79,6 +80,7 @@ pub struct EditorApp {
     gui: Option<GuiContext>,
     main_fft: Analyser,
     cm_fft: Analyser,
+    scope: vectorscope::Vectorscope,
     /// Falling peak bars: input, main, the cues, then the talk input.
     ballistics: [PeakBallistics; TALK_BALLISTICS + 1],
     /// Cuewire Monitor: the cue strips and the talkback panel are shown.
@@ -99,8 +101,9 @@ impl EditorApp {
             params,
             shared,
             gui: None,
-            main_fft: Analyser::new(&mut planner),
-            cm_fft: Analyser::new(&mut planner),
+            main_fft: Analyser::new(&mut planner, spectrum::FFT_LEN),
+            cm_fft: Analyser::new(&mut planner, spectrum::HUM_FFT_LEN),
+            scope: vectorscope::Vectorscope::default(),
             ballistics: [PeakBallistics::default(); TALK_BALLISTICS + 1],
             monitor,
             talk_press: TalkPress::Up,
@@ -142,6 +145,7 @@ impl NiceEguiApp for EditorApp {
             };
         }
         egui_ctx.set_global_style(style);
+        egui_ctx.set_fonts(fonts());
         self.gui = Some(nice_gui_ctx);
         self.restore_pending = true;
         Ok(())
@@ -217,6 +221,7 @@ impl EditorApp {
                     .on_hover_text("Non-finite input samples (NaN/∞) replaced by silence since the last reset of the main meter.");
             }
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                self.view_switch(ui);
                 let zoom = ui.ctx().zoom_factor();
                 egui::ComboBox::from_id_salt("ui-scale")
                     .width(SCALE_MENU_WIDTH)
@@ -247,6 +252,25 @@ impl EditorApp {
         });
     }
 
+    /// The Detail / Big switch; the choice is saved with the project.
+    fn view_switch(&mut self, ui: &mut Ui) {
+        let big = self.params.settings.get().big_view;
+        // Right to left: Big is drawn first so Detail reads first.
+        for (label, wants_big, tip) in [
+            ("Big", true, "Big view: tall meters and large numerals, to read from across the room (saved with the project)."),
+            ("Detail", false, "Detail view: every control and readout (saved with the project)."),
+        ] {
+            if ui
+                .selectable_label(big == wants_big, label)
+                .on_hover_text(tip)
+                .clicked()
+            {
+                self.params.settings.set_big_view(wants_big);
+            }
+        }
+        ui.separator();
+    }
+
     fn body(&mut self, ui: &mut Ui, setter: &ParamSetter) {
         let dt_s = ui.input(|i| i.stable_dt).min(0.1);
         let input = self.shared.input.take();
@@ -266,6 +290,11 @@ impl EditorApp {
         let mid_w = (avail.x * MIDDLE_COLUMN_SHARE).floor();
         let right_w = avail.x - left_w - mid_w - 2.0 * gap;
         let height = avail.y;
+        if self.params.settings.get().big_view {
+            let meter_h = ui.ctx().content_rect().height() * BIG_METER_SHARE;
+            self.big_view(ui, (&main, main_peak), (&cues, &cue_peaks), meter_h);
+            return;
+        }
         ui.horizontal_top(|ui| {
             column(ui, left_w, height, |ui| {
                 self.input_panel(ui, setter);
@@ -295,3 +324,6 @@ impl EditorApp {
         });
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,7 +10,7 @@ use cuewire_dsp::meter::OutputReading;
 use egui::{RichText, Ui, Vec2};
 use nice_plug::prelude::ParamSetter;
 
-use super::{clip_led, column, heading, panel, row_label};
+use super::{clip_led, column, ear_row, heading, panel, row_label};
 use crate::editor::meter_math::{headroom_text, tighter};
 use crate::editor::theme::*;
 use crate::editor::{widgets, EditorApp};
@@ -103,6 +103,15 @@ impl EditorApp {
             {
                 self.shared.request_meter_reset(bit);
             }
+            let loudness = self.shared.cues[index].loudness.get();
+            ear_row(
+                ui,
+                1 + index,
+                &self.shared,
+                bit,
+                CUE_EAR_PT,
+                Some(&loudness),
+            );
             ui.horizontal(|ui| {
                 clip_led(
                     ui,
