@@ -266,7 +266,7 @@ impl AWeighting {
     pub fn process_sample(&mut self, l: f32, r: f32) -> [f64; 2] {
         let g = self.guard;
         self.guard = -g;
-        self.step::<false>([dac_sample(l) + g, dac_sample(r) + g])
+        self.step::<false>([dac_sample(l) + g, dac_sample(r) + g], &mut [0.0; 2])
             .map(f64::from)
     }
 }
@@ -317,20 +317,18 @@ impl<const L: usize> AWeighting<L> {
         let mut f = *self;
         let mut acc = *sums;
         for fr in frames {
-            let y = f.step::<FMA>(fr.map(|v| v.clamp(-1.0, 1.0) + g));
+            f.step::<FMA>(fr.map(|v| v.clamp(-1.0, 1.0) + g), &mut acc);
             g = -g;
-            for (a, v) in acc.iter_mut().zip(y) {
-                *a = mac::<FMA>(*a, v, v);
-            }
         }
         f.guard = self.guard;
         *self = f;
         *sums = acc;
     }
 
-    /// One frame (guard already added) into the pipeline; returns the last step's new output.
+    /// One frame (guard already added) into the pipeline; returns the last step's new output
+    /// and adds its square to `squares`.
     #[inline(always)]
-    fn step<const FMA: bool>(&mut self, x: [f32; L]) -> [f32; L] {
+    fn step<const FMA: bool>(&mut self, x: [f32; L], squares: &mut [f32; L]) -> [f32; L] {
         let [p0, p1, p2, p3] = self.hp_pole;
         let [b0, b1, b2] = self.lp_b;
         let p = self.lp_pole;
@@ -353,6 +351,7 @@ impl<const L: usize> AWeighting<L> {
             y[5][j] = mac::<FMA>(y4, p, y5);
             y[6][j] = mac::<FMA>(y5, p, y6);
             out[j] = y[6][j];
+            squares[j] = mac::<FMA>(squares[j], out[j], out[j]);
         }
         out
     }
