@@ -465,11 +465,15 @@ impl WeightedHops {
         let mut sums = None;
         while done < n {
             let take = self.partial_span_of(n - done);
-            let frames = &mut frames[..take];
             if weigh {
-                frames_of_lanes(&[l.get(done..), r.get(done..)], frames);
+                frames_of_lanes(
+                    &[l.get(done..), r.get(done..)],
+                    take,
+                    &mut frames,
+                    &mut [false; 2],
+                );
             }
-            sums = self.feed_frames::<FMA>(frames, weigh);
+            sums = self.feed_frames::<FMA>(frames.get(..take).unwrap_or_default(), weigh);
             done += take;
         }
         sums

@@ -10,24 +10,34 @@ use crate::simd::{dispatch, Isa, Kernel};
 /// Frames turned into lanes at a time (the lane filters' spans are at most this long).
 pub(crate) const SPAN_FRAMES: usize = 64;
 
-/// Writes every frame of `frames` from the same frame of each lane's channel, sanitised
-/// ([`sanitise_sample`]); a lane without a channel (`None`, or one too short) gets silence.
-/// Every lane of every frame is written, so no lane keeps an older span's samples.
+/// Writes the first `n` frames of `frames` from the same frames of each lane's channel,
+/// sanitised ([`sanitise_sample`]). A lane without a channel (`None`, or one too short)
+/// plays silence: it is zeroed in every frame of `frames`, unless `silent[j]` says it already
+/// is (writing silence costs as much as writing samples, the strided stores, so a lane that
+/// stays silent is written once). `silent` is kept up to date.
 #[inline(always)]
-pub(crate) fn frames_of_lanes<const L: usize>(x: &[Option<&[f32]>; L], frames: &mut [[f32; L]]) {
-    let n = frames.len();
-    for (j, ch) in x.iter().enumerate() {
+pub(crate) fn frames_of_lanes<const L: usize>(
+    x: &[Option<&[f32]>; L],
+    n: usize,
+    frames: &mut [[f32; L]],
+    silent: &mut [bool; L],
+) {
+    let n = n.min(frames.len());
+    for ((j, ch), silent) in x.iter().enumerate().zip(silent) {
         match ch.and_then(|c| c.get(..n)) {
             Some(ch) => {
                 for (f, &v) in frames.iter_mut().zip(ch) {
                     f[j] = sanitise_sample(v);
                 }
+                *silent = false;
             }
-            None => {
+            None if !*silent => {
                 for f in frames.iter_mut() {
                     f[j] = 0.0;
                 }
+                *silent = true;
             }
+            None => {}
         }
     }
 }
@@ -37,6 +47,10 @@ pub(crate) fn frames_of_lanes<const L: usize>(x: &[Option<&[f32]>; L], frames: &
 #[derive(Clone, Debug)]
 pub(crate) struct WeightedLanes<const L: usize> {
     isa: Isa,
+    /// Frames of lanes of the span being weighed.
+    frames: Box<[[f32; L]; SPAN_FRAMES]>,
+    /// Lanes that hold silence in every frame of `frames`.
+    silent: [bool; L],
     steps: KWeightedSteps<L>,
     hops: WeightedHops<L>,
 }
@@ -46,6 +60,8 @@ impl<const L: usize> WeightedLanes<L> {
     pub(crate) fn new(sample_rate_hz: f32) -> Self {
         Self {
             isa: Isa::detect(),
+            frames: Box::new([[0.0; L]; SPAN_FRAMES]),
+            silent: [true; L],
             steps: KWeightedSteps::new(sample_rate_hz),
             hops: WeightedHops::new(sample_rate_hz, EAR_HOP_MS),
         }
@@ -81,13 +97,17 @@ impl<const L: usize> WeightedLanes<L> {
                     mut on_step,
                     mut on_hop,
                 } = self;
-                let mut frames = [[0.0f32; L]; SPAN_FRAMES];
                 let mut done = 0;
                 while done < n {
                     let rest = n - done;
                     let take = w.hops.partial_span_of(rest).min(w.steps.span_of(rest));
-                    let frames = &mut frames[..take];
-                    frames_of_lanes(&x.map(|c| c.and_then(|c| c.get(done..))), frames);
+                    frames_of_lanes(
+                        &x.map(|c| c.and_then(|c| c.get(done..))),
+                        take,
+                        &mut w.frames[..],
+                        &mut w.silent,
+                    );
+                    let frames = w.frames.get(..take).unwrap_or_default();
                     if let Some(sums) = w.steps.feed::<FMA>(frames) {
                         on_step(sums);
                     }

@@ -573,9 +573,10 @@ impl LoudnessMeter {
                 let mut done = 0;
                 while done < n {
                     let take = m.steps.span_of(n - done).min(SPAN_FRAMES);
-                    let frames = &mut frames[..take];
-                    frames_of_lanes(&[l.get(done..), r.get(done..)], frames);
-                    if let Some(sums) = m.steps.feed::<FMA>(frames) {
+                    let lanes = [l.get(done..), r.get(done..)];
+                    frames_of_lanes(&lanes, take, &mut frames, &mut [false; 2]);
+                    if let Some(sums) = m.steps.feed::<FMA>(frames.get(..take).unwrap_or_default())
+                    {
                         m.end_step(sums);
                     }
                     done += take;
