@@ -131,3 +131,108 @@ impl<const L: usize> WeightedLanes<L> {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meter::{EarLevelMeter, LoudnessMeter};
+
+    /// Eight stereo signals that differ in level, spectrum and correlation, some with
+    /// non-finite and out-of-range samples, `n` frames each.
+    fn signals(n: usize) -> Vec<(Vec<f32>, Vec<f32>)> {
+        (0..8)
+            .map(|k| {
+                let mut seed = 0x9e37_79b9u32.wrapping_mul(k + 1);
+                let mut lp = 0.0f32;
+                (0..n)
+                    .map(|i| {
+                        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                        let noise = (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5;
+                        lp += (noise - lp) * (0.05 + 0.1 * k as f32);
+                        let t = i as f32 / 48_000.0;
+                        let tone = (std::f32::consts::TAU * 40.0 * (k + 1) as f32 * t).sin();
+                        let l = 0.3 * tone + lp * (1.0 + k as f32);
+                        let r = if i % 9_001 == 17 {
+                            f32::NAN
+                        } else {
+                            0.2 * tone - lp
+                        };
+                        (l, r)
+                    })
+                    .unzip()
+            })
+            .collect()
+    }
+
+    /// Every lane of the grouped weighting measures its channels exactly as a stand-alone
+    /// meter does (the same filter and sums, lane by lane): loudness and ear readings of each
+    /// output are bit-identical, whichever lanes are silent and however blocks are split.
+    #[test]
+    fn grouped_lanes_read_as_stand_alone_meters() {
+        const OUTPUTS: usize = 6;
+        let rate = 48_000.0;
+        let n = 30_000;
+        let sig = signals(n);
+        let mut group = WeightedLanes::<16>::new(rate);
+        let mut loud_grouped: Vec<LoudnessMeter> =
+            (0..OUTPUTS).map(|_| LoudnessMeter::new(rate)).collect();
+        let mut ear_grouped: Vec<EarLevelMeter> = (0..OUTPUTS)
+            .map(|_| EarLevelMeter::new(rate, 100.0))
+            .collect();
+        let mut loud_alone = loud_grouped.clone();
+        let mut ear_alone = ear_grouped.clone();
+        let silent_zeros = vec![0.0f32; n];
+        let mut pos = 0;
+        for (b, len) in [1usize, 63, 64, 65, 256, 480, 1000, 7]
+            .iter()
+            .cycle()
+            .enumerate()
+        {
+            if pos >= n {
+                break;
+            }
+            let len = (*len).min(n - pos);
+            // Output 3 goes silent now and then (a cue switched off).
+            let playing = |k: usize| k != 3 || b % 4 < 2;
+            let lanes: [Option<&[f32]>; 16] = std::array::from_fn(|j| {
+                let k = j / 2;
+                let (l, r) = sig.get(k).filter(|_| k < OUTPUTS && playing(k))?;
+                Some(if j % 2 == 0 { &l[pos..] } else { &r[pos..] })
+            });
+            group.process(
+                lanes,
+                len,
+                |sums| {
+                    for (k, m) in loud_grouped.iter_mut().enumerate() {
+                        m.end_step([sums[2 * k], sums[2 * k + 1]]);
+                    }
+                },
+                |sums| {
+                    for (k, m) in ear_grouped.iter_mut().enumerate() {
+                        m.end_hop([sums[2 * k], sums[2 * k + 1]]);
+                    }
+                },
+            );
+            for k in 0..OUTPUTS {
+                let (l, r) = if playing(k) {
+                    (&sig[k].0[pos..pos + len], &sig[k].1[pos..pos + len])
+                } else {
+                    (&silent_zeros[..len], &silent_zeros[..len])
+                };
+                loud_alone[k].process(l, r);
+                ear_alone[k].process(l, r);
+            }
+            pos += len;
+        }
+        for k in 0..OUTPUTS {
+            let (a, b) = (loud_grouped[k].read(), loud_alone[k].read());
+            assert_eq!(a, b, "loudness of output {k}");
+            assert!(a.momentary_lufs > -60.0, "output {k} measured nothing");
+            assert_eq!(
+                ear_grouped[k].read(),
+                ear_alone[k].read(),
+                "ear of output {k}"
+            );
+        }
+    }
+}
