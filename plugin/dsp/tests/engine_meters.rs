@@ -238,6 +238,10 @@ fn no_allocation_while_processing_and_reading() {
     engine.reset();
     engine.reset_meters();
     ARMED.with(|a| a.set(false));
-    assert_eq!(COUNT.with(|c| c.get()), 0, "allocations in process or reset");
+    assert_eq!(
+        COUNT.with(|c| c.get()),
+        0,
+        "allocations in process or reset"
+    );
     assert!(readings.main_ear.louder_laeq_1s_db > 0.0);
 }
