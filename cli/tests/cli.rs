@@ -1,6 +1,7 @@
 //! The `cuewire` command-line tool end to end: generated WAV files in every input mode, output
 //! checked numerically, and every error case's message and exit code.
 
+use cuewire_testkit::{lcg_noise, quantised, rms, sine};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -41,28 +42,6 @@ fn fails(args: &[&str]) -> (i32, String) {
         out.status.code().unwrap(),
         String::from_utf8(out.stderr).unwrap(),
     )
-}
-
-fn sine(freq_hz: f64, amp: f64, n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|i| {
-            (amp * (std::f64::consts::TAU * freq_hz * i as f64 / f64::from(RATE)).sin()) as f32
-        })
-        .collect()
-}
-
-fn noise(amp: f32, n: usize, seed: u32) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            amp * ((state >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0)
-        })
-        .collect()
-}
-
-fn rms(x: &[f32]) -> f64 {
-    (x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / x.len() as f64).sqrt()
 }
 
 /// Writes channels as a float or `bits`-bit integer WAV (values must be exact in 16 bits when
@@ -118,13 +97,6 @@ fn read_wav(path: &Path) -> (Vec<Vec<f32>>, hound::WavSpec) {
     (chans, spec)
 }
 
-/// Quantises to 16 bits so a 16-bit file holds these values exactly.
-fn q16(x: Vec<f32>) -> Vec<f32> {
-    x.into_iter()
-        .map(|v| (v * 32768.0).round() / 32768.0)
-        .collect()
-}
-
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -165,7 +137,10 @@ fn params_lists_every_parameter() {
 fn unity_render_is_bit_transparent_in_every_format() {
     let dir = scratch("unity");
     let n = 9_600;
-    let stereo = vec![q16(noise(0.9, n, 1)), q16(sine(997.0, 0.5, n))];
+    let stereo = vec![
+        quantised(&lcg_noise(1, 0.9, n), 16),
+        quantised(&sine(f64::from(RATE), 997.0, 0.0, 0.5, n), 16),
+    ];
     // Each format at another rate: the rate passes through to the output.
     for (bits, name, rate) in [
         (Some(16), "i16", 44_100),
@@ -207,7 +182,7 @@ fn unity_render_is_bit_transparent_in_every_format() {
 fn one_ear_recording_reaches_both_ears() {
     let dir = scratch("one-ear");
     let n = RATE as usize;
-    let left = sine(440.0, 0.5, n);
+    let left = sine(f64::from(RATE), 440.0, 0.0, 0.5, n);
     let input = dir.join("aux.wav");
     write_wav(&input, &[left.clone(), vec![0.0; n]], None);
     let report = ok(&["analyze", s(&input)]);
@@ -234,9 +209,9 @@ fn one_ear_recording_reaches_both_ears() {
 fn balanced_pairs_reject_hum_and_analyze_reports_it() {
     let dir = scratch("pairs");
     let n = RATE as usize;
-    let sig_l = sine(1_000.0, 0.3, n);
-    let sig_r = sine(1_500.0, 0.3, n);
-    let hum = sine(50.0, 0.3, n);
+    let sig_l = sine(f64::from(RATE), 1_000.0, 0.0, 0.3, n);
+    let sig_r = sine(f64::from(RATE), 1_500.0, 0.0, 0.3, n);
+    let hum = sine(f64::from(RATE), 50.0, 0.0, 0.3, n);
     let leg = |sig: &[f32], sign: f32, g: f32| -> Vec<f32> {
         sig.iter()
             .zip(&hum)
@@ -314,7 +289,7 @@ fn headroom_peaks_and_clips_are_reported() {
     let dir = scratch("headroom");
     let n = RATE as usize;
     // Left: a −6.02 dBFS sine (0.5); right: full-scale square bursts → clip events.
-    let left = sine(1_000.0, 0.5, n);
+    let left = sine(f64::from(RATE), 1_000.0, 0.0, 0.5, n);
     let mut right = vec![0.0f32; n];
     for burst in 0..3 {
         for x in &mut right[burst * 10_000..burst * 10_000 + 50] {
@@ -346,7 +321,14 @@ fn state_and_cue_outputs_round_trip() {
     let dir = scratch("state");
     let n = 4_800;
     let input = dir.join("in.wav");
-    write_wav(&input, &[sine(300.0, 0.5, n), sine(500.0, 0.25, n)], None);
+    write_wav(
+        &input,
+        &[
+            sine(f64::from(RATE), 300.0, 0.0, 0.5, n),
+            sine(f64::from(RATE), 500.0, 0.0, 0.25, n),
+        ],
+        None,
+    );
     let state = dir.join("s.json");
     let out1 = dir.join("a.wav");
     let pattern = dir.join("cue{n}.wav");
@@ -473,7 +455,10 @@ fn vst3_presets_save_and_load() {
     let input = dir.join("in.wav");
     write_wav(
         &input,
-        &[sine(300.0, 0.9, 4_800), sine(500.0, 0.6, 4_800)],
+        &[
+            sine(f64::from(RATE), 300.0, 0.0, 0.9, 4_800),
+            sine(f64::from(RATE), 500.0, 0.0, 0.6, 4_800),
+        ],
         None,
     );
     let settings = [
@@ -638,9 +623,9 @@ fn aux_pair_and_talk_files_feed_their_inputs_and_end_in_silence() {
     let n = RATE as usize;
     let half = n / 2;
     let (sig_l, sig_r, hum) = (
-        sine(1_000.0, 0.3, n),
-        sine(1_500.0, 0.2, n),
-        sine(50.0, 0.3, n),
+        sine(f64::from(RATE), 1_000.0, 0.0, 0.3, n),
+        sine(f64::from(RATE), 1_500.0, 0.0, 0.2, n),
+        sine(f64::from(RATE), 50.0, 0.0, 0.3, n),
     );
     let legs = |sig: &[f32], len: usize| -> Vec<Vec<f32>> {
         let hot = (0..len).map(|i| hum[i] + sig[i]).collect();
@@ -685,7 +670,11 @@ fn aux_pair_and_talk_files_feed_their_inputs_and_end_in_silence() {
     write_wav(&silence, &[vec![0.0; n], vec![0.0; n]], None);
     let talk = dir.join("talk.wav");
     let quarter = n / 4;
-    write_wav(&talk, &[sine(1_000.0, 0.5, quarter)], None);
+    write_wav(
+        &talk,
+        &[sine(f64::from(RATE), 1_000.0, 0.0, 0.5, quarter)],
+        None,
+    );
     let pattern = dir.join("cue{n}.wav");
     ok(&[
         "render",
@@ -720,7 +709,14 @@ fn the_insert_and_side_input_mistakes() {
     let dir = scratch("plugin");
     let n = 4_800;
     let input = dir.join("in.wav");
-    write_wav(&input, &[sine(440.0, 0.4, n), sine(660.0, 0.3, n)], None);
+    write_wav(
+        &input,
+        &[
+            sine(f64::from(RATE), 440.0, 0.0, 0.4, n),
+            sine(f64::from(RATE), 660.0, 0.0, 0.3, n),
+        ],
+        None,
+    );
     let out = dir.join("out.wav");
     // The insert: listen stays off and talk reaches main only (it dims by 20 dB here).
     let settings = [
@@ -745,7 +741,10 @@ fn the_insert_and_side_input_mistakes() {
     let dim = 10f32.powf(-20.0 / 20.0);
     // After the 20 ms dim ramp and the 15 ms talk fade.
     let from = 2_000;
-    let (want_l, want_r) = (sine(440.0, 0.4, n), sine(660.0, 0.3, n));
+    let (want_l, want_r) = (
+        sine(f64::from(RATE), 440.0, 0.0, 0.4, n),
+        sine(f64::from(RATE), 660.0, 0.0, 0.3, n),
+    );
     for (got, want) in [(&insert[0], &want_l), (&insert[1], &want_r)] {
         let err = got[from..]
             .iter()

@@ -11,6 +11,7 @@ use cuewire_dsp::output::{CEILING_MAX_DB, CEILING_MIN_DB};
 use cuewire_dsp::talkback::{
     TALK_DIM_DEFAULT_DB, TALK_DIM_MIN_DB, TALK_LEVEL_MAX_DB, TALK_LEVEL_MIN_DB,
 };
+use cuewire_testkit::{lcg_noise, sine};
 use cuewire_tests::{
     AudioPort, Host, ParamEvent, ProcessBuffers, ProcessStatus, CUEWIRE_CLAP_ID,
     CUEWIRE_INSERT_CLAP_ID, INVALID_ID,
@@ -589,8 +590,8 @@ fn activates_at_every_rate_and_block_size() {
             // A full block and a one-sample block; default settings pass audio bit for bit.
             for frames in [max_frames, 1] {
                 let input = vec![
-                    noise(0.5, frames as usize, frames),
-                    noise(0.5, frames as usize, frames + 1),
+                    lcg_noise(frames, 0.5, frames as usize),
+                    lcg_noise(frames + 1, 0.5, frames as usize),
                 ];
                 let mut buffers = ProcessBuffers::new(frames)
                     .with_input(AudioPort::from_channels(input.clone()))
@@ -650,7 +651,7 @@ fn reset_and_reactivation_start_from_a_clean_state() {
     ]);
     assert!(flushed.is_ok());
     let n = 24_000;
-    let input = vec![sine(440.0, 0.5, 48_000.0, n, 0.0), noise(0.1, n, 7)];
+    let input = vec![sine(48_000.0, 440.0, 0.0, 0.5, n), lcg_noise(7, 0.1, n)];
     let blocks = block_pattern(512);
     plugin.activate_and_start(48_000.0, 512);
     let first = run_plugin(&mut plugin, &input, &blocks, &[]);

@@ -9,6 +9,7 @@ use cuewire_dsp::crossfeed::CrossfeedSetting;
 use cuewire_dsp::cue::{CueMode, CueSource};
 use cuewire_dsp::engine::EngineSettings;
 use cuewire_dsp::input::{InputLayout, InputMode};
+use cuewire_testkit::{lcg_noise, rms, sine};
 
 const RATE: f64 = 48_000.0;
 const MAX_BLOCK: usize = 512;
@@ -16,8 +17,11 @@ const MAX_BLOCK: usize = 512;
 /// A stereo programme: two tones and a little noise, different per side.
 fn programme(n: usize) -> Vec<Vec<f32>> {
     vec![
-        add(&sine(440.0, 0.4, RATE, n, 0.0), &noise(0.05, n, 1)),
-        add(&sine(660.0, 0.3, RATE, n, 1.0), &noise(0.05, n, 2)),
+        add(&sine(RATE, 440.0, 0.0, 0.4, n), &lcg_noise(1, 0.05, n)),
+        add(
+            &sine(RATE, 660.0, 1.0f64.to_degrees(), 0.3, n),
+            &lcg_noise(2, 0.05, n),
+        ),
     ]
 }
 
@@ -153,7 +157,7 @@ fn automation_at_sample_offsets_equals_the_engine() {
 #[test]
 fn mono_input_equals_the_engine() {
     let n = 24_000;
-    let input = vec![add(&sine(300.0, 0.5, RATE, n, 0.0), &noise(0.02, n, 3))];
+    let input = vec![add(&sine(RATE, 300.0, 0.0, 0.5, n), &lcg_noise(3, 0.02, n))];
     let blocks = block_pattern(MAX_BLOCK);
     let mut plugin = prepared(LAYOUT_MONO_CUES, MIXED);
     let got = run_plugin(&mut plugin, &input, &blocks, &[]);
@@ -180,11 +184,11 @@ fn balanced(signal: &[f32], hum: &[f32]) -> (Vec<f32>, Vec<f32>) {
 #[test]
 fn balanced_pairs_equal_the_engine_and_reject_hum() {
     let n = 48_000;
-    let sig_l = sine(1_000.0, 0.25, RATE, n, 0.0);
-    let sig_r = sine(1_500.0, 0.2, RATE, n, 0.5);
+    let sig_l = sine(RATE, 1_000.0, 0.0, 0.25, n);
+    let sig_r = sine(RATE, 1_500.0, 0.5f64.to_degrees(), 0.2, n);
     let hum = add(
-        &sine(50.0, 0.3, RATE, n, 0.0),
-        &sine(150.0, 0.1, RATE, n, 0.0),
+        &sine(RATE, 50.0, 0.0, 0.3, n),
+        &sine(RATE, 150.0, 0.0, 0.1, n),
     );
     let (hot_l, cold_l) = balanced(&sig_l, &hum);
     let (hot_r, cold_r) = balanced(&sig_r, &hum);
@@ -223,7 +227,7 @@ fn balanced_pairs_equal_the_engine_and_reject_hum() {
 #[test]
 fn one_ear_feed_reaches_both_ears_like_the_engine() {
     let n = 48_000;
-    let left = add(&sine(500.0, 0.3, RATE, n, 0.0), &noise(0.02, n, 5));
+    let left = add(&sine(RATE, 500.0, 0.0, 0.3, n), &lcg_noise(5, 0.02, n));
     let input = vec![left, vec![0.0; n]];
     let blocks = block_pattern(MAX_BLOCK);
     let mut plugin = prepared(LAYOUT_STEREO, &[("in_mode", "Auto fix")]);
@@ -391,7 +395,7 @@ fn empty_or_garbage_state_is_refused_without_harm() {
         ("3 bytes", vec![1, 2, 3]),
         (
             "noise",
-            noise(1.0, 300, 9)
+            lcg_noise(9, 1.0, 300)
                 .iter()
                 .map(|x| x.to_bits() as u8)
                 .collect(),

@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::{add, clap_value, cuewire, neg, pid, rms, run_plugin, set_by_flush, sine};
+use common::{add, clap_value, cuewire, neg, pid, run_plugin, set_by_flush};
+use cuewire_testkit::{rms, sine};
 use cuewire_tests::{AudioPort, ParamEvent, ProcessBuffers, Vst3Instance};
 
 const RATE: f64 = 48_000.0;
@@ -17,10 +18,10 @@ const FRAMES: usize = 48_000;
 /// A 1 kHz signal on a balanced pair with 50 Hz + 150 Hz hum on both legs: (hot, cold, signal,
 /// hum).
 fn hum_pair() -> (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>) {
-    let signal = sine(1_000.0, 0.25, RATE, FRAMES, 0.0);
+    let signal = sine(RATE, 1_000.0, 0.0, 0.25, FRAMES);
     let hum = add(
-        &sine(50.0, 0.3, RATE, FRAMES, 0.0),
-        &sine(150.0, 0.1, RATE, FRAMES, 0.0),
+        &sine(RATE, 50.0, 0.0, 0.3, FRAMES),
+        &sine(RATE, 150.0, 0.0, 0.1, FRAMES),
     );
     (add(&signal, &hum), add(&neg(&signal), &hum), signal, hum)
 }

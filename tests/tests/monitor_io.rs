@@ -13,6 +13,7 @@ use cuewire_dsp::input::InputLayout;
 use cuewire_dsp::listen::Listen;
 use cuewire_dsp::talkback::TalkbackSettings;
 use cuewire_dsp::units::db_to_lin;
+use cuewire_testkit::{lcg_noise, sine};
 use cuewire_tests::{
     AudioPort, Host, PluginInstance, ProcessBuffers, Vst3Instance, CUEWIRE_INSERT_CLAP_ID,
 };
@@ -50,10 +51,10 @@ fn amplitude(x: &[f32], freq_hz: f64) -> f64 {
 /// leg. Returns the four legs (Hot L, Cold L, Hot R, Cold R) and the two signals.
 fn two_pairs() -> ([Vec<f32>; 4], [Vec<f32>; 2]) {
     let n = RATE as usize;
-    let hum = sine(50.0, 0.5, RATE, n, 0.0);
+    let hum = sine(RATE, 50.0, 0.0, 0.5, n);
     let sig = [
-        sine(1_000.0, 0.25, RATE, n, 0.0),
-        sine(1_500.0, 0.2, RATE, n, 0.3),
+        sine(RATE, 1_000.0, 0.0, 0.25, n),
+        sine(RATE, 1_500.0, 0.3f64.to_degrees(), 0.2, n),
     ];
     let [hot_l, cold_l] = legs(&sig[0], &hum);
     let [hot_r, cold_r] = legs(&sig[1], &hum);
@@ -176,11 +177,14 @@ fn clap_pairs_on_aux_decode_two_pairs_or_the_left_pair_in_both_ears_when_the_rig
 /// The Monitor's default layout's input: programme (2), the right pair (2, silent), talk (1).
 fn monitor_input(n: usize) -> Vec<Vec<f32>> {
     vec![
-        add(&sine(440.0, 0.4, RATE, n, 0.0), &noise(0.05, n, 1)),
-        add(&sine(660.0, 0.3, RATE, n, 1.0), &noise(0.05, n, 2)),
+        add(&sine(RATE, 440.0, 0.0, 0.4, n), &lcg_noise(1, 0.05, n)),
+        add(
+            &sine(RATE, 660.0, 1.0f64.to_degrees(), 0.3, n),
+            &lcg_noise(2, 0.05, n),
+        ),
         vec![0.0; n],
         vec![0.0; n],
-        add(&sine(300.0, 0.3, RATE, n, 0.0), &noise(0.1, n, 3)),
+        add(&sine(RATE, 300.0, 0.0, 0.3, n), &lcg_noise(3, 0.1, n)),
     ]
 }
 
@@ -257,8 +261,8 @@ fn talk_and_listen_on_the_monitor_equal_the_engine_bit_for_bit() {
 fn the_insert_keeps_listen_off_and_talk_on_main_only() {
     let n = 9_600;
     let input = vec![
-        sine(440.0, 0.4, RATE, n, 0.0),
-        sine(660.0, 0.3, RATE, n, 0.0),
+        sine(RATE, 440.0, 0.0, 0.4, n),
+        sine(RATE, 660.0, 0.0, 0.3, n),
     ];
     let mut plugin = insert();
     set_by_flush(
@@ -313,7 +317,7 @@ fn run_every_bus_shape(plugin: &mut PluginInstance, main_want: &dyn Fn(usize, f3
             let mut buffers = ProcessBuffers::new(BLOCK as u32);
             for (i, p) in in_ports.iter().enumerate() {
                 let data = (0..p.channel_count as usize)
-                    .map(|c| noise(0.3, BLOCK, (10 * i + c) as u32))
+                    .map(|c| lcg_noise((10 * i + c) as u32, 0.3, BLOCK))
                     .collect();
                 let shape = if i == target { bus } else { Bus::Live };
                 buffers.inputs.push(if i == 0 {
@@ -379,8 +383,8 @@ fn both_plugins_run_with_every_input_bus_active_inactive_null_and_half_null() {
     let mut plugin = cuewire();
     set_by_flush(&mut plugin, &[("in_pairs", "On")]);
     plugin.activate_and_start(RATE, BLOCK as u32);
-    let main = [noise(0.3, BLOCK, 1), noise(0.3, BLOCK, 2)];
-    let pair = [noise(0.3, BLOCK, 3), noise(0.3, BLOCK, 4)];
+    let main = [lcg_noise(1, 0.3, BLOCK), lcg_noise(2, 0.3, BLOCK)];
+    let pair = [lcg_noise(3, 0.3, BLOCK), lcg_noise(4, 0.3, BLOCK)];
     let decode = |[hot, cold]: &[Vec<f32>; 2]| -> Vec<f32> {
         hot.iter().zip(cold).map(|(h, c)| (h - c) * 0.5).collect()
     };
@@ -388,7 +392,7 @@ fn both_plugins_run_with_every_input_bus_active_inactive_null_and_half_null() {
         let mut buffers = ProcessBuffers::new(BLOCK as u32)
             .with_input(AudioPort::from_channels(main.to_vec()))
             .with_input(port(bus, pair.to_vec()))
-            .with_input(port(bus, vec![noise(0.3, BLOCK, 5)]))
+            .with_input(port(bus, vec![lcg_noise(5, 0.3, BLOCK)]))
             .with_output(AudioPort::silent(2, BLOCK));
         for _ in 0..CUE_COUNT {
             buffers = buffers.with_output(AudioPort::silent(2, BLOCK));
@@ -424,7 +428,7 @@ fn vst3_plugins_run_with_every_input_bus_active_inactive_null_and_half_null() {
                 let mut buffers = ProcessBuffers::new(BLOCK as u32);
                 for (i, &channels) in ins.iter().enumerate() {
                     let data = (0..channels as usize)
-                        .map(|c| noise(0.3, BLOCK, (10 * i + c) as u32))
+                        .map(|c| lcg_noise((10 * i + c) as u32, 0.3, BLOCK))
                         .collect();
                     let shape = if i == target { bus } else { Bus::Live };
                     buffers.inputs.push(port(shape, data));

@@ -7,7 +7,8 @@
 
 mod common;
 
-use common::{clap_value, cuewire, pid, run_plugin, set_by_flush, sine};
+use common::{clap_value, cuewire, pid, run_plugin, set_by_flush};
+use cuewire_testkit::sine;
 use cuewire_tests::{AudioPort, ParamEvent, PluginInstance, ProcessBuffers};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -439,7 +440,7 @@ fn saving_is_deterministic_and_garbage_states_are_refused_without_a_crash() {
     let mut buffers = ProcessBuffers::new(64)
         .with_input(AudioPort::from_channels(vec![
             sine(
-                1000.0, 0.5, RATE, 64, 0.0
+                RATE, 1000.0, 0.0, 0.5, 64
             );
             2
         ]))

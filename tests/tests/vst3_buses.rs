@@ -5,6 +5,7 @@
 
 use std::ptr;
 
+use cuewire_testkit::peak;
 use cuewire_tests::Vst3Instance;
 use vst3::Steinberg::kResultOk;
 use vst3::Steinberg::Vst::{
@@ -141,10 +142,6 @@ fn render(plugin: &Vst3Plugin, off: [Option<OffBus>; CUE_BUSES], num_outputs: us
         main: out_main,
         cues: out_cues,
     }
-}
-
-fn peak(x: &[f32]) -> f32 {
-    x.iter().fold(0.0f32, |m, v| m.max(v.abs()))
 }
 
 /// The main output is the −6 dBFS input sine lowered by the −6 dB main gain.

@@ -11,6 +11,7 @@ use cuewire_dsp::cue::{CueMode, CueSettings, CueSource, CUE_COUNT};
 use cuewire_dsp::engine::{CueOut, Engine, EngineSettings};
 use cuewire_dsp::input::{InputLayout, InputMode};
 use cuewire_dsp::output::OutputSettings;
+use cuewire_testkit::uniform;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -18,12 +19,6 @@ const RATE: f32 = 48_000.0;
 /// Frames per iteration, processed in host blocks of [`BLOCK`].
 const FRAMES: usize = 8192;
 const BLOCK: usize = 512;
-
-/// Random normal samples in ±0.5 (about −10 dBFS RMS).
-fn normal(seed: u64) -> Vec<f32> {
-    let mut rng = SmallRng::seed_from_u64(seed);
-    (0..FRAMES).map(|_| rng.gen_range(-0.5..0.5)).collect()
-}
 
 /// Random subnormal samples of either sign: what a decaying upstream filter leaves behind.
 fn subnormal(seed: u64) -> Vec<f32> {
@@ -69,7 +64,7 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(FRAMES as u64));
     for (config, settings) in [("default", EngineSettings::default()), ("busy", busy())] {
         for (kind, in_l, in_r) in [
-            ("normal", normal(1), normal(2)),
+            ("normal", uniform(1, 0.5, FRAMES), uniform(2, 0.5, FRAMES)),
             ("subnormal", subnormal(1), subnormal(2)),
         ] {
             let mut engine = Engine::new(RATE, InputLayout::Stereo, &settings);

@@ -8,6 +8,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use cuewire_dsp::level_limit::LevelLimit;
 use cuewire_dsp::meter::EarLevelMeter;
+use cuewire_testkit::uniform;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -16,14 +17,9 @@ const FRAMES: usize = 48_000;
 /// Calibration: a full-scale sine plays at this SPL (dB), so the noise is over the limit.
 const SPL_AT_0DBFS_DB: f32 = 110.0;
 
-fn noise(seed: u64) -> Vec<f32> {
-    let mut rng = SmallRng::seed_from_u64(seed);
-    (0..FRAMES).map(|_| rng.gen_range(-0.5..0.5)).collect()
-}
-
 fn ear(c: &mut Criterion) {
-    let l = noise(1);
-    let r = noise(2);
+    let l = uniform(1, 0.5, FRAMES);
+    let r = uniform(2, 0.5, FRAMES);
     let mut g = c.benchmark_group("ear_48k_stereo_noise");
     g.throughput(Throughput::Elements(FRAMES as u64));
     for block in [64, 512] {

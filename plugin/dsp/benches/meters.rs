@@ -6,6 +6,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use cuewire_dsp::meter::{CommonModeMeter, OutputMeter, StereoMeter, TruePeakMeter};
 use cuewire_dsp::units::lin_to_db;
+use cuewire_testkit::uniform;
 use ebur128::{EbuR128, Mode};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -13,11 +14,6 @@ use rand::{Rng, SeedableRng};
 const FS: u32 = 48_000;
 const BLOCK: usize = 512;
 const FRAMES: usize = 48_000;
-
-fn noise(seed: u64, amp: f32) -> Vec<f32> {
-    let mut rng = SmallRng::seed_from_u64(seed);
-    (0..FRAMES).map(|_| rng.gen_range(-amp..amp)).collect()
-}
 
 fn ebur128_state() -> EbuR128 {
     EbuR128::new(2, FS, Mode::TRUE_PEAK).expect("ebur128 state")
@@ -42,8 +38,8 @@ fn accuracy(l: &[f32], r: &[f32]) {
 }
 
 fn meters(c: &mut Criterion) {
-    let l = noise(1, 0.5);
-    let r = noise(2, 0.5);
+    let l = uniform(1, 0.5, FRAMES);
+    let r = uniform(2, 0.5, FRAMES);
     accuracy(&l, &r);
 
     let mut g = c.benchmark_group("meters_48k_stereo_noise_512");

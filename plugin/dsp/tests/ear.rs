@@ -3,8 +3,6 @@
 //! its exposure against ITU-T H.870's allowances, and the slow level limit. Measured values
 //! are printed (`cargo test -p cuewire-dsp --test ear -- --nocapture`).
 
-use std::f64::consts::PI;
-
 use cuewire_dsp::calibration::{
     db_spl_per_mw_from_per_v, db_spl_per_v_from_per_mw, Calibration, FULL_SCALE_V_RMS_MAX,
 };
@@ -15,22 +13,12 @@ use cuewire_dsp::meter::{
     P_REF_PA,
 };
 use cuewire_dsp::units::dbu_to_v_rms;
+use cuewire_testkit::{sine, uniform};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 // ---------------------------------------------------------------------------------------
 // Signals and helpers.
-
-fn sine(fs: f64, freq_hz: f64, amp: f64, n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|i| (amp * (2.0 * PI * freq_hz * i as f64 / fs).sin()) as f32)
-        .collect()
-}
-
-fn noise(seed: u64, n: usize) -> Vec<f32> {
-    let mut rng = SmallRng::seed_from_u64(seed);
-    (0..n).map(|_| rng.gen_range(-1.0f32..1.0)).collect()
-}
 
 /// Squared A-weighted samples of a stereo signal (the ear meter's own weighting).
 fn weighted_squares(fs: f32, l: &[f32], r: &[f32]) -> Vec<[f64; 2]> {
@@ -132,7 +120,7 @@ fn measured_response_db(fs: f64, freq_hz: f64) -> f64 {
     let periods = freq_hz.ceil().max(20.0);
     let n = (periods * fs / freq_hz).round() as usize;
     let settle = (fs * 0.5) as usize;
-    let x = sine(fs, freq_hz, 0.5, settle + n);
+    let x = sine(fs, freq_hz, 0.0, 0.5, settle + n);
     let mut w = AWeighting::new(fs as f32);
     let (mut p_in, mut p_out) = (0.0f64, 0.0f64);
     for (i, &v) in x.iter().enumerate() {
@@ -254,7 +242,7 @@ fn a_weighting_any_rate_is_sane() {
 #[test]
 fn minus_20_dbfs_at_1_khz_reads_94_db_a() {
     for fs in [44_100.0, 48_000.0, 96_000.0] {
-        let x = sine(fs, 1_000.0, 0.1, (fs * 2.0) as usize);
+        let x = sine(fs, 1_000.0, 0.0, 0.1, (fs * 2.0) as usize);
         let mut m = EarLevelMeter::new(fs as f32, 114.0);
         feed_meter(&mut m, &x, &x, 512);
         let r = m.read();
@@ -270,7 +258,7 @@ fn minus_20_dbfs_at_1_khz_reads_94_db_a() {
 fn one_hour_at_94_db_a_is_1_005_pa2h() {
     let fs = 48_000.0;
     // 4800 samples are exactly 100 periods of 1 kHz: repeating them is a continuous sine.
-    let x = sine(fs, 1_000.0, 0.1, 4_800);
+    let x = sine(fs, 1_000.0, 0.0, 0.1, 4_800);
     let mut m = EarLevelMeter::new(fs as f32, 114.0);
     for _ in 0..(3_600 * 10) {
         m.process(&x, &x);
@@ -292,7 +280,7 @@ fn one_hour_at_94_db_a_is_1_005_pa2h() {
 #[test]
 fn one_minute_exposure_and_time_left() {
     let fs = 48_000.0;
-    let x = sine(fs, 1_000.0, 0.1, 4_800);
+    let x = sine(fs, 1_000.0, 0.0, 0.1, 4_800);
     let p2 = pa2(94.0);
     for (allowance, pa2h) in [
         (WeeklyAllowance::Adult, 1.6),
@@ -321,7 +309,7 @@ fn one_minute_exposure_and_time_left() {
 #[test]
 fn exposure_restores_resets_and_runs_out() {
     let fs = 48_000.0;
-    let x = sine(fs, 1_000.0, 0.1, 4_800);
+    let x = sine(fs, 1_000.0, 0.0, 0.1, 4_800);
     let mut m = EarLevelMeter::new(fs as f32, 114.0);
     m.set_exposure_pa2h(1.0);
     assert_eq!(m.read().exposure_pa2h, 1.0);
@@ -359,8 +347,8 @@ fn exposure_restores_resets_and_runs_out() {
 #[test]
 fn louder_ear_leads() {
     let fs = 48_000.0;
-    let loud = sine(fs, 1_000.0, 0.1, 4_800);
-    let quiet = sine(fs, 1_000.0, 0.01, 4_800);
+    let loud = sine(fs, 1_000.0, 0.0, 0.1, 4_800);
+    let quiet = sine(fs, 1_000.0, 0.0, 0.01, 4_800);
     let mut m = EarLevelMeter::new(fs as f32, 114.0);
     for _ in 0..100 {
         m.process(&quiet, &loud);
@@ -375,8 +363,8 @@ fn louder_ear_leads() {
 /// A programme with loud and quiet passages, silence and level changes, different per ear.
 fn programme(fs: f64, seconds: f64, seed: u64) -> (Vec<f32>, Vec<f32>) {
     let n = (fs * seconds) as usize;
-    let a = noise(seed, n);
-    let b = noise(seed + 1, n);
+    let a = uniform(seed, 1.0, n);
+    let b = uniform(seed + 1, 1.0, n);
     let env = |i: usize| {
         let t = i as f64 / fs;
         match (t * 2.0) as usize % 7 {
@@ -518,7 +506,7 @@ fn hostile_input_is_bounded() {
     assert!(r.exposure_pa2h.is_finite() && r.exposure_pa2h <= bound_pa2h);
     assert!(r.dose_percent.is_finite());
     // The same meter goes on to read a clean signal correctly.
-    let x = sine(fs, 1_000.0, 0.1, (fs * 2.0) as usize);
+    let x = sine(fs, 1_000.0, 0.0, 0.1, (fs * 2.0) as usize);
     feed_meter(&mut a, &x, &x, 512);
     assert!((a.read().louder_laeq_1s_db - (spl0 as f32 - 20.0)).abs() < 0.1);
 }
@@ -597,7 +585,7 @@ fn noise_10_db_over_settles_at_the_limit() {
     let spl0 = 105.0;
     let limit = f64::from(DEFAULT_LIMIT_DB_SPL);
     let n = (fs * 12.0) as usize;
-    let (mut l, mut r) = (noise(11, n), noise(12, n));
+    let (mut l, mut r) = (uniform(11, 1.0, n), uniform(12, 1.0, n));
     scale_to_level(fs as f32, &mut l, &mut r, spl0, limit + 10.0);
     let mut lim = LevelLimit::new(fs as f32, spl0 as f32);
     lim.set_enabled(true);
@@ -629,7 +617,7 @@ fn under_the_limit_passes_bit_identically() {
     let fs = 48_000.0;
     let spl0 = 105.0;
     let n = (fs * 6.0) as usize;
-    let (mut l, mut r) = (noise(21, n), noise(22, n));
+    let (mut l, mut r) = (uniform(21, 1.0, n), uniform(22, 1.0, n));
     scale_to_level(fs as f32, &mut l, &mut r, spl0, 70.0);
     let (l0, r0) = (l.clone(), r.clone());
     let mut lim = LevelLimit::new(fs as f32, spl0 as f32);
@@ -640,7 +628,7 @@ fn under_the_limit_passes_bit_identically() {
     assert!(r.iter().zip(&r0).all(|(a, b)| a.to_bits() == b.to_bits()));
 
     // Loud audio through an off stage; then on (reduces), off again (recovers to exactly 1).
-    let (mut l, mut r) = (noise(23, n), noise(24, n));
+    let (mut l, mut r) = (uniform(23, 1.0, n), uniform(24, 1.0, n));
     scale_to_level(fs as f32, &mut l, &mut r, spl0, 95.0);
     let (l0, r0) = (l.clone(), r.clone());
     let mut lim = LevelLimit::new(fs as f32, spl0 as f32);
@@ -685,8 +673,16 @@ fn drum_hits_do_not_pump() {
             }
         })
         .collect();
-    let mut l: Vec<f32> = noise(31, n).iter().zip(&env).map(|(a, e)| a * e).collect();
-    let mut r: Vec<f32> = noise(32, n).iter().zip(&env).map(|(a, e)| a * e).collect();
+    let mut l: Vec<f32> = uniform(31, 1.0, n)
+        .iter()
+        .zip(&env)
+        .map(|(a, e)| a * e)
+        .collect();
+    let mut r: Vec<f32> = uniform(32, 1.0, n)
+        .iter()
+        .zip(&env)
+        .map(|(a, e)| a * e)
+        .collect();
     scale_to_level(fs as f32, &mut l, &mut r, spl0, limit + 6.0);
     let mut lim = LevelLimit::new(fs as f32, spl0 as f32);
     lim.set_enabled(true);

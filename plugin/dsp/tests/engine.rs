@@ -12,9 +12,9 @@ use cuewire_dsp::engine::{
 use cuewire_dsp::input::{InputLayout, InputMode};
 use cuewire_dsp::output::{OutputSettings, DIM_DB, GAIN_RAMP_MS};
 use cuewire_dsp::units::db_to_lin;
+use cuewire_testkit::{assert_bits_eq, first_bit_diff, max_step, music, peak, sine, uniform};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use std::f64::consts::TAU;
 
 const RATE: f32 = 48_000.0;
 const FS: f64 = 48_000.0;
@@ -32,73 +32,10 @@ fn ramp_len() -> usize {
 
 // ---------------------------------------------------------------- signals
 
-fn sine(freq_hz: f64, amp: f64, len: usize, phase: f64) -> Vec<f32> {
-    (0..len)
-        .map(|i| (amp * (TAU * freq_hz * i as f64 / FS + phase).sin()) as f32)
-        .collect()
-}
-
-fn noise(seed: u64, amp: f32, len: usize) -> Vec<f32> {
-    let mut rng = SmallRng::seed_from_u64(seed);
-    (0..len).map(|_| rng.gen_range(-amp..amp)).collect()
-}
-
-/// Low-passed, partly correlated stereo noise with a couple of partials: music-like.
-fn music(seed: u64, len: usize) -> (Vec<f32>, Vec<f32>) {
-    let mut rng = SmallRng::seed_from_u64(seed);
-    let (mut a, mut b, mut c) = (0.0f64, 0.0f64, 0.0f64);
-    let mut l = Vec::with_capacity(len);
-    let mut r = Vec::with_capacity(len);
-    for i in 0..len {
-        let t = i as f64 / FS;
-        a = 0.97 * a + 0.03 * rng.gen_range(-1.0..1.0);
-        b = 0.9 * b + 0.1 * rng.gen_range(-1.0..1.0);
-        c = 0.9 * c + 0.1 * rng.gen_range(-1.0..1.0);
-        let tone = 0.15 * (TAU * 220.0 * t).sin() + 0.08 * (TAU * 331.0 * t + 0.4).sin();
-        l.push((2.0 * a + 0.6 * b + tone) as f32);
-        r.push((2.0 * a + 0.6 * c + 0.7 * tone) as f32);
-    }
-    (l, r)
-}
-
-fn max_step(x: &[f32]) -> f64 {
-    x.windows(2)
-        .map(|w| (f64::from(w[1]) - f64::from(w[0])).abs())
-        .fold(0.0, f64::max)
-}
-
 /// RMS level of `x` in dB (−300 for silence).
 fn level_db(x: &[f32]) -> f64 {
     let ms = x.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / x.len().max(1) as f64;
     10.0 * ms.max(1e-30).log10()
-}
-
-fn peak(x: &[f32]) -> f32 {
-    x.iter().map(|v| v.abs()).fold(0.0, f32::max)
-}
-
-fn first_bit_diff(a: &[f32], b: &[f32]) -> Option<usize> {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .position(|(x, y)| x.to_bits() != y.to_bits())
-}
-
-fn assert_bits_eq(got: &[f32], want: &[f32], what: &str) {
-    if let Some(i) = first_bit_diff(got, want) {
-        let diffs = got
-            .iter()
-            .zip(want)
-            .filter(|(x, y)| x.to_bits() != y.to_bits())
-            .count();
-        panic!(
-            "{what}: {diffs} samples differ, first at {i}: got {:e} ({:#010x}), want {:e} ({:#010x})",
-            got[i],
-            got[i].to_bits(),
-            want[i],
-            want[i].to_bits()
-        );
-    }
 }
 
 /// Like [`assert_bits_eq`] but lets +0.0 stand for −0.0 (and back); returns how many samples
@@ -179,11 +116,11 @@ impl Input {
             },
             InputLayout::Mono => Self {
                 l: sl.to_vec(),
-                r: noise(99, 3.0, sl.len()),
+                r: uniform(99, 3.0, sl.len()),
                 aux: None,
             },
             InputLayout::BalancedPairs => {
-                let hum = sine(50.0, 0.1, sl.len(), 0.0);
+                let hum = sine(FS, 50.0, 0.0, 0.1, sl.len());
                 let legs = |s: &[f32]| -> [Vec<f32>; 2] {
                     [
                         s.iter().zip(&hum).map(|(x, h)| x + h).collect(),
@@ -562,7 +499,7 @@ fn automated_session(layout: InputLayout) -> (EngineSettings, Vec<Event>) {
 #[test]
 fn any_block_size_gives_the_same_main_and_cues_as_one_long_block() {
     let n = 36_000;
-    let (mut sl, sr) = music(7, n);
+    let (mut sl, sr) = music(7, FS, n);
     // The right channel is silent for the first 0.4 s so that Auto fix switches (Stereo layout).
     let mut sr = sr;
     sr[..19_200].iter_mut().for_each(|x| *x = 0.0);
@@ -627,7 +564,7 @@ fn any_block_size_gives_the_same_main_and_cues_as_one_long_block() {
 fn crossfeed_tail_into_silence_is_block_size_independent() {
     // Signal, then digital silence: the crossfeed's filters decay through tiny values.
     let n = 8000;
-    let (mut l, mut r) = music(3, n);
+    let (mut l, mut r) = music(3, FS, n);
     for x in l[2000..].iter_mut().chain(r[2000..].iter_mut()) {
         *x = 0.0;
     }
@@ -683,8 +620,8 @@ fn ear_guard_holds_every_output_under_its_ceiling_on_hostile_input() {
     let clean = 8192;
     let mut l = hostile(11, bad);
     let mut r = hostile(12, bad);
-    l.extend(sine(440.0, 0.3, clean, 0.0));
-    r.extend(sine(660.0, 0.3, clean, 1.0));
+    l.extend(sine(FS, 440.0, 0.0, 0.3, clean));
+    r.extend(sine(FS, 660.0, 1.0f64.to_degrees(), 0.3, clean));
     let cases: [(f32, f32, CrossfeedSetting, InputMode); 6] = [
         (24.0, -20.0, CrossfeedSetting::Off, InputMode::Stereo),
         (
@@ -868,7 +805,7 @@ fn ear_guard_holds_every_output_under_its_ceiling_on_hostile_input() {
 fn gain_dim_and_mute_reach_their_exact_values() {
     let n = 8192;
     let ramp = ramp_len();
-    let (l, r) = music(5, n);
+    let (l, r) = music(5, FS, n);
     let input = Input::for_layout(InputLayout::Stereo, &l, &r);
     let g6 = db_to_lin(-6.0);
     println!(
@@ -967,8 +904,8 @@ fn every_cue_mode_and_source_on_four_cues_at_once() {
     let n = 24_000;
     let switch = 12_000;
     let settle = 1024; // gain ramp 960, routing crossfade 480
-    let l = sine(441.0, 0.6, n, 0.0);
-    let r = sine(1234.0, 0.35, n, 0.3);
+    let l = sine(FS, 441.0, 0.0, 0.6, n);
+    let r = sine(FS, 1234.0, 0.3f64.to_degrees(), 0.35, n);
     let input = Input::for_layout(InputLayout::Stereo, &l, &r);
     let main_db = -10.0;
     let base = with_main_gain(EngineSettings::default(), main_db);
@@ -1043,7 +980,7 @@ fn every_cue_mode_and_source_on_four_cues_at_once() {
 #[test]
 fn main_output_does_not_depend_on_the_cues() {
     let n = 48_000;
-    let (l, r) = music(9, n);
+    let (l, r) = music(9, FS, n);
     for layout in ALL_LAYOUTS {
         let input = Input::for_layout(layout, &l, &r);
         let mut s = with_main_gain(EngineSettings::default(), -3.0);
@@ -1125,7 +1062,7 @@ fn gain_jumps_ramp_without_zipper() {
 
     // Main: −60 → +24 dB and back, guard at 0 dBFS never reached (0.05·15.85 = 0.79).
     let amp = 0.05;
-    let x = sine(100.0, amp, n, 0.0);
+    let x = sine(FS, 100.0, 0.0, amp, n);
     let input = Input::for_layout(InputLayout::Stereo, &x, &x);
     let lo = with_main_gain(EngineSettings::default(), -60.0);
     let hi = with_main_gain(lo, 24.0);
@@ -1158,7 +1095,7 @@ fn gain_jumps_ramp_without_zipper() {
 
     // Cue: −60 → +12 dB on a pre stereo cue.
     let amp = 0.2;
-    let x = sine(100.0, amp, n, 0.0);
+    let x = sine(FS, 100.0, 0.0, amp, n);
     let input = Input::for_layout(InputLayout::Stereo, &x, &x);
     let mut lo = EngineSettings::default();
     lo.cues[0] = cue(true, CueSource::Pre, CueMode::Stereo, -60.0);
@@ -1193,7 +1130,7 @@ fn gain_jumps_ramp_without_zipper() {
 fn cue_off_leaves_its_buffer_and_fades_out_within_the_ramp() {
     let n = 12_000;
     let ramp = ramp_len();
-    let (l, r) = music(13, n);
+    let (l, r) = music(13, FS, n);
     let input = Input::for_layout(InputLayout::Stereo, &l, &r);
 
     // Off from the start: the buffer is never written.
@@ -1351,7 +1288,7 @@ fn bypass_passes_input_bit_for_bit_and_switches_without_click() {
     // Click-free: a sine through a −20 dB main; the crossfade moves the effective gain by
     // (1 − 0.1)/ramp per sample.
     let amp = 0.5;
-    let x = sine(200.0, amp, n, 0.0);
+    let x = sine(FS, 200.0, 0.0, amp, n);
     s.crossfeed = CrossfeedSetting::Off;
     s.input.mode = InputMode::Stereo;
     by = s;
@@ -1373,7 +1310,7 @@ fn bypass_passes_input_bit_for_bit_and_switches_without_click() {
 #[test]
 fn snap_after_settings_change_acts_from_the_next_sample() {
     let n = 4000;
-    let (l, r) = music(17, n);
+    let (l, r) = music(17, FS, n);
     let (l, r): (Vec<f32>, Vec<f32>) = (
         l.iter().map(|x| x * 0.25).collect(),
         r.iter().map(|x| x * 0.25).collect(),
@@ -1436,7 +1373,7 @@ struct MeterSummary {
 /// every block (`every_block`) or only when the engine says they are due, plus once at the end.
 fn meter_summary(every_block: bool) -> MeterSummary {
     let len = 48_000;
-    let (l, r) = music(21, len);
+    let (l, r) = music(21, FS, len);
     let (l, r): (Vec<f32>, Vec<f32>) = l.iter().zip(&r).map(|(a, b)| (a * 3.0, b * 3.0)).unzip();
     let settings = EngineSettings {
         crossfeed: CrossfeedSetting::Bs2bDefault,
@@ -1526,7 +1463,7 @@ fn balanced_pair_mode_acts_as_stereo_where_the_input_has_no_undecoded_pair() {
     // ch 2 cold" again would subtract the right ear from the left, or cancel a mono feed to
     // silence. In those layouts the mode must act exactly as Stereo.
     let len = 9_000;
-    let (sl, sr) = music(17, len);
+    let (sl, sr) = music(17, FS, len);
     for layout in [InputLayout::Mono, InputLayout::BalancedPairs] {
         let input = Input::for_layout(layout, &sl, &sr);
         let render = |mode: InputMode| {
@@ -1562,7 +1499,7 @@ fn balanced_pair_mode_acts_as_stereo_where_the_input_has_no_undecoded_pair() {
         );
     }
     // In the Stereo layout the mode still decodes: hot = s + hum, cold = hum − s → s.
-    let hum = sine(50.0, 0.1, len, 0.0);
+    let hum = sine(FS, 50.0, 0.0, 0.1, len);
     let input = Input {
         l: sl.iter().zip(&hum).map(|(s, h)| s + h).collect(),
         r: sl.iter().zip(&hum).map(|(s, h)| h - s).collect(),
@@ -1642,7 +1579,7 @@ fn render_with_full_path_twin(
 
 #[test]
 fn identity_fast_path_gives_the_full_paths_bits_on_music() {
-    let (l, r) = music(31, 20_000);
+    let (l, r) = music(31, FS, 20_000);
     let (l, r) = (scaled(&l, 0.2), scaled(&r, 0.2));
     assert!(peak(&l).max(peak(&r)) < 1.0);
     // Cues on both taps ride along: the main path's identity must hand them the same feed.
@@ -1673,7 +1610,7 @@ fn identity_fast_path_gives_the_full_paths_bits_on_music() {
 #[test]
 fn identity_fast_path_falls_back_on_subnormal_nan_inf_and_overs_mid_block() {
     let len = 3_000;
-    let (l, r) = music(32, len);
+    let (l, r) = music(32, FS, len);
     let (clean_l, clean_r) = (scaled(&l, 0.05), scaled(&r, 0.05));
     let tiny = f32::from_bits(0x0000_0123);
     for guard in [true, false] {
@@ -1728,7 +1665,7 @@ fn identity_fast_path_falls_back_on_subnormal_nan_inf_and_overs_mid_block() {
 #[test]
 fn identity_fast_path_is_left_and_re_entered_across_a_gain_ramp() {
     let len = 20_000;
-    let (l, r) = music(33, len);
+    let (l, r) = music(33, FS, len);
     let (l, r) = (scaled(&l, 0.2), scaled(&r, 0.2));
     let unity = EngineSettings::default();
     let half = with_main_gain(unity, -6.0);
@@ -1766,7 +1703,7 @@ fn identity_fast_path_keeps_the_input_stages_trim_clock() {
     // engine that ran the full path all along (forced by a subnormal in every 64-frame block,
     // which only its own sample feels: the input stage has no memory of the audio here).
     let len = 6_000;
-    let (l, r) = music(34, len);
+    let (l, r) = music(34, FS, len);
     let (l, r) = (scaled(&l, 0.2), scaled(&r, 0.2));
     let (mut l_slow, mut r_slow) = (l.clone(), r.clone());
     for i in (0..len).step_by(64) {
@@ -1824,8 +1761,8 @@ enum MeterAction {
 /// of every meter at fixed positions. Returns the readings in order.
 fn metered_session(mut next_block: impl FnMut() -> usize) -> Vec<EngineReadings> {
     let len = 40_000;
-    let (sl, _) = music(31, len);
-    let hum = sine(50.0, 0.3, len, 0.0);
+    let (sl, _) = music(31, FS, len);
+    let hum = sine(FS, 50.0, 0.0, 0.3, len);
     let input = Input {
         l: sl.iter().zip(&hum).map(|(x, h)| 2.5 * x + h).collect(),
         r: sl.iter().zip(&hum).map(|(x, h)| h - 2.5 * x).collect(),

@@ -7,40 +7,12 @@ use cuewire_dsp::cue::{CueSource, CUE_COUNT};
 use cuewire_dsp::engine::{meter_bits, CueOut, Engine, EngineReadings, EngineSettings};
 use cuewire_dsp::input::InputLayout;
 use cuewire_dsp::meter::P_REF_PA;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::f64::consts::TAU;
+use cuewire_testkit::{allocations_during, sine};
 
 const RATE: f32 = 48_000.0;
 
-// Allocation counter: counts allocations made by the current thread while armed.
-struct Counting;
-thread_local! {
-    static ARMED: Cell<bool> = const { Cell::new(false) };
-    static COUNT: Cell<u64> = const { Cell::new(0) };
-}
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if ARMED.with(|a| a.get()) {
-            COUNT.with(|c| c.set(c.get() + 1));
-        }
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn sine(freq_hz: f64, amp: f64, n: usize) -> Vec<f32> {
-    let fs = f64::from(RATE);
-    (0..n)
-        .map(|i| (amp * (TAU * freq_hz * i as f64 / fs).sin()) as f32)
-        .collect()
-}
+static ALLOC: cuewire_testkit::CountingAlloc = cuewire_testkit::CountingAlloc;
 
 /// Runs `x` on both main channels through `engine` in blocks of `block`, all cues connected.
 fn run(engine: &mut Engine, x: &[f32], block: usize) -> EngineReadings {
@@ -77,7 +49,11 @@ fn calibrated() -> EngineSettings {
 fn ear_level_of_a_minus_20_dbfs_tone_reads_94_db_a_and_a_cue_10_db_less() {
     for block in [64, 512, 4096] {
         let mut engine = Engine::new(RATE, InputLayout::Stereo, &calibrated());
-        let got = run(&mut engine, &sine(1_000.0, 0.1, 3 * 48_000), block);
+        let got = run(
+            &mut engine,
+            &sine(f64::from(RATE), 1_000.0, 0.0, 0.1, 3 * 48_000),
+            block,
+        );
         let main = got.main_ear;
         let cue = got.cue_ear[0];
         println!(
@@ -111,7 +87,11 @@ fn ear_level_of_a_minus_20_dbfs_tone_reads_94_db_a_and_a_cue_10_db_less() {
 fn minus_23_dbfs_stereo_sine_reads_minus_23_lufs_and_zero_plr() {
     let amp = 10f64.powf(-23.0 / 20.0);
     let mut engine = Engine::new(RATE, InputLayout::Stereo, &EngineSettings::default());
-    let got = run(&mut engine, &sine(1_000.0, amp, 20 * 48_000), 512);
+    let got = run(
+        &mut engine,
+        &sine(f64::from(RATE), 1_000.0, 0.0, amp, 20 * 48_000),
+        512,
+    );
     for (what, o) in [("input", got.input_loudness), ("main", got.main_loudness)] {
         let r = o.reading;
         println!("{what}: {r:?}, PLR {:?}", o.plr_lu);
@@ -144,7 +124,11 @@ fn exposure_restores_survives_reset_and_clears_by_mask() {
     assert_eq!(engine.exposure_pa2h(99), 0.0);
     engine.reset();
     assert_eq!(engine.exposure_pa2h(0), 0.5);
-    let got = run(&mut engine, &sine(1_000.0, 0.1, 48_000), 256);
+    let got = run(
+        &mut engine,
+        &sine(f64::from(RATE), 1_000.0, 0.0, 0.1, 48_000),
+        256,
+    );
     let grown = engine.exposure_pa2h(0);
     assert!(grown > 0.5 && grown == got.main_ear.exposure_pa2h);
     engine.reset_meters_masked(meter_bits::CUE_0);
@@ -211,37 +195,35 @@ fn no_allocation_while_processing_and_reading() {
         cue.on = true;
     }
     let mut engine = Engine::new(RATE, InputLayout::Stereo, &s);
-    let x = sine(440.0, 0.3, 48_000);
+    let x = sine(f64::from(RATE), 440.0, 0.0, 0.3, 48_000);
     let n = x.len();
     let (mut l, mut r) = (x.clone(), x.clone());
     let mut cues: [[Vec<f32>; 2]; CUE_COUNT] =
         std::array::from_fn(|_| [vec![0.0; n], vec![0.0; n]]);
-    ARMED.with(|a| a.set(true));
-    let mut pos = 0;
-    for block in [1usize, 31, 64, 300, 512, 4096].iter().cycle() {
-        if pos >= n {
-            break;
+    let mut readings = None;
+    let allocations = allocations_during(|| {
+        let mut pos = 0;
+        for block in [1usize, 31, 64, 300, 512, 4096].iter().cycle() {
+            if pos >= n {
+                break;
+            }
+            let end = (pos + block).min(n);
+            let mut outs: [CueOut<'_>; CUE_COUNT] = [None, None, None, None];
+            for (slot, [a, b]) in outs.iter_mut().zip(cues.iter_mut()) {
+                *slot = Some((&mut a[pos..end], &mut b[pos..end]));
+            }
+            engine.process(&mut l[pos..end], &mut r[pos..end], None, &mut outs);
+            let _ = engine.take_meters_if_due();
+            pos = end;
         }
-        let end = (pos + block).min(n);
-        let mut outs: [CueOut<'_>; CUE_COUNT] = [None, None, None, None];
-        for (slot, [a, b]) in outs.iter_mut().zip(cues.iter_mut()) {
-            *slot = Some((&mut a[pos..end], &mut b[pos..end]));
-        }
-        engine.process(&mut l[pos..end], &mut r[pos..end], None, &mut outs);
-        let _ = engine.take_meters_if_due();
-        pos = end;
-    }
-    let readings = engine.read_meters();
-    let _ = engine.exposure_pa2h(0);
-    // Hosts reset a plugin on the audio thread (CLAP `reset`, a transport jump): an engine
-    // reset and a masked meter reset must not allocate either.
-    engine.reset();
-    engine.reset_meters();
-    ARMED.with(|a| a.set(false));
-    assert_eq!(
-        COUNT.with(|c| c.get()),
-        0,
-        "allocations in process or reset"
-    );
+        readings = Some(engine.read_meters());
+        let _ = engine.exposure_pa2h(0);
+        // Hosts reset a plugin on the audio thread (CLAP `reset`, a transport jump): an engine
+        // reset and a masked meter reset must not allocate either.
+        engine.reset();
+        engine.reset_meters();
+    });
+    assert_eq!(allocations, 0, "allocations in process or reset");
+    let readings = readings.expect("read");
     assert!(readings.main_ear.louder_laeq_1s_db > 0.0);
 }

@@ -7,14 +7,9 @@ use cuewire_dsp::engine::{Engine, EngineSettings};
 use cuewire_dsp::input::InputLayout;
 use cuewire_dsp::output::GAIN_RAMP_MS;
 use cuewire_dsp::units::db_to_lin;
+use cuewire_testkit::max_step;
 
 const RATE: f32 = 48_000.0;
-
-fn max_step(x: &[f32]) -> f64 {
-    x.windows(2)
-        .map(|w| (f64::from(w[1]) - f64::from(w[0])).abs())
-        .fold(0.0, f64::max)
-}
 
 fn with_gain(gain_db: f32) -> EngineSettings {
     let mut s = EngineSettings::default();

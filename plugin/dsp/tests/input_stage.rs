@@ -4,6 +4,7 @@
 
 use cuewire_dsp::autofix::{AutoFixDecision, AutoFixDetector, HOLD_MS, QUALIFY_MS};
 use cuewire_dsp::input::{InputLayout, InputMode, InputSettings, InputStage, CROSSFADE_MS};
+use cuewire_testkit::{db, max_step, peak, rms, sine_f64, uniform_f64};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use realfft::RealFftPlanner;
@@ -37,25 +38,6 @@ fn samples_to_ms(n: usize) -> f64 {
     n as f64 * 1000.0 / FS as f64
 }
 
-fn rms(x: &[f64]) -> f64 {
-    (x.iter().map(|v| v * v).sum::<f64>() / x.len().max(1) as f64).sqrt()
-}
-
-fn db(ratio: f64) -> f64 {
-    20.0 * ratio.max(1e-300).log10()
-}
-
-fn sine(freq_hz: f64, amp: f64, len: usize, phase: f64) -> Vec<f64> {
-    (0..len)
-        .map(|i| amp * (TAU * freq_hz * i as f64 / FS as f64 + phase).sin())
-        .collect()
-}
-
-fn white(seed: u64, len: usize) -> Vec<f64> {
-    let mut rng = SmallRng::seed_from_u64(seed);
-    (0..len).map(|_| rng.gen_range(-1.0..1.0)).collect()
-}
-
 fn scale_to_rms(x: &mut [f64], target: f64) {
     let k = target / rms(x);
     x.iter_mut().for_each(|v| *v *= k);
@@ -63,7 +45,7 @@ fn scale_to_rms(x: &mut [f64], target: f64) {
 
 /// Hum (50/150/250 Hz) plus white noise, −20 dBFS RMS in total.
 fn hum_and_noise(seed: u64, len: usize) -> Vec<f64> {
-    let noise = white(seed, len);
+    let noise = uniform_f64(seed, 1.0, len);
     let mut n: Vec<f64> = (0..len)
         .map(|i| {
             let t = i as f64 / FS as f64;
@@ -91,7 +73,7 @@ fn music(seed: u64, len: usize) -> Vec<f32> {
             )
         })
         .collect();
-    let noise = white(seed ^ 0x5eed, len);
+    let noise = uniform_f64(seed ^ 0x5eed, 1.0, len);
     let mut x: Vec<f64> = (0..len)
         .map(|i| {
             let t = i as f64 / FS as f64;
@@ -115,12 +97,6 @@ fn gated(x: &[f32], on: impl Fn(f64) -> bool) -> Vec<f32> {
         .collect()
 }
 
-fn max_step(x: &[f32]) -> f32 {
-    x.windows(2)
-        .map(|w| (w[1] - w[0]).abs())
-        .fold(0.0, f32::max)
-}
-
 /// Largest amount by which a step of `out` exceeds the step of `reference` at the same sample,
 /// over `range`: what a crossfade adds to the signal's own movement.
 fn max_excess_step(out: &[f32], reference: &[f32], range: std::ops::Range<usize>) -> f32 {
@@ -128,10 +104,6 @@ fn max_excess_step(out: &[f32], reference: &[f32], range: std::ops::Range<usize>
         .filter(|&i| i > 0 && i < out.len())
         .map(|i| (out[i] - out[i - 1]).abs() - (reference[i] - reference[i - 1]).abs())
         .fold(0.0, f32::max)
-}
-
-fn peak(x: &[f32]) -> f32 {
-    x.iter().map(|v| v.abs()).fold(0.0, f32::max)
 }
 
 /// Magnitude of FFT bins of a whole signal (1 Hz per bin for 1 s at 48 kHz).
@@ -290,7 +262,7 @@ fn hum_bins_db(out: &[f32], n: &[f64]) -> f64 {
 
 #[test]
 fn balanced_pair_matched_legs_reject_common_mode() {
-    let s = sine(1000.0, 0.5012, FS, 0.0);
+    let s = sine_f64(FS as f64, 1000.0, 0.0, 0.5012, FS);
     let n = hum_and_noise(1, FS);
     let s32: Vec<f32> = s.iter().map(|&v| v as f32).collect();
     let n32: Vec<f32> = n.iter().map(|&v| v as f32).collect();
@@ -325,7 +297,7 @@ fn balanced_pair_matched_legs_reject_common_mode() {
     assert!(out.balanced.iter().all(|&(_, b)| b));
 
     // 4-ch layout: pair R carries a 1.5 kHz sine over different hum.
-    let s2 = sine(1500.0, 0.3, FS, 0.4);
+    let s2 = sine_f64(FS as f64, 1500.0, 22.918_311_805_232_93, 0.3, FS); // 0.4 rad
     let n2 = hum_and_noise(2, FS);
     let s2_32: Vec<f32> = s2.iter().map(|&v| v as f32).collect();
     let hot_r: Vec<f32> = s2
@@ -361,7 +333,7 @@ fn balanced_pair_matched_legs_reject_common_mode() {
 
 #[test]
 fn balanced_pair_mismatched_legs_match_analytic_rejection() {
-    let s = sine(1000.0, 0.5012, FS, 0.0);
+    let s = sine_f64(FS as f64, 1000.0, 0.0, 0.5012, FS);
     let n = hum_and_noise(3, FS);
     let b = 10f64.powf(-0.5 / 20.0);
     let hot: Vec<f32> = s.iter().zip(&n).map(|(&a, &c)| (a + c) as f32).collect();
@@ -568,8 +540,14 @@ fn autofix_leaves_healthy_stereo_alone() {
     let slightly_lower: Vec<f32> = a.iter().map(|v| v * 0.9).collect();
     assert_never_changed("correlated stereo (R −0.9 dB)", &a, &slightly_lower);
 
-    let nl: Vec<f32> = white(22, len).iter().map(|v| (v * 0.17) as f32).collect();
-    let nr: Vec<f32> = white(23, len).iter().map(|v| (v * 0.17) as f32).collect();
+    let nl: Vec<f32> = uniform_f64(22, 1.0, len)
+        .iter()
+        .map(|v| (v * 0.17) as f32)
+        .collect();
+    let nr: Vec<f32> = uniform_f64(23, 1.0, len)
+        .iter()
+        .map(|v| (v * 0.17) as f32)
+        .collect();
     assert_never_changed("decorrelated wide stereo", &nl, &nr);
 
     let l = gated(&a, |t| t % 1.2 < 0.7);
@@ -741,7 +719,7 @@ fn user_mode_change_crossfades_without_click() {
     let out = run(&mut stage, InputLayout::Stereo, &input, || 100, &schedule);
     let in_step = max_step(&a).max(max_step(&b));
     let fade = ms_to_samples(CROSSFADE_MS as f64);
-    let mut fade_step: f32 = 0.0;
+    let mut fade_step = 0.0f64;
     for &(t, _) in &schedule {
         let w = t.saturating_sub(1)..t + 2 * fade;
         fade_step = fade_step

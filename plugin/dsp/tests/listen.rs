@@ -2,11 +2,9 @@
 //! block size; off leaves main untouched; the crossfade is linear over 10 ms, and a switch in
 //! the middle of one never jumps.
 
-mod common;
-
-use common::{assert_bits_eq, noise, spans};
 use cuewire_dsp::cue::CUE_COUNT;
 use cuewire_dsp::listen::{Listen, ListenStage, LISTEN_FADE_MS};
+use cuewire_testkit::{assert_bits_eq, lcg_noise, spans};
 
 /// Main and four cues, each (L, R), `n` frames.
 struct Signals {
@@ -16,9 +14,9 @@ struct Signals {
 
 fn signals(n: usize) -> Signals {
     Signals {
-        main: [noise(0.5, n, 1), noise(0.5, n, 2)],
+        main: [lcg_noise(1, 0.5, n), lcg_noise(2, 0.5, n)],
         cues: (0..CUE_COUNT as u32)
-            .map(|c| [noise(0.5, n, 10 + 2 * c), noise(0.5, n, 11 + 2 * c)])
+            .map(|c| [lcg_noise(10 + 2 * c, 0.5, n), lcg_noise(11 + 2 * c, 0.5, n)])
             .collect(),
     }
 }

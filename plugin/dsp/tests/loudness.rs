@@ -8,56 +8,21 @@
 //! generated: Tech 3341 case 6 (5.0 channels with surround weights), cases 7 and 8 and
 //! Tech 3342 cases 5 and 6 (authentic programme recordings from the EBU test set).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::f64::consts::PI;
 
 use cuewire_dsp::meter::{
     k_weighting, plr_lu, Biquad, LoudnessMeter, LoudnessReading, HIGH_PASS_F0_HZ, HIGH_PASS_Q,
     LOUDNESS_FLOOR_LUFS, SHELF_F0_HZ, SHELF_GAIN_DB, SHELF_Q, SHELF_VB_EXPONENT,
 };
+use cuewire_testkit::{allocations_during, noise};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 // ---------------------------------------------------------------------------------------
-// Allocation counter: a global allocator that counts allocations made by the current thread
-// while armed, so `process` can be checked allocation-free without a framework.
-
-struct CountingAlloc;
-
-thread_local! {
-    static ARMED: Cell<bool> = const { Cell::new(false) };
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if ARMED.with(Cell::get) {
-            ALLOCS.with(|a| a.set(a.get() + 1));
-        }
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if ARMED.with(Cell::get) {
-            ALLOCS.with(|a| a.set(a.get() + 1));
-        }
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
+// The testkit's allocation counter, so `process` can be checked allocation-free without a
+// framework.
 #[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
-
-fn allocations_during(f: impl FnOnce()) -> u64 {
-    ALLOCS.with(|a| a.set(0));
-    ARMED.with(|a| a.set(true));
-    f();
-    ARMED.with(|a| a.set(false));
-    ALLOCS.with(Cell::get)
-}
+static ALLOC: cuewire_testkit::CountingAlloc = cuewire_testkit::CountingAlloc;
 
 // ---------------------------------------------------------------------------------------
 // K-weighting: published coefficients and responses.
@@ -223,18 +188,6 @@ fn tone_sequence(fs: f64, segments: &[Segment]) -> Vec<f32> {
         );
     }
     x
-}
-
-/// Gaussian noise of RMS `rms` (Box–Muller).
-fn noise(seed: u64, rms: f64, n: usize) -> Vec<f32> {
-    let mut rng = SmallRng::seed_from_u64(seed);
-    (0..n)
-        .map(|_| {
-            let u1: f64 = rng.gen_range(1e-12..1.0);
-            let u2: f64 = rng.gen();
-            (rms * (-2.0 * u1.ln()).sqrt() * (2.0 * PI * u2).cos()) as f32
-        })
-        .collect()
 }
 
 /// A music-like stereo programme of `secs` seconds: partly correlated, low-passed noise plus

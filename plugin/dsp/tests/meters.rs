@@ -3,8 +3,6 @@
 //! independence, hostile input and allocation-freedom. Measured values are printed
 //! (`cargo test -p cuewire-dsp --test meters -- --nocapture`).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::f64::consts::PI;
 
 use cuewire_dsp::meter::{
@@ -12,77 +10,18 @@ use cuewire_dsp::meter::{
     TruePeakMeter, CHUNK, REJECTION_CAP_DB,
 };
 use cuewire_dsp::units::lin_to_db;
+use cuewire_testkit::{allocations_during, noise, quantised, runs, sine};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 // ---------------------------------------------------------------------------------------
-// Allocation counter: a global allocator that counts allocations made by the current thread
-// while armed, so `process` can be checked allocation-free without a framework.
-
-struct CountingAlloc;
-
-thread_local! {
-    static ARMED: Cell<bool> = const { Cell::new(false) };
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if ARMED.with(Cell::get) {
-            ALLOCS.with(|a| a.set(a.get() + 1));
-        }
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if ARMED.with(Cell::get) {
-            ALLOCS.with(|a| a.set(a.get() + 1));
-        }
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
+// The testkit's allocation counter, so `process` can be checked allocation-free without a
+// framework.
 #[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
-
-fn allocations_during(f: impl FnOnce()) -> u64 {
-    ALLOCS.with(|a| a.set(0));
-    ARMED.with(|a| a.set(true));
-    f();
-    ARMED.with(|a| a.set(false));
-    ALLOCS.with(Cell::get)
-}
+static ALLOC: cuewire_testkit::CountingAlloc = cuewire_testkit::CountingAlloc;
 
 // ---------------------------------------------------------------------------------------
 // Signals and helpers.
-
-fn sine(fs: f64, freq_hz: f64, phase_deg: f64, amp: f64, n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|i| (amp * (2.0 * PI * freq_hz * i as f64 / fs + phase_deg.to_radians()).sin()) as f32)
-        .collect()
-}
-
-/// Gaussian noise of RMS `rms` (Box–Muller).
-fn noise(seed: u64, rms: f64, n: usize) -> Vec<f32> {
-    let mut rng = SmallRng::seed_from_u64(seed);
-    (0..n)
-        .map(|_| {
-            let u1: f64 = rng.gen_range(1e-12..1.0);
-            let u2: f64 = rng.gen();
-            (rms * (-2.0 * u1.ln()).sqrt() * (2.0 * PI * u2).cos()) as f32
-        })
-        .collect()
-}
-
-/// Rounds to 24-bit fixed point, as the EBU test files store their signals.
-fn to_24_bit(x: &[f32]) -> Vec<f32> {
-    let q = 8_388_608.0f64;
-    x.iter()
-        .map(|&v| ((v as f64 * q).round() / q) as f32)
-        .collect()
-}
 
 fn db(lin: f32) -> f64 {
     lin_to_db(lin) as f64
@@ -162,7 +101,7 @@ fn ebu_tech_3341_true_peak_cases_15_to_19() {
     ];
     let fs = 48_000.0;
     for (case, div, amp, phase, expected) in cases {
-        let x = to_24_bit(&faded(&sine(fs, fs / div, phase, amp, 48_000 * 5), 480));
+        let x = quantised(&faded(&sine(fs, fs / div, phase, amp, 48_000 * 5), 480), 24);
         let (tp, sp) = whole_file_true_peak_db(fs as f32, &x);
         println!(
             "EBU 3341 case {case}: fs/{div} amp {amp} phase {phase}°: sample peak {sp:.3} dBFS, \
@@ -373,17 +312,6 @@ fn correlation_and_balance() {
 
 // ---------------------------------------------------------------------------------------
 // Clip events and true-peak overs.
-
-/// A sequence of full-scale runs of the given lengths separated by quiet gaps.
-fn runs(lengths: &[usize], level: f32) -> Vec<f32> {
-    let mut x = vec![0.1f32; 5];
-    for (i, &len) in lengths.iter().enumerate() {
-        let sign = if i % 2 == 0 { 1.0 } else { -1.0 };
-        x.extend(std::iter::repeat_n(sign * level, len));
-        x.extend([0.5, -0.3, 0.2]);
-    }
-    x
-}
 
 #[test]
 fn clip_runs_counted_exactly() {

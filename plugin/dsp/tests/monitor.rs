@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{amplitude, assert_bits_eq, noise, reference_high_pass, sine, spans};
+use common::{amplitude, reference_high_pass};
 use cuewire_dsp::cue::{CueMode, CueSettings, CueSource, CUE_COUNT};
 use cuewire_dsp::engine::{CueOut, Engine, EngineSettings};
 use cuewire_dsp::input::{InputLayout, InputMode};
@@ -13,6 +13,7 @@ use cuewire_dsp::listen::{Listen, LISTEN_FADE_MS};
 use cuewire_dsp::output::OutputSettings;
 use cuewire_dsp::talkback::{TalkbackSettings, TALK_FADE_MS, TALK_HIGH_PASS_HZ};
 use cuewire_dsp::units::db_to_lin;
+use cuewire_testkit::{assert_bits_eq, lcg_noise, sine, spans};
 
 const FS: f32 = 48_000.0;
 
@@ -40,10 +41,10 @@ impl Inputs {
     /// Stereo programme of noise at ±`amp` and, if `talk_amp` > 0, mono talk noise.
     fn programme(n: usize, amp: f32, talk_amp: f32) -> Self {
         Self {
-            l: noise(amp, n, 1),
-            r: noise(amp, n, 2),
+            l: lcg_noise(1, amp, n),
+            r: lcg_noise(2, amp, n),
             aux: None,
-            talk: (talk_amp > 0.0).then(|| noise(talk_amp, n, 3)),
+            talk: (talk_amp > 0.0).then(|| lcg_noise(3, talk_amp, n)),
         }
     }
 }
@@ -372,7 +373,7 @@ fn the_cue_ear_guard_holds_loud_talk_at_the_ceiling() {
     let n = 9_600;
     let mut inputs = Inputs::programme(n, 0.1, 0.0);
     // A 1 kHz talk tone at 0.9, +12 dB: 3.6 before the guard, far over a −6 dBFS ceiling.
-    inputs.talk = Some(sine(1_000.0, 0.9, f64::from(FS), n));
+    inputs.talk = Some(sine(f64::from(FS), 1_000.0, 0.0, 0.9, n));
     let mut s = talking(monitor_settings());
     s.talkback.level_db = 12.0;
     for cue in &mut s.cues {
@@ -398,7 +399,7 @@ fn the_level_limit_holds_main_and_a_cue_at_their_limits_through_the_engine() {
     let n = 4 * FS as usize;
     let (spl_main, spl_cue) = (100.0f32, 110.0f32);
     let amp_main = 10f64.powf((90.0 - f64::from(spl_main)) / 20.0);
-    let tone = sine(1_000.0, amp_main, f64::from(FS), n);
+    let tone = sine(f64::from(FS), 1_000.0, 0.0, amp_main, n);
     let inputs = Inputs {
         l: tone.clone(),
         r: tone,
@@ -457,8 +458,11 @@ fn legs(x: &[f32], hum: &[f32]) -> [Vec<f32>; 2] {
 fn right_pair_on_aux_decodes_two_balanced_pairs_with_over_100_db_hum_rejection() {
     let n = FS as usize;
     let fs = f64::from(FS);
-    let hum = sine(50.0, 0.5, fs, n);
-    let (sig_l, sig_r) = (sine(1_000.0, 0.25, fs, n), sine(1_500.0, 0.2, fs, n));
+    let hum = sine(fs, 50.0, 0.0, 0.5, n);
+    let (sig_l, sig_r) = (
+        sine(fs, 1_000.0, 0.0, 0.25, n),
+        sine(fs, 1_500.0, 0.0, 0.2, n),
+    );
     let [hot_l, cold_l] = legs(&sig_l, &hum);
     let inputs = Inputs {
         l: hot_l,
@@ -499,8 +503,8 @@ fn right_pair_on_aux_decodes_two_balanced_pairs_with_over_100_db_hum_rejection()
 fn without_the_right_pair_the_left_pair_plays_in_both_ears_and_is_reported() {
     let n = 4_800;
     let fs = f64::from(FS);
-    let hum = sine(50.0, 0.5, fs, n);
-    let sig = sine(1_000.0, 0.25, fs, n);
+    let hum = sine(fs, 50.0, 0.0, 0.5, n);
+    let sig = sine(fs, 1_000.0, 0.0, 0.25, n);
     let [hot, cold] = legs(&sig, &hum);
     let s = EngineSettings {
         pairs_on_aux: true,
@@ -559,7 +563,7 @@ fn the_talk_meter_reads_the_talk_input_whether_or_not_anyone_hears_it() {
         s.talkback.on = on;
         s.talkback.level_db = -20.0;
         let mut engine = Engine::new(FS, InputLayout::Stereo, &s);
-        let talk = sine(1_000.0, amp, f64::from(FS), n);
+        let talk = sine(f64::from(FS), 1_000.0, 0.0, amp, n);
         let (mut l, mut r) = (vec![0.0; n], vec![0.0; n]);
         for (i, ((l, r), t)) in l
             .chunks_mut(100)

@@ -23,6 +23,7 @@ use cuewire_dsp::engine::{CueOut, Engine, EngineReadings, EngineSettings};
 use cuewire_dsp::input::{InputLayout, InputMode, InputSettings};
 use cuewire_dsp::output::{OutputSettings, CEILING_MAX_DB, CEILING_MIN_DB};
 use cuewire_dsp::units::db_to_lin;
+use cuewire_testkit::first_bit_diff;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use rand::rngs::SmallRng;
@@ -234,12 +235,6 @@ fn run(engine: &mut Engine, bus: &Bus, connected: [bool; CUE_COUNT], seed: u64) 
 
 fn ceiling_lin(out: &OutputSettings) -> f32 {
     db_to_lin(out.ceiling_db.clamp(CEILING_MIN_DB, CEILING_MAX_DB))
-}
-
-fn first_bit_diff(a: &[f32], b: &[f32]) -> Option<usize> {
-    a.iter()
-        .zip(b)
-        .position(|(x, y)| x.to_bits() != y.to_bits())
 }
 
 fn readings_finite(r: &EngineReadings) -> bool {

@@ -9,9 +9,10 @@ use cuewire_dsp::engine::{CueOut, Engine, EngineReadings, EngineSettings};
 use cuewire_dsp::input::{InputLayout, InputMode};
 use cuewire_dsp::output::OutputSettings;
 use cuewire_dsp::units::lin_to_db;
+use cuewire_testkit::{sine, uniform_from};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use std::f64::consts::{FRAC_1_SQRT_2, TAU};
+use std::f64::consts::FRAC_1_SQRT_2;
 
 /// Telephone to 8× DXD, with the oddities hosts really report (44100.5 from a drifting clock).
 const RATES_HZ: [f32; 15] = [
@@ -24,16 +25,6 @@ const LAYOUTS: [InputLayout; 3] = [
     InputLayout::Mono,
     InputLayout::BalancedPairs,
 ];
-
-fn sine(fs: f64, freq_hz: f64, phase_rad: f64, amp: f64, n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|i| (amp * (TAU * freq_hz * i as f64 / fs + phase_rad).sin()) as f32)
-        .collect()
-}
-
-fn noise(rng: &mut SmallRng, amp: f32, n: usize) -> Vec<f32> {
-    (0..n).map(|_| rng.gen_range(-amp..amp)).collect()
-}
 
 /// Busy settings drawn from `rng`: any input mode, gain, crossfeed, and four cues on.
 fn busy(rng: &mut SmallRng) -> EngineSettings {
@@ -158,10 +149,10 @@ fn every_rate_and_block_size_gives_the_same_result_as_one_long_block() {
         let fs = f64::from(rate);
         let music: Vec<f32> = sine(fs, 220.0, 0.0, 0.3, n)
             .iter()
-            .zip(noise(&mut rng, 0.3, n))
+            .zip(uniform_from(&mut rng, 0.3, n))
             .map(|(a, b)| a + b)
             .collect();
-        let other = noise(&mut rng, 0.5, n);
+        let other = uniform_from(&mut rng, 0.5, n);
         let bus = Bus {
             main: [music.clone(), other.clone()],
             aux: (layout == InputLayout::BalancedPairs)
@@ -232,7 +223,7 @@ fn meter(engine: &mut Engine, x: &[f32], block: usize) -> EngineReadings {
 fn check_sine_readings(engine: &mut Engine, rate: f32, amp: f64, block: usize) -> (f64, f64, f64) {
     let fs = f64::from(rate);
     // 0.5 s: longer than the 300 ms RMS window at every rate.
-    let x = sine(fs, fs / 4.0, TAU / 8.0, amp, (fs * 0.5) as usize);
+    let x = sine(fs, fs / 4.0, 45.0, amp, (fs * 0.5) as usize);
     // The abrupt onset rings in the interpolator (Gibbs, ≈ +0.1 dB): read the steady state
     // after the first 0.1 s, whose readings are taken and dropped.
     let onset = (fs * 0.1) as usize;

@@ -4,13 +4,14 @@
 
 mod common;
 
-use common::{amplitude, assert_bits_eq, noise, reference_high_pass, sine, spans};
+use common::{amplitude, reference_high_pass};
 use cuewire_dsp::cue::CUE_COUNT;
 use cuewire_dsp::meter::ChannelReading;
 use cuewire_dsp::talkback::{
     TalkbackSettings, TalkbackStage, TALK_CHUNK_FRAMES, TALK_FADE_MS, TALK_HIGH_PASS_HZ,
 };
 use cuewire_dsp::units::db_to_lin;
+use cuewire_testkit::{assert_bits_eq, lcg_noise, sine, spans};
 
 /// The magnitude of a bilinear-transform (prewarped) 2nd-order Butterworth high-pass with
 /// corner `fc` at `f`: |H|² = 1 / (1 + (tan(π·fc/fs) / tan(π·f/fs))⁴).
@@ -87,7 +88,7 @@ fn high_pass_is_3_db_down_at_its_corner_and_flat_at_1_khz() {
             // 1.5 s: the filter settles in the first half second, the last second holds a
             // whole number of periods of every test frequency.
             let n = (fs * 1.5) as usize;
-            let x = sine(f, amp, fs, n);
+            let x = sine(fs, f, 0.0, amp, n);
             let mut talk = Vec::with_capacity(n);
             for chunk in x.chunks(TALK_CHUNK_FRAMES) {
                 stage.process(Some((chunk, None)), chunk.len());
@@ -118,8 +119,8 @@ fn high_pass_is_3_db_down_at_its_corner_and_flat_at_1_khz() {
 fn a_talking_cue_carries_dimmed_programme_plus_talk_and_the_others_are_untouched() {
     let fs = 48_000.0;
     let n = 12_000;
-    let prog = (noise(0.5, n, 1), noise(0.5, n, 2));
-    let talk = noise(0.4, n, 3);
+    let prog = (lcg_noise(1, 0.5, n), lcg_noise(2, 0.5, n));
+    let talk = lcg_noise(3, 0.4, n);
     let settings = talking([true, false, true, false], false);
     // Talk switches on at sample 1000: the envelope then needs 15 ms.
     let mut stage = TalkbackStage::new(
@@ -164,8 +165,8 @@ fn a_talking_cue_carries_dimmed_programme_plus_talk_and_the_others_are_untouched
 fn talk_to_main_mixes_into_main_like_a_cue() {
     let fs = 48_000.0;
     let n = 4_000;
-    let prog = (noise(0.5, n, 4), noise(0.5, n, 5));
-    let talk = noise(0.4, n, 6);
+    let prog = (lcg_noise(4, 0.5, n), lcg_noise(5, 0.5, n));
+    let talk = lcg_noise(6, 0.4, n);
     let settings = talking([false; CUE_COUNT], true);
     let mut stage = TalkbackStage::new(fs, &settings);
     let out = run(
@@ -250,9 +251,9 @@ fn the_talk_crossfade_is_a_linear_15_ms_ramp_both_ways() {
 fn any_block_split_gives_the_same_outputs_and_meter() {
     let fs = 48_000.0;
     let n = 20_000;
-    let prog = (noise(0.5, n, 7), noise(0.5, n, 8));
-    let talk_l = noise(0.6, n, 9);
-    let talk_r = noise(0.6, n, 10);
+    let prog = (lcg_noise(7, 0.5, n), lcg_noise(8, 0.5, n));
+    let talk_l = lcg_noise(9, 0.6, n);
+    let talk_r = lcg_noise(10, 0.6, n);
     let a = talking([true, false, true, true], true);
     let b = TalkbackSettings {
         level_db: 6.0,
@@ -292,7 +293,7 @@ fn any_block_split_gives_the_same_outputs_and_meter() {
 fn a_stereo_talk_input_is_summed_to_mono() {
     let fs = 48_000.0;
     let n = 3_000;
-    let (a, b) = (noise(0.5, n, 11), noise(0.5, n, 12));
+    let (a, b) = (lcg_noise(11, 0.5, n), lcg_noise(12, 0.5, n));
     let mono: Vec<f32> = a.iter().zip(&b).map(|(x, y)| (x + y) * 0.5).collect();
     let settings = talking([true; CUE_COUNT], true);
     let prog = vec![0.0f32; n];
@@ -319,7 +320,7 @@ fn the_talk_meter_reads_peak_and_rms_after_the_filter() {
     let fs = 48_000.0f64;
     let n = 48_000;
     let amp = 0.5;
-    let x = sine(1_000.0, amp, fs, n);
+    let x = sine(fs, 1_000.0, 0.0, amp, n);
     let settings = TalkbackSettings {
         level_db: -20.0,
         ..TalkbackSettings::default()
@@ -365,7 +366,7 @@ fn hostile_talk_input_never_reaches_an_output_as_non_finite() {
     ];
     let talk_l: Vec<f32> = (0..n).map(|i| hostile[i % hostile.len()]).collect();
     let talk_r: Vec<f32> = (0..n).map(|i| hostile[(i / 3) % hostile.len()]).collect();
-    let prog = noise(0.5, n, 13);
+    let prog = lcg_noise(13, 0.5, n);
     let settings = TalkbackSettings {
         level_db: 12.0,
         ..talking([true; CUE_COUNT], true)

@@ -33,26 +33,6 @@ pub fn pid(id: &str) -> u32 {
     clap_param_id(id)
 }
 
-/// A sine of `freq_hz` at `amp` (linear), `n` samples at `rate_hz`, starting at `phase`.
-pub fn sine(freq_hz: f64, amp: f64, rate_hz: f64, n: usize, phase: f64) -> Vec<f32> {
-    (0..n)
-        .map(|i| {
-            (amp * (std::f64::consts::TAU * freq_hz * i as f64 / rate_hz + phase).sin()) as f32
-        })
-        .collect()
-}
-
-/// Deterministic white noise in ±`amp` (a 32-bit LCG seeded by `seed`).
-pub fn noise(amp: f32, n: usize, seed: u32) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            amp * ((state >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0)
-        })
-        .collect()
-}
-
 /// Element-wise sum.
 pub fn add(a: &[f32], b: &[f32]) -> Vec<f32> {
     a.iter().zip(b).map(|(x, y)| x + y).collect()
@@ -61,11 +41,6 @@ pub fn add(a: &[f32], b: &[f32]) -> Vec<f32> {
 /// Element-wise negation.
 pub fn neg(a: &[f32]) -> Vec<f32> {
     a.iter().map(|x| -x).collect()
-}
-
-/// RMS of a slice.
-pub fn rms(x: &[f32]) -> f64 {
-    (x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / x.len().max(1) as f64).sqrt()
 }
 
 /// A block-size pattern that exercises odd lengths, single samples and the maximum.

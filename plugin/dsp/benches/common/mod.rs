@@ -17,9 +17,8 @@ use cuewire_dsp::listen::Listen;
 use cuewire_dsp::meter::TruePeakMeter;
 use cuewire_dsp::output::OutputSettings;
 use cuewire_dsp::talkback::TalkbackSettings;
+use cuewire_testkit::{sine, uniform};
 use ebur128::{EbuR128, Mode};
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
 
 /// Sample rate of every bench (Hz).
 pub const RATE: f32 = 48_000.0;
@@ -30,35 +29,21 @@ pub const BLOCKS: [usize; 3] = [32, 64, 512];
 /// Output channels of the full configuration: main plus four cues, stereo each.
 pub const OUTPUT_CHANNELS: usize = 2 + 2 * CUE_COUNT;
 
-/// Low-passed, partly correlated stereo noise with two partials, about −12 dBFS: a stand-in
-/// for programme material whose level moves.
+/// The test kit's music-like programme at half level (about −20 dBFS RMS): a stand-in for
+/// programme material whose level moves.
 pub fn music(seed: u64) -> (Vec<f32>, Vec<f32>) {
-    let mut rng = SmallRng::seed_from_u64(seed);
-    let (mut a, mut b, mut c) = (0.0f32, 0.0f32, 0.0f32);
-    (0..FRAMES)
-        .map(|i| {
-            let t = i as f32 / RATE;
-            a = 0.97 * a + 0.03 * rng.gen_range(-1.0..1.0);
-            b = 0.9 * b + 0.1 * rng.gen_range(-1.0..1.0);
-            c = 0.9 * c + 0.1 * rng.gen_range(-1.0..1.0);
-            let tone = 0.1 * (std::f32::consts::TAU * 220.0 * t).sin();
-            (a + 0.3 * b + tone, a + 0.3 * c + 0.7 * tone)
-        })
-        .unzip()
+    let (l, r) = cuewire_testkit::music(seed, f64::from(RATE), FRAMES);
+    let half = |x: Vec<f32>| x.into_iter().map(|v| 0.5 * v).collect();
+    (half(l), half(r))
 }
 
 /// Full-band white noise at ±0.5 (the true peak's worst case: every sample near the top).
 pub fn white(seed: u64) -> (Vec<f32>, Vec<f32>) {
-    let mut rng = SmallRng::seed_from_u64(seed);
-    (0..FRAMES)
-        .map(|_| (rng.gen_range(-0.5..0.5), rng.gen_range(-0.5..0.5)))
-        .unzip()
+    (uniform(seed, 0.5, FRAMES), uniform(seed + 1, 0.5, FRAMES))
 }
 
 fn hum() -> Vec<f32> {
-    (0..FRAMES)
-        .map(|i| 0.05 * (std::f32::consts::TAU * 50.0 * i as f32 / RATE).sin())
-        .collect()
+    sine(f64::from(RATE), 50.0, 0.0, 0.05, FRAMES)
 }
 
 /// Hot and cold legs carrying `x` with hum on both.
