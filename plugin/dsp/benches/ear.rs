@@ -9,8 +9,6 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use cuewire_dsp::level_limit::LevelLimit;
 use cuewire_dsp::meter::EarLevelMeter;
 use cuewire_testkit::uniform;
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
 
 const FS: f32 = 48_000.0;
 const FRAMES: usize = 48_000;

@@ -8,8 +8,6 @@ use cuewire_dsp::meter::{CommonModeMeter, OutputMeter, StereoMeter, TruePeakMete
 use cuewire_dsp::units::lin_to_db;
 use cuewire_testkit::uniform;
 use ebur128::{EbuR128, Mode};
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
 
 const FS: u32 = 48_000;
 const BLOCK: usize = 512;
