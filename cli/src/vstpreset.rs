@@ -6,7 +6,7 @@
 //! chunk ("Comp") holds what the plugin's `getState` wrote, for Cuewire nice-plug's JSON; the
 //! others ("Cont" controller state, "Info" metadata, "Prog" program data) are not needed here.
 
-use cuewire::Cuewire;
+use cuewire::CuewireMonitor;
 use nice_plug::prelude::Vst3Plugin;
 
 use crate::CliError;
@@ -32,10 +32,11 @@ const LIST_HEAD_LEN: usize = 8;
 /// Length of one chunk list entry (id, offset, size), bytes.
 const ENTRY_LEN: usize = 20;
 
-/// Cuewire's VST3 class id (the same on every platform in a preset: nice-plug reorders it for
-/// COM on Windows, and the SDK's text form undoes that).
+/// Cuewire Monitor's VST3 class id (the plugin with the cues, which keeps the id the single
+/// plugin had; the same on every platform in a preset: nice-plug reorders it for COM on
+/// Windows, and the SDK's text form undoes that).
 pub fn cuewire_class_id() -> [u8; 16] {
-    Cuewire::VST3_CLASS_ID
+    CuewireMonitor::VST3_CLASS_ID
 }
 
 /// A class id as the preset stores it: 32 upper-case hex digits, bytes in order.

@@ -133,7 +133,7 @@ fn s(p: &Path) -> &str {
 fn params_lists_every_parameter() {
     let out = ok(&["params"]);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 48, "{out}");
+    assert_eq!(lines.len(), 88, "{out}");
     let line = |id: &str| {
         *lines
             .iter()
@@ -159,6 +159,12 @@ fn params_lists_every_parameter() {
     assert!(line("listen").contains("Off | Cue 1 | Cue 2 | Cue 3 | Cue 4  (default Off)"));
     assert!(line("talk_dim_db").contains("-40.0 dB … 0.0 dB  (default -15.0 dB)"));
     assert!(line("cue_talk_2").ends_with("(default On)"));
+    // Each listener's calibration, level limit and the allowance.
+    assert!(line("main_fullscale").contains("-20.0 dBu … 30.0 dBu  (default 10.0 dBu)"));
+    assert!(line("cue_sens_unit_3").contains("dB SPL/V | dB SPL/mW  (default dB SPL/V)"));
+    assert!(line("cue_cal_main_1").ends_with("(default On)"));
+    assert!(line("main_limit_db").contains("60.0 dB(A) … 100.0 dB(A)  (default 85.0 dB(A))"));
+    assert!(line("allowance").contains("Adult | Sensitive  (default Adult)"));
 }
 
 #[test]

@@ -21,9 +21,6 @@ use cuewire_dsp::meter::{CommonModeReading, OutputReading, StereoReading};
 use nice_plug::params::persist::PersistentField;
 use serde::{Deserialize, Serialize};
 
-/// Default interface full-scale output, dBu (a Scarlett 2i2's line out, as in "How to Connect a
-/// Headphone Amplifier to an Audio Interface").
-pub const DEFAULT_FULL_SCALE_DBU: f32 = 10.0;
 /// Default headphone-amp constant K of the gain helper, volts (the Objective2, as in "How to
 /// Connect a Headphone Amplifier to an Audio Interface").
 pub const DEFAULT_AMP_K_V: f32 = 14.0;
@@ -47,12 +44,11 @@ pub const MIN_UI_SCALE: f32 = 0.75;
 pub const MAX_UI_SCALE: f32 = 2.0;
 
 /// The persisted non-parameter settings, as saved in the plugin state. Fields missing from an
-/// older or hand-edited state take their defaults.
+/// older or hand-edited state take their defaults. (Older states also carry
+/// `full_scale_dbu`, which is now main's full-scale parameter: `state::complete` moves it.)
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
 #[serde(default)]
 pub struct SettingsData {
-    /// Interface output at 0 dBFS, dBu.
-    pub full_scale_dbu: f32,
     /// Gain helper constant K, volts.
     pub amp_k_v: f32,
     /// Peak hold time, ms (500..10000).
@@ -70,7 +66,6 @@ pub struct SettingsData {
 impl Default for SettingsData {
     fn default() -> Self {
         Self {
-            full_scale_dbu: DEFAULT_FULL_SCALE_DBU,
             amp_k_v: DEFAULT_AMP_K_V,
             hold_ms: DEFAULT_HOLD_MS,
             clip_run_samples: DEFAULT_CLIP_RUN_SAMPLES,
@@ -88,7 +83,6 @@ impl SettingsData {
         let d = Self::default();
         let finite_or = |v: f32, default: f32| if v.is_finite() { v } else { default };
         Self {
-            full_scale_dbu: finite_or(self.full_scale_dbu, d.full_scale_dbu).clamp(-20.0, 40.0),
             amp_k_v: finite_or(self.amp_k_v, d.amp_k_v).clamp(0.1, 100.0),
             hold_ms: finite_or(self.hold_ms, d.hold_ms).clamp(500.0, 10_000.0),
             clip_run_samples: self.clip_run_samples.clamp(1, 10),
@@ -103,7 +97,6 @@ impl SettingsData {
 /// Persisted through nice-plug's `#[persist]` by converting to and from [`SettingsData`].
 #[derive(Debug)]
 pub struct SharedSettings {
-    full_scale_dbu: AtomicF32,
     amp_k_v: AtomicF32,
     hold_ms: AtomicF32,
     clip_run_samples: AtomicU32,
@@ -120,7 +113,6 @@ impl Default for SharedSettings {
     fn default() -> Self {
         let d = SettingsData::default();
         Self {
-            full_scale_dbu: AtomicF32::new(d.full_scale_dbu),
             amp_k_v: AtomicF32::new(d.amp_k_v),
             hold_ms: AtomicF32::new(d.hold_ms),
             clip_run_samples: AtomicU32::new(d.clip_run_samples),
@@ -137,7 +129,6 @@ impl SharedSettings {
     /// A snapshot of every setting.
     pub fn get(&self) -> SettingsData {
         SettingsData {
-            full_scale_dbu: self.full_scale_dbu.load(Ordering::Relaxed),
             amp_k_v: self.amp_k_v.load(Ordering::Relaxed),
             hold_ms: self.hold_ms.load(Ordering::Relaxed),
             clip_run_samples: self.clip_run_samples.load(Ordering::Relaxed),
@@ -150,8 +141,6 @@ impl SharedSettings {
     /// Stores every setting (sanitised) and flags the change for the audio thread.
     pub fn set(&self, data: SettingsData) {
         let data = data.sanitized();
-        self.full_scale_dbu
-            .store(data.full_scale_dbu, Ordering::Relaxed);
         self.amp_k_v.store(data.amp_k_v, Ordering::Relaxed);
         self.hold_ms.store(data.hold_ms, Ordering::Relaxed);
         self.clip_run_samples
@@ -474,8 +463,8 @@ mod tests {
 
     #[test]
     fn settings_missing_from_a_state_take_defaults_and_nonsense_is_clamped() {
-        let partial: SettingsData = serde_json::from_str(r#"{"full_scale_dbu": 4.0}"#).unwrap();
-        assert_eq!(partial.full_scale_dbu, 4.0);
+        let partial: SettingsData = serde_json::from_str(r#"{"amp_k_v": 4.0}"#).unwrap();
+        assert_eq!(partial.amp_k_v, 4.0);
         assert_eq!(partial.hold_ms, DEFAULT_HOLD_MS);
         assert_eq!(partial.clip_run_samples, DEFAULT_CLIP_RUN_SAMPLES);
         let wild = SettingsData {
@@ -531,7 +520,7 @@ mod tests {
     fn persisting_round_trips_and_flags_a_state_load() {
         let settings = Arc::new(SharedSettings::default());
         let data = SettingsData {
-            full_scale_dbu: 18.0,
+            amp_k_v: 18.0,
             hold_ms: 3500.0,
             ..SettingsData::default()
         };

@@ -21,9 +21,9 @@
 use crate::cue::CUE_COUNT;
 use crate::engine::CHUNK_FRAMES;
 use crate::meter::{ChannelMeter, ChannelReading};
-use crate::sanitise::sanitise_sample;
 use crate::output::GAIN_RAMP_MS;
 use crate::ramp::Ramp;
+use crate::sanitise::sanitise_sample;
 use crate::units::db_to_lin;
 
 /// Corner (−3 dB) of the talk input's high-pass filter, Hz.
@@ -216,8 +216,7 @@ impl TalkbackStage {
             high_pass: HighPass::new(sample_rate_hz, TALK_HIGH_PASS_HZ),
             level: Ramp::for_ms(sample_rate_hz, GAIN_RAMP_MS, settings.level_lin()),
             dim: Ramp::for_ms(sample_rate_hz, GAIN_RAMP_MS, settings.dim_lin()),
-            envelopes: targets
-                .map(|target| Ramp::for_ms(sample_rate_hz, TALK_FADE_MS, target)),
+            envelopes: targets.map(|target| Ramp::for_ms(sample_rate_hz, TALK_FADE_MS, target)),
             frames: 0,
             talk: scratch(),
             dim_lin: scratch(),

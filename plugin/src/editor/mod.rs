@@ -262,7 +262,7 @@ impl EditorApp {
             });
             column(ui, mid_w, height, |ui| {
                 self.main_panel(ui, setter, &main, main_peak);
-                self.settings_panel(ui);
+                self.settings_panel(ui, setter);
             });
             column(ui, right_w, height, |ui| {
                 // The spectrum gets what the cue grid below leaves.
