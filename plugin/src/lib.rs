@@ -20,8 +20,9 @@ pub mod params;
 pub mod shared;
 pub mod state;
 
+use cuewire_dsp::meter::EAR_OUTPUTS;
 use params::CuewireParams;
-use shared::Shared;
+use shared::{unix_now_s, Shared};
 
 /// Four stereo cue outputs.
 const CUE_PORTS: &[NonZeroU32] = &[new_nonzero_u32(2); CUE_COUNT];
@@ -196,6 +197,14 @@ impl<const MONITOR: bool> Default for Cuewire<MONITOR> {
     }
 }
 
+/// Puts the saved exposure back into the engine (what is a week old or more loads as 0).
+fn restore_exposure(params: &CuewireParams, engine: &mut Engine) {
+    let saved = params.exposure.get().restorable_pa2h(unix_now_s());
+    for (output, pa2h) in saved.into_iter().enumerate() {
+        engine.set_exposure_pa2h(output, pa2h);
+    }
+}
+
 /// Spectrum feed, before the engine processes in place: the common mode (hot + cold)/2 of the
 /// balanced input, averaged over both pairs when the right pair arrives on `aux_in`.
 fn feed_common_mode(shared: &Shared, l: &[f32], r: &[f32], aux_in: Option<(&[f32], &[f32])>) {
@@ -275,6 +284,9 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
         let mut engine = Engine::new(sample_rate_hz, layout, &self.params.engine_settings());
         let options = self.params.settings.get();
         engine.set_meter_options(options.hold_ms, options.clip_run_samples);
+        // The listeners' exposure carries over from the saved project or the last activation.
+        self.params.exposure.take_loaded();
+        restore_exposure(&self.params, &mut engine);
         self.engine = Some(engine);
         self.awaiting_first_block = true;
         #[cfg(feature = "alloc_probe")]
@@ -305,7 +317,10 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
     }
 
     fn deactivate(&mut self) {
-        self.engine = None;
+        if let Some(mut engine) = self.engine.take() {
+            let exposure = std::array::from_fn(|output| engine.exposure_pa2h(output));
+            self.params.exposure.record(exposure, unix_now_s);
+        }
     }
 
     fn process(
@@ -332,6 +347,9 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
         }
         if self.params.settings.take_state_loaded() || first_block {
             engine.snap();
+        }
+        if self.params.exposure.take_loaded() {
+            restore_exposure(&self.params, engine);
         }
         let reset_mask = self.shared.reset_meters.swap(0, Ordering::AcqRel);
         if reset_mask != 0 {
@@ -391,6 +409,12 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
         // per block would cost as much as metering a small block. Nothing is lost in between.
         if let Some(readings) = engine.take_meters_if_due() {
             self.shared.publish(&readings, engine.input().decision());
+            // Saved with the project; the clock is read only when an exposure grew.
+            let exposure: [f64; EAR_OUTPUTS] = std::array::from_fn(|output| match output {
+                0 => readings.main_ear.exposure_pa2h,
+                n => readings.cue_ear[n - 1].exposure_pa2h,
+            });
+            self.params.exposure.record(exposure, unix_now_s);
         }
         ProcessStatus::Normal
     }

@@ -23,7 +23,7 @@ use cuewire_dsp::talkback::{
 use cuewire_dsp::units::v_rms_to_dbu;
 use nice_plug::prelude::*;
 
-use crate::shared::SharedSettings;
+use crate::shared::{ExposureStore, SharedSettings};
 
 /// The lowest main gain, dB.
 pub const MAIN_GAIN_MIN_DB: f32 = -60.0;
@@ -339,12 +339,15 @@ impl EarParams {
                 FloatRange::Skewed {
                     min: z_lo,
                     max: z_hi,
-                    factor: FloatRange::skew_factor(-2.0),
+                    factor: FloatRange::skew_factor(-1.0),
                 },
             )
-            .with_step_size(1.0)
             .with_unit(" Ω")
-            .with_value_to_string(formatters::v2s_f32_rounded(0))
+            // Whole ohms, but tenths under 10 Ω where a whole ohm is a big step.
+            .with_value_to_string(Arc::new(|ohm| match ohm < 9.95 {
+                true => format!("{ohm:.1}"),
+                false => format!("{ohm:.0}"),
+            }))
             .with_string_to_value(Arc::new(number_before_unit)),
             limit: BoolParam::new(format!("{output} level limit"), false),
             limit_db_spl: FloatParam::new(
@@ -547,6 +550,9 @@ pub struct CuewireParams {
     /// Analog calibration, meter options and editor size, saved with the plugin state.
     #[persist = "settings"]
     pub settings: Arc<SharedSettings>,
+    /// Each listener's sound exposure and when it last grew, saved with the project.
+    #[persist = "exposure"]
+    pub exposure: Arc<ExposureStore>,
     /// The host's bypass switch.
     #[id = "bypass"]
     pub bypass: BoolParam,
@@ -657,6 +663,7 @@ impl Default for CuewireParams {
     fn default() -> Self {
         Self {
             settings: Arc::new(SharedSettings::default()),
+            exposure: Arc::new(ExposureStore::default()),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             input: InputParams::default(),
             main: MainParams::default(),

@@ -10,14 +10,17 @@
 //! never stall the audio thread. `lib.rs`'s `process()` touches only these atomics and the
 //! parameters' own atomics.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use atomic_float::AtomicF32;
+use atomic_float::{AtomicF32, AtomicF64};
 use cuewire_dsp::autofix::AutoFixDecision;
 use cuewire_dsp::cue::CUE_COUNT;
 use cuewire_dsp::engine::EngineReadings;
-use cuewire_dsp::meter::{CommonModeReading, OutputReading, StereoReading};
+use cuewire_dsp::meter::{
+    CommonModeReading, OutputReading, StereoReading, EAR_OUTPUTS, EXPOSURE_PA2H_MAX,
+};
 use nice_plug::params::persist::PersistentField;
 use serde::{Deserialize, Serialize};
 
@@ -193,6 +196,109 @@ impl<'a> PersistentField<'a, SettingsData> for Arc<SharedSettings> {
     fn map<F, R>(&self, f: F) -> R
     where
         F: Fn(&SettingsData) -> R,
+    {
+        f(&self.get())
+    }
+}
+
+/// A saved exposure older than this (s) loads as 0: the weekly allowance of ITU-T H.870
+/// counts one week of listening.
+pub const EXPOSURE_MAX_AGE_S: u64 = 7 * 24 * 60 * 60;
+
+/// An exposure that changed by less than this fraction is not a change (restoring and reading
+/// back may differ in the last bits; silence adds far less than this).
+const EXPOSURE_CHANGE_REL: f64 = 1e-9;
+
+/// The wall-clock time, unix seconds (0 if the clock is before 1970). Reads the system clock
+/// only: no allocation or lock, so the audio thread may call it.
+pub fn unix_now_s() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
+/// Each listener's sound exposure as saved with the project, so a week's dose survives closing
+/// and reopening it. Fields missing from a state take their defaults (no exposure).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Default)]
+#[serde(default)]
+pub struct ExposureData {
+    /// Exposure per output, Pa²h: main, then each cue.
+    pub pa2h: [f64; EAR_OUTPUTS],
+    /// When each output's exposure last grew (or was cleared), unix seconds; 0 = never.
+    pub updated_unix_s: [u64; EAR_OUTPUTS],
+}
+
+impl ExposureData {
+    /// The exposure (Pa²h) to put back into the engine at `now_unix_s`: each output's saved
+    /// value if it last changed less than [`EXPOSURE_MAX_AGE_S`] ago (a time in the future
+    /// counts as now), else 0; nonsense values load as 0, huge ones as the engine's maximum.
+    pub fn restorable_pa2h(&self, now_unix_s: u64) -> [f64; EAR_OUTPUTS] {
+        std::array::from_fn(|i| {
+            let age_s = now_unix_s.saturating_sub(self.updated_unix_s[i]);
+            let pa2h = self.pa2h[i];
+            if age_s < EXPOSURE_MAX_AGE_S && pa2h.is_finite() && pa2h > 0.0 {
+                pa2h.min(EXPOSURE_PA2H_MAX)
+            } else {
+                0.0
+            }
+        })
+    }
+}
+
+/// [`ExposureData`] in atomics: the audio thread records the engine's exposure at each meter
+/// publication, a save reads it, a state load writes it. Persisted through nice-plug's
+/// `#[persist]`.
+#[derive(Debug, Default)]
+pub struct ExposureStore {
+    pa2h: [AtomicF64; EAR_OUTPUTS],
+    updated_unix_s: [AtomicU64; EAR_OUTPUTS],
+    /// Set when a state brought an exposure, so the audio thread restores it.
+    loaded: AtomicBool,
+}
+
+impl ExposureStore {
+    /// A snapshot of every output's exposure and time.
+    pub fn get(&self) -> ExposureData {
+        ExposureData {
+            pa2h: std::array::from_fn(|i| self.pa2h[i].load(Ordering::Relaxed)),
+            updated_unix_s: std::array::from_fn(|i| self.updated_unix_s[i].load(Ordering::Relaxed)),
+        }
+    }
+
+    /// Audio thread: records the engine's exposure per output (Pa²h). An output whose exposure
+    /// changed gets the time `now_unix_s()`, which is asked at most once per call.
+    pub fn record(&self, pa2h: [f64; EAR_OUTPUTS], now_unix_s: impl Fn() -> u64) {
+        let mut now = None;
+        for (i, &value) in pa2h.iter().enumerate() {
+            let stored = self.pa2h[i].load(Ordering::Relaxed);
+            if (value - stored).abs() <= stored.abs() * EXPOSURE_CHANGE_REL {
+                continue;
+            }
+            let t = *now.get_or_insert_with(&now_unix_s);
+            self.pa2h[i].store(value, Ordering::Relaxed);
+            self.updated_unix_s[i].store(t, Ordering::Relaxed);
+        }
+    }
+
+    /// True (once) if a loaded state brought an exposure since the last call.
+    pub fn take_loaded(&self) -> bool {
+        self.loaded.swap(false, Ordering::Acquire)
+    }
+}
+
+impl<'a> PersistentField<'a, ExposureData> for Arc<ExposureStore> {
+    // Only state loading calls this.
+    fn set(&self, new_value: ExposureData) {
+        for i in 0..EAR_OUTPUTS {
+            self.pa2h[i].store(new_value.pa2h[i], Ordering::Relaxed);
+            self.updated_unix_s[i].store(new_value.updated_unix_s[i], Ordering::Relaxed);
+        }
+        self.loaded.store(true, Ordering::Release);
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&ExposureData) -> R,
     {
         f(&self.get())
     }
@@ -533,5 +639,75 @@ mod tests {
         assert_eq!(back, data);
         // Serialising is deterministic, byte for byte.
         assert_eq!(json, serde_json::to_string(&settings.get()).unwrap());
+    }
+
+    #[test]
+    fn saved_exposure_restores_for_a_week_and_then_loads_as_zero() {
+        let now = 1_800_000_000;
+        let day = 24 * 60 * 60;
+        let data = ExposureData {
+            pa2h: [0.5, 0.25, f64::NAN, -1.0, 1e9],
+            updated_unix_s: [now - 7 * day + 1, now - 7 * day, now, now + day, now],
+        };
+        assert_eq!(
+            data.restorable_pa2h(now),
+            [0.5, 0.0, 0.0, 0.0, EXPOSURE_PA2H_MAX]
+        );
+        // A clock set back (saved "in the future") restores rather than losing the dose.
+        let ahead = ExposureData {
+            pa2h: [0.3; EAR_OUTPUTS],
+            updated_unix_s: [now + day; EAR_OUTPUTS],
+        };
+        assert_eq!(ahead.restorable_pa2h(now), [0.3; EAR_OUTPUTS]);
+        // Nothing saved: nothing restored.
+        assert_eq!(
+            ExposureData::default().restorable_pa2h(now),
+            [0.0; EAR_OUTPUTS]
+        );
+    }
+
+    #[test]
+    fn exposure_is_recorded_with_the_time_it_last_grew() {
+        let store = ExposureStore::default();
+        let clock_reads = AtomicU32::new(0);
+        let clock = |t: u64| {
+            let reads = &clock_reads;
+            move || {
+                reads.fetch_add(1, Ordering::Relaxed);
+                t
+            }
+        };
+        store.record([0.1, 0.0, 0.0, 0.0, 0.2], clock(100));
+        assert_eq!(
+            clock_reads.load(Ordering::Relaxed),
+            1,
+            "one clock read per call"
+        );
+        assert_eq!(store.get().pa2h, [0.1, 0.0, 0.0, 0.0, 0.2]);
+        assert_eq!(store.get().updated_unix_s, [100, 0, 0, 0, 100]);
+        // Main grows, cue 4 reads back in its last bits only: only main's time moves.
+        store.record([0.15, 0.0, 0.0, 0.0, 0.2 * (1.0 + 1e-14)], clock(200));
+        assert_eq!(store.get().updated_unix_s, [200, 0, 0, 0, 100]);
+        assert_eq!(store.get().pa2h[4], 0.2);
+        // Nothing changed: the clock is not read at all.
+        store.record([0.15, 0.0, 0.0, 0.0, 0.2], clock(300));
+        assert_eq!(clock_reads.load(Ordering::Relaxed), 2);
+        // A reset to 0 is a change.
+        store.record([0.0, 0.0, 0.0, 0.0, 0.2], clock(400));
+        assert_eq!(store.get().pa2h[0], 0.0);
+        assert_eq!(store.get().updated_unix_s[0], 400);
+        assert!(!store.take_loaded(), "recording is not a state load");
+
+        // Saved and loaded: the same data, and the audio thread is told to restore it.
+        let store = Arc::new(store);
+        let json = serde_json::to_string(&PersistentField::map(&store, |d| *d)).unwrap();
+        let loaded = Arc::new(ExposureStore::default());
+        PersistentField::set(&loaded, serde_json::from_str(&json).unwrap());
+        assert_eq!(loaded.get(), store.get());
+        assert!(loaded.take_loaded());
+        assert!(!loaded.take_loaded());
+        // A state without the field, or with some of it, fills in defaults.
+        let partial: ExposureData = serde_json::from_str(r#"{"pa2h": [1, 2, 3, 4, 5]}"#).unwrap();
+        assert_eq!(partial.updated_unix_s, [0; EAR_OUTPUTS]);
     }
 }

@@ -12,10 +12,13 @@ use nice_plug::prelude::*;
 
 use crate::param_access::{ParamAccess, Rejection};
 use crate::params::{CuewireParams, FULL_SCALE_DBU_RANGE};
-use crate::shared::SettingsData;
+use crate::shared::{ExposureData, SettingsData};
 
 /// The key of the persisted settings in the state's fields (`#[persist = "settings"]`).
 pub const SETTINGS_FIELD: &str = "settings";
+
+/// The key of the saved exposure in the state's fields (`#[persist = "exposure"]`).
+pub const EXPOSURE_FIELD: &str = "exposure";
 
 /// The id of main's full-scale parameter, which older states kept as the setting
 /// `full_scale_dbu` (dBu).
@@ -103,6 +106,17 @@ pub fn complete(state: &mut PluginState) {
         if let Ok(defaults) = serde_json::to_string(&SettingsData::default()) {
             state.fields.insert(SETTINGS_FIELD.to_owned(), defaults);
         }
+    }
+
+    // A state without an exposure (older, or a hand-made preset) leaves the listeners' current
+    // exposure alone; an unreadable one is dropped the same way.
+    let exposure_unreadable = state
+        .fields
+        .get(EXPOSURE_FIELD)
+        .is_some_and(|json| serde_json::from_str::<ExposureData>(json).is_err());
+    if exposure_unreadable {
+        nice_warn!("Cuewire state: exposure unreadable; keeping the current exposure");
+        state.fields.remove(EXPOSURE_FIELD);
     }
 }
 
