@@ -95,14 +95,16 @@ impl ListenerReport {
             true => format!("{v:.1} LUFS"),
             false => "silent".to_owned(),
         };
+        // A value that rounds to zero prints as 0.0, not −0.0.
+        let tenths = |v: f32| (v * 10.0).round() / 10.0 + 0.0;
         let plr = self
             .plr_db
-            .map_or("—".to_owned(), |plr| format!("{plr:.1} dB"));
+            .map_or("—".to_owned(), |plr| format!("{:.1} dB", tenths(plr)));
         writeln!(
             out,
             "{label} loudness: integrated {}, LRA {:.1} LU, max momentary {}, max short-term {}, PLR {plr}",
             lufs(self.integrated_lufs),
-            self.lra_lu,
+            tenths(self.lra_lu),
             lufs(self.momentary_max_lufs),
             lufs(self.short_term_max_lufs),
         )
