@@ -3,6 +3,7 @@
 //! always through a temporary file renamed into place when complete.
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::CliError;
@@ -51,14 +52,20 @@ fn int_scale(bits: u16) -> f32 {
     (1u64 << (bits - 1)) as f32
 }
 
-/// A WAV file read block by block.
+/// A WAV file read block by block. Samples are decoded from the data chunk's bytes directly
+/// (hound reads the header), to the same values hound's sample reader gives.
 pub struct WavInput {
-    reader: hound::WavReader<std::io::BufReader<fs::File>>,
+    /// The file, positioned at the next sample of the data chunk.
+    data: std::io::BufReader<fs::File>,
     /// The path, for error messages.
     name: String,
     info: WavInfo,
+    /// Bytes each sample takes in the file (the container; 24-bit samples may take 4).
+    bytes_per_sample: usize,
     /// Frames delivered so far.
     frames_read: usize,
+    /// One block's bytes.
+    raw: Vec<u8>,
 }
 
 impl WavInput {
@@ -77,19 +84,24 @@ impl WavInput {
         if channels == 0 {
             return Err(CliError::input(format!("'{name}' has no channels")));
         }
-        let format = match (spec.sample_format, spec.bits_per_sample) {
-            (hound::SampleFormat::Float, 32) => SampleFormat::Float32,
-            (hound::SampleFormat::Int, bits @ 8..=32) => SampleFormat::Int(bits),
-            (kind, bits) => {
+        let bytes_per_sample = container_bytes(path)
+            .map_err(|e| CliError::input(format!("cannot read '{name}': {e}")))?;
+        let format = match (spec.sample_format, bytes_per_sample, spec.bits_per_sample) {
+            (hound::SampleFormat::Float, 4, 32) => SampleFormat::Float32,
+            (hound::SampleFormat::Int, 1, 8)
+            | (hound::SampleFormat::Int, 2, 16)
+            | (hound::SampleFormat::Int, 3 | 4, 24)
+            | (hound::SampleFormat::Int, 4, 32) => SampleFormat::Int(spec.bits_per_sample),
+            (kind, _, bits) => {
                 return Err(CliError::input(format!(
-                    "'{name}': unsupported sample format ({bits}-bit {kind:?})"
+                    "'{name}': unsupported sample format ({bits}-bit {kind:?} in {bytes_per_sample} bytes)"
                 )))
             }
         };
         // A trailing partial frame is not a frame.
         let frames = reader.len() as usize / channels;
         Ok(Self {
-            reader,
+            data: reader.into_inner(),
             name,
             info: WavInfo {
                 sample_rate_hz: spec.sample_rate,
@@ -97,7 +109,9 @@ impl WavInput {
                 format,
                 frames,
             },
+            bytes_per_sample,
             frames_read: 0,
+            raw: Vec::new(),
         })
     }
 
@@ -114,44 +128,81 @@ impl WavInput {
         max_frames: usize,
     ) -> Result<usize, CliError> {
         let frames = max_frames.min(self.info.frames - self.frames_read);
+        let frame_bytes = self.bytes_per_sample * self.info.channels;
+        self.raw.resize(frames * frame_bytes, 0);
+        self.data.read_exact(&mut self.raw).map_err(|e| {
+            CliError::input(format!("'{}' is truncated or corrupt ({e})", self.name))
+        })?;
         for ch in channels.iter_mut() {
             ch.clear();
         }
-        let read = match self.info.format {
-            SampleFormat::Float32 => {
-                deinterleave(self.reader.samples::<f32>(), channels, frames, |v| v)
-            }
-            SampleFormat::Int(bits) => {
+        let raw = &self.raw;
+        let n = self.bytes_per_sample;
+        match (self.info.format, n) {
+            (SampleFormat::Float32, _) => deinterleave(raw, n, channels, |b| {
+                f32::from_le_bytes([b[0], b[1], b[2], b[3]])
+            }),
+            (SampleFormat::Int(bits), _) => {
                 let scale = int_scale(bits);
-                deinterleave(self.reader.samples::<i32>(), channels, frames, |v| {
-                    v as f32 / scale
-                })
+                // Little-endian signed integers, except 8-bit samples, which are unsigned.
+                match n {
+                    1 => deinterleave(raw, n, channels, |b| (i32::from(b[0]) - 128) as f32 / scale),
+                    2 => deinterleave(raw, n, channels, |b| {
+                        f32::from(i16::from_le_bytes([b[0], b[1]])) / scale
+                    }),
+                    // 24 bits in three bytes, or in the low three of four: sign-extended.
+                    3 | 4 if bits == 24 => deinterleave(raw, n, channels, |b| {
+                        (i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as f32 / scale
+                    }),
+                    _ => deinterleave(raw, n, channels, |b| {
+                        i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f32 / scale
+                    }),
+                }
             }
-        };
-        read.map_err(|e| {
-            CliError::input(format!("'{}' is truncated or corrupt ({e})", self.name))
-        })?;
+        }
         self.frames_read += frames;
         Ok(frames)
     }
 }
 
-/// Appends `frames` interleaved frames from `samples` to `channels` (one per file channel).
-fn deinterleave<S>(
-    mut samples: impl Iterator<Item = Result<S, hound::Error>>,
+/// Bytes each sample takes in a WAV file hound has accepted: the fmt chunk's block align over
+/// its channel count (hound does not tell; a 24-bit sample may sit in 3 or 4 bytes).
+fn container_bytes(path: &Path) -> std::io::Result<usize> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = std::io::BufReader::new(fs::File::open(path)?);
+    // "RIFF", its length, "WAVE", then chunks: id, length (LE), body padded to even length.
+    file.seek(SeekFrom::Start(12))?;
+    loop {
+        let mut header = [0u8; 8];
+        file.read_exact(&mut header)?;
+        let len = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+        if &header[..4] == b"fmt " {
+            // Format tag, channels, rate, bytes per second, block align.
+            let mut fmt = [0u8; 14];
+            file.read_exact(&mut fmt)?;
+            let channels = u16::from_le_bytes([fmt[2], fmt[3]]).max(1);
+            let block_align = u16::from_le_bytes([fmt[12], fmt[13]]);
+            return Ok(usize::from(block_align / channels));
+        }
+        file.seek_relative(i64::from(len) + i64::from(len & 1))?;
+    }
+}
+
+/// Appends the interleaved frames of `raw` (samples of `bytes` bytes each) to `channels`, one
+/// per file channel, each sample converted by `to_f32`.
+#[inline(always)]
+fn deinterleave(
+    raw: &[u8],
+    bytes: usize,
     channels: &mut [Vec<f32>],
-    frames: usize,
-    to_f32: impl Fn(S) -> f32,
-) -> Result<(), hound::Error> {
-    for _ in 0..frames {
-        for ch in channels.iter_mut() {
-            let sample = samples
-                .next()
-                .unwrap_or(Err(hound::Error::FormatError("the data ends early")))?;
+    to_f32: impl Fn(&[u8]) -> f32,
+) {
+    let frame_bytes = bytes * channels.len();
+    for frame in raw.chunks_exact(frame_bytes) {
+        for (ch, sample) in channels.iter_mut().zip(frame.chunks_exact(bytes)) {
             ch.push(to_f32(sample));
         }
     }
-    Ok(())
 }
 
 /// A file written under a temporary name next to its destination: renamed into place by
@@ -359,6 +410,75 @@ mod tests {
         let out = WavOutput::create(&path, 48_000, 1, SampleFormat::Float32).unwrap();
         drop(out.finish().unwrap());
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn every_format_decodes_to_the_values_hounds_sample_reader_gives() {
+        let dir = temp_dir("formats");
+        // (sample format, bits, bytes per sample in the file)
+        let formats = [
+            (hound::SampleFormat::Int, 8, 1),
+            (hound::SampleFormat::Int, 16, 2),
+            (hound::SampleFormat::Int, 24, 3),
+            (hound::SampleFormat::Int, 24, 4),
+            (hound::SampleFormat::Int, 32, 4),
+            (hound::SampleFormat::Float, 32, 4),
+        ];
+        for (kind, bits, bytes) in formats {
+            let path = dir.join(format!("{kind:?}{bits}in{bytes}.wav"));
+            let spec = hound::WavSpec {
+                channels: 3,
+                sample_rate: 8_000,
+                bits_per_sample: bits,
+                sample_format: kind,
+            };
+            let spec_ex = hound::WavSpecEx {
+                spec,
+                bytes_per_sample: bytes,
+            };
+            let file = std::io::BufWriter::new(fs::File::create(&path).unwrap());
+            let mut w = hound::WavWriter::new_with_spec_ex(file, spec_ex).unwrap();
+            let top = (1i64 << (bits - 1)) - 1;
+            // Both ends, zero, odd values, 11 frames of 3 channels.
+            let ints: Vec<i64> = (0..33).map(|i| (i * 7919 % (2 * top + 1)) - top).collect();
+            for (i, &v) in ints.iter().enumerate() {
+                match kind {
+                    hound::SampleFormat::Float => w.write_sample(v as f32 / top as f32),
+                    hound::SampleFormat::Int => match i {
+                        0 => w.write_sample((-top - 1) as i32),
+                        _ => w.write_sample(v as i32),
+                    },
+                }
+                .unwrap();
+            }
+            w.finalize().unwrap();
+
+            let mut reader = hound::WavReader::open(&path).unwrap();
+            let want: Vec<f32> = match kind {
+                hound::SampleFormat::Float => reader.samples::<f32>().map(Result::unwrap).collect(),
+                hound::SampleFormat::Int => {
+                    let scale = int_scale(bits);
+                    reader
+                        .samples::<i32>()
+                        .map(|v| v.unwrap() as f32 / scale)
+                        .collect()
+                }
+            };
+            let mut input = WavInput::open(&path).unwrap();
+            let mut got = vec![Vec::new(); 3];
+            let mut block = vec![Vec::new(); 3];
+            while input.read_block(&mut block, 4).unwrap() > 0 {
+                for (g, b) in got.iter_mut().zip(&block) {
+                    g.extend_from_slice(b);
+                }
+            }
+            let interleaved: Vec<f32> = (0..11)
+                .flat_map(|f| (0..3).map(move |c| (f, c)))
+                .map(|(f, c)| got[c][f])
+                .collect();
+            assert_eq!(interleaved, want, "{kind:?} {bits} in {bytes}");
+        }
         fs::remove_dir_all(dir).unwrap();
     }
 }
