@@ -9,7 +9,7 @@
 # settle and captures the window with ImageMagick's `import`.
 # Needs: xvfb, imagemagick, x11-utils (xwininfo), libjack-jackd2-dev, libasound2-dev.
 # Optional environment: CUEWIRE_LAYOUT (audio layout index, 1-based, default 5 = balanced pairs + 4 cues),
-# CUEWIRE_UI_SCALE (0.75..2.0) and CUEWIRE_EDITOR_SIZE (e.g. 880x600, logical pixels),
+# CUEWIRE_VIEW (detail or big), CUEWIRE_UI_SCALE (0.75..2.0) and CUEWIRE_EDITOR_SIZE (e.g. 880x600, logical pixels),
 # CUEWIRE_SHOT_WAIT_S (seconds to wait before capturing, default 9).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -58,6 +58,15 @@ pub enum OutputFormat {
     Same,
 }
 
+/// Which of the two plugins `render` behaves as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PluginKind {
+    /// Cuewire Monitor: four cue outputs and a talkback input
+    Monitor,
+    /// Cuewire, the insert: no cues, no talkback input, listen off
+    Insert,
+}
+
 /// Options of `cuewire render`.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
@@ -88,6 +97,17 @@ pub struct RenderArgs {
     /// Machine-readable report
     #[arg(long)]
     pub json: bool,
+    /// A 2-channel WAV on the aux input (Hot R, Cold R): the right pair for --set in_pairs=On
+    /// with a 2-channel input; shorter than the input is silence past its end
+    #[arg(long, value_name = "FILE")]
+    pub aux: Option<PathBuf>,
+    /// A 1- or 2-channel WAV on the talkback input (Monitor only; 2 channels are summed);
+    /// shorter than the input is silence past its end
+    #[arg(long, value_name = "FILE")]
+    pub talk: Option<PathBuf>,
+    /// The plugin to behave as
+    #[arg(long, value_enum, default_value_t = PluginKind::Monitor)]
+    pub plugin: PluginKind,
     /// No progress bar
     #[arg(long)]
     pub quiet: bool,
@@ -233,6 +253,22 @@ mod tests {
         assert_eq!(r.sets, ["x=1", "y=2"]);
         assert_eq!(r.format, OutputFormat::Same);
         assert!(r.quiet && r.state.is_none());
+        assert_eq!(r.plugin, PluginKind::Monitor);
+        let Ok(Parsed::Run(Command::Render(r))) = parse_strs(&[
+            "render",
+            "a.wav",
+            "b.wav",
+            "--plugin",
+            "insert",
+            "--aux",
+            "r.wav",
+            "--talk=t.wav",
+        ]) else {
+            panic!("not a render");
+        };
+        assert_eq!(r.plugin, PluginKind::Insert);
+        assert_eq!(r.aux, Some(PathBuf::from("r.wav")));
+        assert_eq!(r.talk, Some(PathBuf::from("t.wav")));
     }
 
     #[test]

@@ -185,12 +185,18 @@ impl ParamSet {
         serde_json::to_vec(&state).unwrap_or_default()
     }
 
-    /// The state as a file in `format`.
-    pub fn state_file(&self, format: StateFormat) -> Vec<u8> {
+    /// The state as a file in `format`; a VST3 preset names Cuewire Monitor when `monitor`,
+    /// else the insert.
+    pub fn state_file(&self, format: StateFormat, monitor: bool) -> Vec<u8> {
         match format {
             StateFormat::Json => self.state_json(),
             StateFormat::Vst3Preset => {
-                vstpreset::write(&vstpreset::cuewire_class_id(), &self.state_json())
+                let class_id = if monitor {
+                    vstpreset::cuewire_class_id()
+                } else {
+                    vstpreset::insert_class_id()
+                };
+                vstpreset::write(&class_id, &self.state_json())
             }
         }
     }
@@ -201,7 +207,14 @@ impl ParamSet {
     /// silently skipped, so a typo in a hand-edited file shows.
     pub fn load_state(&mut self, bytes: &[u8]) -> Result<(), CliError> {
         let json = if vstpreset::is_preset(bytes) {
-            vstpreset::component_state(bytes, &vstpreset::cuewire_class_id())?
+            // Both plugins hold the same parameters: either's preset loads.
+            let insert = vstpreset::insert_class_id();
+            let class_id = if vstpreset::is_for(bytes, &insert) {
+                insert
+            } else {
+                vstpreset::cuewire_class_id()
+            };
+            vstpreset::component_state(bytes, &class_id)?
         } else {
             unwrap_clap_blob(bytes)
         };
@@ -318,9 +331,14 @@ mod tests {
         assert_eq!(c.state_json(), json);
         // And so does a VST3 preset.
         let mut d = ParamSet::default();
-        d.load_state(&a.state_file(StateFormat::Vst3Preset))
+        d.load_state(&a.state_file(StateFormat::Vst3Preset, true))
             .unwrap();
         assert_eq!(d.state_json(), json);
+        // The insert's preset (its own class id) too.
+        let mut e = ParamSet::default();
+        e.load_state(&a.state_file(StateFormat::Vst3Preset, false))
+            .unwrap();
+        assert_eq!(e.state_json(), json);
     }
 
     #[test]

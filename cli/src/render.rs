@@ -10,7 +10,7 @@ use cuewire_dsp::meter::{OutputLoudness, WeeklyAllowance};
 use cuewire_dsp::units::lin_to_db;
 use serde_json::json;
 
-use crate::args::{OutputFormat, RenderArgs};
+use crate::args::{OutputFormat, PluginKind, RenderArgs};
 use crate::level::{num, ListenerReport};
 use crate::params::{ParamSet, StateFormat};
 use crate::progress::Progress;
@@ -58,12 +58,15 @@ impl Renderer {
         })
     }
 
-    /// Processes one block: `input` holds the file's channels (equal lengths), `main` receives
-    /// the main output and each cue slot that is `Some` its cue output, all as long as the input.
-    /// A mono input's second channel is the silence nice-plug fills it with.
+    /// Processes one block: `input` holds the file's channels (equal lengths), `aux` the aux
+    /// input's and `talk` the talkback input's (as long as the input), `main` receives the main
+    /// output and each cue slot that is `Some` its cue output. A mono input's second channel is
+    /// the silence nice-plug fills it with.
     pub fn process_block(
         &mut self,
         input: &[&[f32]],
+        aux: Option<(&[f32], &[f32])>,
+        talk: Option<&[&[f32]]>,
         main: [&mut [f32]; 2],
         cues: &mut [CueOut<'_>; CUE_COUNT],
     ) {
@@ -73,8 +76,12 @@ impl Renderer {
             InputLayout::Mono => r.fill(0.0),
             _ => r.copy_from_slice(input[1]),
         }
-        let aux = (self.layout == InputLayout::BalancedPairs).then(|| (input[2], input[3]));
-        self.engine.process(l, r, aux, cues);
+        let aux = match self.layout {
+            InputLayout::BalancedPairs => Some((input[2], input[3])),
+            _ => aux,
+        };
+        let talk = talk.map(|t| (t[0], t.get(1).copied()));
+        self.engine.process_with_talk(l, r, aux, talk, cues);
     }
 
     /// The meters so far.
@@ -87,6 +94,85 @@ impl Renderer {
         self.auto_fix
             .then(|| self.engine.input().decision().label())
     }
+}
+
+/// An input besides the main file (the aux input's right pair, the talkback input), read
+/// block by block alongside it: silence past its end, and nothing of it past the main file's.
+struct SideInput {
+    input: WavInput,
+    /// This block's channels, as long as the main file's block.
+    block: Vec<Vec<f32>>,
+}
+
+impl SideInput {
+    /// Opens the side input `path` (`what` names it in errors): its channel count must be in
+    /// `channels`, its sample rate `sample_rate_hz`.
+    fn open(
+        path: &Path,
+        what: &str,
+        channels: std::ops::RangeInclusive<usize>,
+        sample_rate_hz: u32,
+    ) -> Result<Self, CliError> {
+        let input = WavInput::open(path)?;
+        let info = input.info();
+        let name = path.display();
+        if info.sample_rate_hz != sample_rate_hz {
+            return Err(CliError::input(format!(
+                "{what} '{name}' is at {} Hz, the input at {sample_rate_hz} Hz (resample it to the input's rate)",
+                info.sample_rate_hz
+            )));
+        }
+        if !channels.contains(&info.channels) {
+            return Err(CliError::input(format!(
+                "{what} '{name}' has {} channels (it takes {} to {})",
+                info.channels,
+                channels.start(),
+                channels.end()
+            )));
+        }
+        Ok(Self {
+            input,
+            block: vec![Vec::with_capacity(BLOCK_FRAMES); info.channels],
+        })
+    }
+
+    /// Reads the next `frames` frames, silence where the file has ended.
+    fn read(&mut self, frames: usize) -> Result<(), CliError> {
+        self.input.read_block(&mut self.block, frames)?;
+        for ch in &mut self.block {
+            ch.resize(frames, 0.0);
+        }
+        Ok(())
+    }
+
+    /// This block's channels.
+    fn channels(&self) -> Vec<&[f32]> {
+        self.block.iter().map(Vec::as_slice).collect()
+    }
+}
+
+/// The aux and talkback files of `args`, for a main input with `channels` channels at
+/// `sample_rate_hz`.
+fn side_inputs(
+    args: &RenderArgs,
+    channels: usize,
+    sample_rate_hz: u32,
+) -> Result<(Option<SideInput>, Option<SideInput>), CliError> {
+    let aux = match &args.aux {
+        Some(_) if channels == 4 => {
+            return Err(CliError::usage(
+                "--aux given with a 4-channel input, which already carries the right pair",
+            ))
+        }
+        Some(path) => Some(SideInput::open(path, "aux input", 2..=2, sample_rate_hz)?),
+        None => None,
+    };
+    let talk = args
+        .talk
+        .as_ref()
+        .map(|path| SideInput::open(path, "talkback input", 1..=2, sample_rate_hz))
+        .transpose()?;
+    Ok((aux, talk))
 }
 
 /// The outputs being written: main, and each cue asked for by `--cue-out` (by cue index).
@@ -105,11 +191,24 @@ pub fn run(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
             )));
         }
     }
+    let monitor = args.plugin == PluginKind::Monitor;
+    if !monitor && args.talk.is_some() {
+        return Err(CliError::usage(
+            "--talk given with --plugin insert, which has no talkback input",
+        ));
+    }
+    if !monitor && args.cue_out.is_some() {
+        return Err(CliError::usage(
+            "--cue-out given with --plugin insert, which has no cue outputs",
+        ));
+    }
     // Parameters first: a typo in --set must fail before minutes of reading.
     let params = ParamSet::build(args.state.as_deref(), &args.sets)?;
     let mut input = WavInput::open(&args.input)?;
     let info = input.info();
-    let settings = params.engine_settings();
+    layout_for_channels(info.channels)?;
+    let (mut aux, mut talk) = side_inputs(args, info.channels, info.sample_rate_hz)?;
+    let settings = cuewire::plugin_engine_settings(monitor, params.engine_settings());
     let mut renderer = Renderer::new(&settings, info.sample_rate_hz, info.channels)?;
     let cues_on: Vec<usize> = (0..CUE_COUNT).filter(|&i| settings.cues[i].on).collect();
     if args.cue_out.is_some() && cues_on.is_empty() {
@@ -149,12 +248,23 @@ pub fn run(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
             break;
         }
         let channels: Vec<&[f32]> = block.iter().map(|ch| &ch[..n]).collect();
+        for side in [&mut aux, &mut talk].into_iter().flatten() {
+            side.read(n)?;
+        }
+        let aux_block = aux.as_ref().map(SideInput::channels);
+        let talk_block = talk.as_ref().map(SideInput::channels);
         let mut cue_outs: [CueOut<'_>; CUE_COUNT] = [None, None, None, None];
         for (slot, [cl, cr]) in cue_outs.iter_mut().zip(cues.iter_mut()) {
             *slot = Some((&mut cl[..n], &mut cr[..n]));
         }
         let [ml, mr] = &mut main;
-        renderer.process_block(&channels, [&mut ml[..n], &mut mr[..n]], &mut cue_outs);
+        renderer.process_block(
+            &channels,
+            aux_block.as_ref().map(|pair| (pair[0], pair[1])),
+            talk_block.as_deref(),
+            [&mut ml[..n], &mut mr[..n]],
+            &mut cue_outs,
+        );
         outputs.main.write_block(&[&ml[..n], &mr[..n]])?;
         for (i, writer) in &mut outputs.cues {
             let [cl, cr] = &cues[*i];
@@ -172,7 +282,7 @@ pub fn run(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
         written_cues.push(i);
     }
     if let Some(path) = &args.save_state {
-        let bytes = params.state_file(StateFormat::for_path(path));
+        let bytes = params.state_file(StateFormat::for_path(path), monitor);
         pending.push(wav::write_bytes(path, &bytes)?);
     }
     let written: Vec<String> = pending

@@ -6,7 +6,7 @@
 //! chunk ("Comp") holds what the plugin's `getState` wrote, for Cuewire nice-plug's JSON; the
 //! others ("Cont" controller state, "Info" metadata, "Prog" program data) are not needed here.
 
-use cuewire::CuewireMonitor;
+use cuewire::{CuewireInsert, CuewireMonitor};
 use nice_plug::prelude::Vst3Plugin;
 
 use crate::CliError;
@@ -32,11 +32,22 @@ const LIST_HEAD_LEN: usize = 8;
 /// Length of one chunk list entry (id, offset, size), bytes.
 const ENTRY_LEN: usize = 20;
 
-/// Cuewire Monitor's VST3 class id (the plugin with the cues, which keeps the id the single
-/// plugin had; the same on every platform in a preset: nice-plug reorders it for COM on
-/// Windows, and the SDK's text form undoes that).
+/// Cuewire Monitor's VST3 class id (the same on every platform in a preset: nice-plug reorders it for
+/// COM on Windows, and the SDK's text form undoes that).
 pub fn cuewire_class_id() -> [u8; 16] {
     CuewireMonitor::VST3_CLASS_ID
+}
+
+/// Cuewire's (the insert's) VST3 class id: its presets hold the same parameters.
+pub fn insert_class_id() -> [u8; 16] {
+    CuewireInsert::VST3_CLASS_ID
+}
+
+/// Whether `bytes` are a preset header naming `class_id`.
+pub fn is_for(bytes: &[u8], class_id: &[u8; 16]) -> bool {
+    bytes
+        .get(CLASS_ID_POS..LIST_OFFSET_POS)
+        .is_some_and(|theirs| theirs.eq_ignore_ascii_case(class_id_text(class_id).as_bytes()))
 }
 
 /// A class id as the preset stores it: 32 upper-case hex digits, bytes in order.
@@ -151,6 +162,14 @@ mod tests {
         assert_eq!(&preset[..4], b"VST3");
         assert_eq!(preset.len(), 48 + STATE.len() + 8 + 20);
         assert_eq!(component_state(&preset, &id).unwrap(), STATE);
+    }
+
+    #[test]
+    fn the_inserts_presets_are_recognised() {
+        let preset = write(&insert_class_id(), STATE);
+        assert!(is_for(&preset, &insert_class_id()));
+        assert!(!is_for(&preset, &cuewire_class_id()));
+        assert_eq!(component_state(&preset, &insert_class_id()).unwrap(), STATE);
     }
 
     #[test]

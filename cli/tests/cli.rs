@@ -163,7 +163,7 @@ fn params_lists_every_parameter() {
     assert!(line("main_fullscale").contains("-20.0 dBu … 30.0 dBu  (default 10.0 dBu)"));
     assert!(line("cue_sens_unit_3").contains("dB SPL/V | dB SPL/mW  (default dB SPL/V)"));
     assert!(line("cue_cal_main_1").ends_with("(default On)"));
-    assert!(line("main_limit_db").contains("60.0 dB(A) … 100.0 dB(A)  (default 85.0 dB(A))"));
+    assert!(line("main_limit_db").contains("60.0 dB(A) … 100.0 dB(A)  (default 80.0 dB(A))"));
     assert!(line("allowance").contains("Adult | Sensitive  (default Adult)"));
 }
 
@@ -756,5 +756,189 @@ fn level_at_the_ear_and_loudness_match_their_definitions() {
     write_wav(&mono_path, &[mono], None);
     let level = json_of(&["analyze", s(&mono_path), "--json"])["input"].clone();
     assert!(near(&level["integrated_lufs"], -23.0, 0.05), "{level}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Amplitude of the `freq_hz` component of `x`, which spans a whole number of its periods.
+fn amplitude(x: &[f32], freq_hz: f64) -> f64 {
+    let (mut s, mut c) = (0.0f64, 0.0f64);
+    for (i, &v) in x.iter().enumerate() {
+        let w = std::f64::consts::TAU * freq_hz * i as f64 / f64::from(RATE);
+        s += f64::from(v) * w.sin();
+        c += f64::from(v) * w.cos();
+    }
+    2.0 * s.hypot(c) / x.len() as f64
+}
+
+#[test]
+fn aux_pair_and_talk_files_feed_their_inputs_and_end_in_silence() {
+    let dir = scratch("side");
+    let n = RATE as usize;
+    let half = n / 2;
+    let (sig_l, sig_r, hum) = (
+        sine(1_000.0, 0.3, n),
+        sine(1_500.0, 0.2, n),
+        sine(50.0, 0.3, n),
+    );
+    let legs = |sig: &[f32], len: usize| -> Vec<Vec<f32>> {
+        let hot = (0..len).map(|i| hum[i] + sig[i]).collect();
+        let cold = (0..len).map(|i| hum[i] - sig[i]).collect();
+        vec![hot, cold]
+    };
+    let input = dir.join("pair_l.wav");
+    write_wav(&input, &legs(&sig_l, n), None);
+    // The right pair's file ends half way: silence after that.
+    let aux = dir.join("pair_r.wav");
+    write_wav(&aux, &legs(&sig_r, half), None);
+    let out = dir.join("out.wav");
+    ok(&[
+        "render",
+        s(&input),
+        s(&out),
+        "--aux",
+        s(&aux),
+        "--set",
+        "in_pairs=On",
+        "--quiet",
+    ]);
+    let (got, _) = read_wav(&out);
+    let err = |x: &[f32], want: &[f32]| {
+        x.iter()
+            .zip(want)
+            .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()))
+    };
+    assert!(err(&got[0], &sig_l) < 1e-6, "left ear");
+    assert!(
+        err(&got[1][..half], &sig_r[..half]) < 1e-6,
+        "right ear while the aux file lasts"
+    );
+    assert!(
+        got[1][half..].iter().all(|&x| x == 0.0),
+        "right ear past the aux file's end"
+    );
+
+    // Talk: a 1 kHz tone on the talkback input, 0.25 s long, into cue 1 at 0 dB over a silent
+    // programme. The 80 Hz high-pass is flat at 1 kHz (−0.0002 dB).
+    let silence = dir.join("silence.wav");
+    write_wav(&silence, &[vec![0.0; n], vec![0.0; n]], None);
+    let talk = dir.join("talk.wav");
+    let quarter = n / 4;
+    write_wav(&talk, &[sine(1_000.0, 0.5, quarter)], None);
+    let pattern = dir.join("cue{n}.wav");
+    ok(&[
+        "render",
+        s(&silence),
+        s(&out),
+        "--talk",
+        s(&talk),
+        "--set",
+        "talk=On",
+        "--set",
+        "cue_on_1=On",
+        "--cue-out",
+        s(&pattern),
+        "--quiet",
+    ]);
+    let (cue, _) = read_wav(&dir.join("cue1.wav"));
+    // After the 15 ms fade in, over a whole number of periods (0.05 to 0.2 s).
+    let from = RATE as usize / 20;
+    let level_db = 20.0 * (amplitude(&cue[0][from..4 * from], 1_000.0) / 0.5).log10();
+    assert!(level_db.abs() < 0.01, "talk in cue 1 at {level_db} dB");
+    // Past the talk file's end the filter's ring-down has died away within 0.25 s.
+    let tail = &cue[0][n / 2..];
+    assert!(
+        tail.iter().all(|x| x.abs() < 1e-6),
+        "talk past its file's end"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_insert_and_side_input_mistakes() {
+    let dir = scratch("plugin");
+    let n = 4_800;
+    let input = dir.join("in.wav");
+    write_wav(&input, &[sine(440.0, 0.4, n), sine(660.0, 0.3, n)], None);
+    let out = dir.join("out.wav");
+    // The insert: listen stays off and talk reaches main only (it dims by 20 dB here).
+    let settings = [
+        "--set",
+        "listen=Cue 1",
+        "--set",
+        "cue_on_1=On",
+        "--set",
+        "cue_gain_1=-6",
+        "--set",
+        "talk=On",
+        "--set",
+        "talk_main=On",
+        "--set",
+        "talk_dim_db=-20",
+        "--quiet",
+    ];
+    let mut args = vec!["render", s(&input), s(&out), "--plugin", "insert"];
+    args.extend(settings);
+    ok(&args);
+    let (insert, _) = read_wav(&out);
+    let dim = 10f32.powf(-20.0 / 20.0);
+    // After the 20 ms dim ramp and the 15 ms talk fade.
+    let from = 2_000;
+    let (want_l, want_r) = (sine(440.0, 0.4, n), sine(660.0, 0.3, n));
+    for (got, want) in [(&insert[0], &want_l), (&insert[1], &want_r)] {
+        let err = got[from..]
+            .iter()
+            .zip(&want[from..])
+            .fold(0.0f32, |m, (a, b)| m.max((a - b * dim).abs()));
+        assert!(err < 1e-6, "insert main off by {err}");
+    }
+    // The Monitor listens to cue 1: the programme at −6 dB, dimmed (its talk is silent).
+    let mut args = vec!["render", s(&input), s(&out)];
+    args.extend(settings);
+    ok(&args);
+    let (monitor, _) = read_wav(&out);
+    let cue_lin = 10f32.powf(-6.0 / 20.0);
+    for (got, want) in [(&monitor[0], &want_l), (&monitor[1], &want_r)] {
+        let err = got[from..]
+            .iter()
+            .zip(&want[from..])
+            .fold(0.0f32, |m, (a, b)| m.max((a - b * dim * cue_lin).abs()));
+        assert!(err < 1e-6, "monitor main (listening to cue 1) off by {err}");
+    }
+
+    let talk = dir.join("talk.wav");
+    write_wav(&talk, &[vec![0.0; 10]], None);
+    let slow = dir.join("slow.wav");
+    write_wav_at(&slow, &[vec![0.0; 10], vec![0.0; 10]], None, 44_100);
+    let three = dir.join("three.wav");
+    write_wav(&three, &[vec![0.0; 10], vec![0.0; 10], vec![0.0; 10]], None);
+    let four = dir.join("four.wav");
+    write_wav(
+        &four,
+        &[vec![0.0; 10], vec![0.0; 10], vec![0.0; 10], vec![0.0; 10]],
+        None,
+    );
+    let cases: Vec<(Vec<&str>, i32, String)> = vec![
+        (vec!["render", s(&input), s(&out), "--plugin", "insert", "--talk", s(&talk)], 2,
+            "--talk given with --plugin insert, which has no talkback input".into()),
+        (vec!["render", s(&input), s(&out), "--plugin", "insert", "--cue-out", "c{n}.wav"], 2,
+            "--cue-out given with --plugin insert, which has no cue outputs".into()),
+        (vec!["render", s(&input), s(&out), "--aux", s(&slow)], 3,
+            format!("aux input '{}' is at 44100 Hz, the input at 48000 Hz (resample it to the input's rate)", s(&slow))),
+        (vec!["render", s(&input), s(&out), "--talk", s(&slow)], 3,
+            format!("talkback input '{}' is at 44100 Hz, the input at 48000 Hz (resample it to the input's rate)", s(&slow))),
+        (vec!["render", s(&input), s(&out), "--talk", s(&three)], 3,
+            format!("talkback input '{}' has 3 channels (it takes 1 to 2)", s(&three))),
+        (vec!["render", s(&input), s(&out), "--aux", s(&talk)], 3,
+            format!("aux input '{}' has 1 channels (it takes 2 to 2)", s(&talk))),
+        (vec!["render", s(&four), s(&out), "--aux", s(&input)], 2,
+            "--aux given with a 4-channel input, which already carries the right pair".into()),
+        (vec!["render", s(&input), s(&out), "--plugin", "both"], 2,
+            "invalid value 'both' for '--plugin <PLUGIN>' [possible values: monitor, insert]".into()),
+    ];
+    for (args, code, message) in cases {
+        let (got_code, stderr) = fails(&args);
+        assert_eq!(stderr, format!("cuewire: error: {message}\n"), "{args:?}");
+        assert_eq!(got_code, code, "{args:?}");
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }

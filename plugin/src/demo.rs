@@ -113,4 +113,7 @@ pub fn apply_env_editor_prefs(settings: &SharedSettings) {
         })
         .unwrap_or((prefs.editor_width, prefs.editor_height));
     settings.set_editor_prefs(width, height, scale);
+    if let Ok(view) = std::env::var("CUEWIRE_VIEW") {
+        settings.set_big_view(view.eq_ignore_ascii_case("big"));
+    }
 }

@@ -8,8 +8,10 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use cuewire_dsp::cue::CUE_COUNT;
-use cuewire_dsp::engine::{CueOut, Engine};
+use cuewire_dsp::engine::{CueOut, Engine, EngineSettings};
 use cuewire_dsp::input::InputLayout;
+use cuewire_dsp::listen::Listen;
+use cuewire_dsp::talkback::TalkIn;
 use nice_plug::prelude::*;
 
 #[cfg(feature = "standalone")]
@@ -205,6 +207,26 @@ fn restore_exposure(params: &CuewireParams, engine: &mut Engine) {
     }
 }
 
+/// Channels 1 and 2 of an input port as a pair, when both carry the whole block of `n` frames
+/// (a host that leaves the port inactive or passes no buffer for a channel gives empty ones).
+fn input_pair<'a>(channels: &'a [&'a mut [f32]], n: usize) -> Option<(&'a [f32], &'a [f32])> {
+    match channels {
+        [a, b, ..] if a.len() >= n && b.len() >= n => Some((&a[..n], &b[..n])),
+        _ => None,
+    }
+}
+
+/// The talkback port's input: its first channel, and its second when it has one that carries
+/// the block (a stereo talk input is summed to mono). `None` when the first channel is empty.
+fn talk_input<'a>(channels: &'a [&'a mut [f32]], n: usize) -> Option<TalkIn<'a>> {
+    let (first, rest) = channels.split_first()?;
+    if first.len() < n {
+        return None;
+    }
+    let second = rest.first().filter(|b| b.len() >= n).map(|b| &b[..n]);
+    Some((&first[..n], second))
+}
+
 /// Spectrum feed, before the engine processes in place: the common mode (hot + cold)/2 of the
 /// balanced input, averaged over both pairs when the right pair arrives on `aux_in`.
 fn feed_common_mode(shared: &Shared, l: &[f32], r: &[f32], aux_in: Option<(&[f32], &[f32])>) {
@@ -222,6 +244,25 @@ fn feed_common_mode(shared: &Shared, l: &[f32], r: &[f32], aux_in: Option<(&[f32
                 .push_with(n, |i| (l[i] + r[i] + hot_r[i] + cold_r[i]) * 0.25);
         }
         _ => spectrum.common_mode.push_with(n, |i| (l[i] + r[i]) * 0.5),
+    }
+}
+
+/// `settings` as one of the two plugins acts on them (`monitor`: Cuewire Monitor, else the
+/// insert). The insert has neither cue outputs nor a talkback input: listen stays Off, and
+/// talk reaches main only (Talk with Talk to main dims its output while the engineer talks on
+/// a microphone routed elsewhere; no talk signal arrives).
+pub fn plugin_engine_settings(monitor: bool, mut settings: EngineSettings) -> EngineSettings {
+    if !monitor {
+        settings.listen = Listen::Off;
+        settings.talkback.cues = [false; CUE_COUNT];
+    }
+    settings
+}
+
+impl<const MONITOR: bool> Cuewire<MONITOR> {
+    /// The engine settings the parameters ask for, in this plugin.
+    fn engine_settings(&self) -> EngineSettings {
+        plugin_engine_settings(MONITOR, self.params.engine_settings())
     }
 }
 
@@ -257,6 +298,7 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
             self.params.clone(),
             self.shared.clone(),
             self.editor_state.clone(),
+            MONITOR,
         )
     }
 
@@ -281,7 +323,7 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
             return false;
         }
         context.set_latency_samples(0);
-        let mut engine = Engine::new(sample_rate_hz, layout, &self.params.engine_settings());
+        let mut engine = Engine::new(sample_rate_hz, layout, &self.engine_settings());
         let options = self.params.settings.get();
         engine.set_meter_options(options.hold_ms, options.clip_run_samples);
         // The listeners' exposure carries over from the saved project or the last activation.
@@ -309,8 +351,9 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
     }
 
     fn reset(&mut self) {
+        let settings = self.engine_settings();
         if let Some(engine) = self.engine.as_mut() {
-            engine.set_settings(&self.params.engine_settings());
+            engine.set_settings(&settings);
             engine.reset();
         }
         self.awaiting_first_block = true;
@@ -329,6 +372,7 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
         aux: &mut AuxiliaryBuffers,
         _context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        let settings = self.engine_settings();
         let Some(engine) = self.engine.as_mut() else {
             return ProcessStatus::Normal;
         };
@@ -336,7 +380,7 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
         if self.alloc_probe {
             std::hint::black_box(Vec::<u8>::with_capacity(64));
         }
-        engine.set_settings(&self.params.engine_settings());
+        engine.set_settings(&settings);
         // A state load sets parameters behind the ramps' back, and a host that sets up the
         // plugin before playback starts expects those settings from the first sample: neither
         // is a change during playback, so neither ramps. The wrapper applies the first block's
@@ -369,18 +413,21 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
             demo.fill(l, r, aux_pair);
         }
 
-        // Only a balanced-pairs engine reads the right pair's port: in every other layout the
-        // port may be inactive, with channels a host left empty. The talkback port
-        // (`TALK_AUX_INDEX`) is not read yet.
+        let n = buffer.samples();
+        // The right pair's port is read only when a pair is decoded from it (the balanced-pairs
+        // layouts, or pairs on aux); elsewhere it may carry anything, or nothing. An inactive
+        // port, or one with a channel the host gave no buffer for, counts as absent: the
+        // engine then reports the right pair missing and plays the left pair in both ears.
+        let reads_pair = engine.layout() == InputLayout::BalancedPairs || settings.pairs_on_aux;
         let aux_in = match aux.inputs.get(PAIR_R_AUX_INDEX) {
-            Some(pair) if engine.layout() == InputLayout::BalancedPairs => {
-                match pair.as_slice_immutable() {
-                    [hot, cold, ..] => Some((&hot[..], &cold[..])),
-                    _ => None,
-                }
-            }
+            Some(port) if reads_pair => input_pair(port.as_slice_immutable(), n),
             _ => None,
         };
+        // Only the Monitor has the talkback port; absent or empty, talk is silence.
+        let talk_in = aux
+            .inputs
+            .get(TALK_AUX_INDEX)
+            .and_then(|port| talk_input(port.as_slice_immutable(), n));
         // A cue port counts only with two non-empty channels: a host that switched the bus
         // off may hand over no channels or empty ones, and those must never be written.
         let mut cue_outs: [CueOut<'_>; CUE_COUNT] = [None, None, None, None];
@@ -397,12 +444,13 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
             if editor_open {
                 feed_common_mode(&self.shared, l, r, aux_in);
             }
-            engine.process(l, r, aux_in, &mut cue_outs);
+            engine.process_with_talk(l, r, aux_in, talk_in, &mut cue_outs);
             if editor_open {
-                self.shared
-                    .spectrum
-                    .main
-                    .push_with(l.len().min(r.len()), |i| (l[i] + r[i]) * 0.5);
+                let n = l.len().min(r.len());
+                let feed = &self.shared.spectrum;
+                feed.main.push_with(n, |i| (l[i] + r[i]) * 0.5);
+                feed.main_stereo
+                    .push_with(2 * n, |i| if i % 2 == 0 { l[i / 2] } else { r[i / 2] });
             }
         }
         // Every ~5 ms of audio (the GUI draws at most every ~16 ms): reading all meters
@@ -415,7 +463,14 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
                 n => readings.cue_ear[n - 1].exposure_pa2h,
             });
             self.params.exposure.record(exposure, unix_now_s);
+            let limit_gr_db = std::array::from_fn(|o| engine.limit_gain_reduction_db(o));
+            self.shared
+                .monitor
+                .publish_meters(&engine.read_talk_meter(), limit_gr_db);
         }
+        self.shared
+            .monitor
+            .publish_right_pair_missing(engine.right_pair_missing());
         ProcessStatus::Normal
     }
 }

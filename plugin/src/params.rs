@@ -13,7 +13,7 @@ use cuewire_dsp::cue::{
 };
 use cuewire_dsp::engine::{EarSettings, EngineSettings};
 use cuewire_dsp::input::{InputMode, InputSettings};
-use cuewire_dsp::level_limit::LIMIT_DB_SPL_RANGE;
+use cuewire_dsp::level_limit::{DEFAULT_LIMIT_DB_SPL, LIMIT_DB_SPL_RANGE};
 use cuewire_dsp::listen::Listen;
 use cuewire_dsp::meter::WeeklyAllowance;
 use cuewire_dsp::output::{OutputSettings, CEILING_MAX_DB, CEILING_MIN_DB};
@@ -36,10 +36,6 @@ pub const COLD_TRIM_RANGE_DB: f32 = 3.0;
 pub const FULL_SCALE_DBU_RANGE: (f32, f32) = (-20.0, 30.0);
 /// Default headphone impedance, Ω (a common studio headphone).
 pub const DEFAULT_IMPEDANCE_OHM: f32 = 32.0;
-/// Default level limit, dB(A) SPL: a level a listener can keep up for a working day and
-/// still stay inside the adult weekly allowance of ITU-T H.870 over a five-day week
-/// (80 dB(A) for 40 h equals 85 dB(A) for 12.6 h).
-pub const DEFAULT_LIMIT_DB_SPL: f32 = 85.0;
 
 /// The input mode as the host sees it (names are what the host shows; ids are stable).
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -462,6 +458,8 @@ impl CueParams {
                 mute: self.mute.value(),
                 guard: true,
                 ceiling_db: self.ceiling_db.value(),
+                limit_on: self.ear.limit.value(),
+                limit_db_spl: self.ear.limit_db_spl.value(),
             },
         }
     }
@@ -692,6 +690,8 @@ impl CuewireParams {
                 mute: self.main.mute.value(),
                 guard: self.main.guard.value(),
                 ceiling_db: self.main.ceiling_db.value(),
+                limit_on: self.main.ear.limit.value(),
+                limit_db_spl: self.main.ear.limit_db_spl.value(),
             },
             crossfeed: match self.main.crossfeed.value() {
                 CrossfeedParam::Off => CrossfeedSetting::Off,

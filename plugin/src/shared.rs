@@ -19,7 +19,8 @@ use cuewire_dsp::autofix::AutoFixDecision;
 use cuewire_dsp::cue::CUE_COUNT;
 use cuewire_dsp::engine::EngineReadings;
 use cuewire_dsp::meter::{
-    CommonModeReading, OutputReading, StereoReading, EAR_OUTPUTS, EXPOSURE_PA2H_MAX,
+    ChannelReading, CommonModeReading, EarReading, LoudnessReading, OutputLoudness, OutputReading,
+    StereoReading, EAR_OUTPUTS, EXPOSURE_PA2H_MAX,
 };
 use nice_plug::params::persist::PersistentField;
 use serde::{Deserialize, Serialize};
@@ -64,6 +65,8 @@ pub struct SettingsData {
     pub editor_height: u32,
     /// Editor zoom, a factor (0.75..2.0); window pixels = logical size × this.
     pub ui_scale: f32,
+    /// The editor shows the Big view (tall meters, large numerals) instead of Detail.
+    pub big_view: bool,
 }
 
 impl Default for SettingsData {
@@ -75,6 +78,7 @@ impl Default for SettingsData {
             editor_width: DEFAULT_EDITOR_WIDTH,
             editor_height: DEFAULT_EDITOR_HEIGHT,
             ui_scale: DEFAULT_UI_SCALE,
+            big_view: false,
         }
     }
 }
@@ -92,6 +96,7 @@ impl SettingsData {
             editor_width: self.editor_width.clamp(MIN_EDITOR_WIDTH, 4096),
             editor_height: self.editor_height.clamp(MIN_EDITOR_HEIGHT, 4096),
             ui_scale: finite_or(self.ui_scale, d.ui_scale).clamp(MIN_UI_SCALE, MAX_UI_SCALE),
+            big_view: self.big_view,
         }
     }
 }
@@ -106,6 +111,7 @@ pub struct SharedSettings {
     editor_width: AtomicU32,
     editor_height: AtomicU32,
     ui_scale: AtomicF32,
+    big_view: AtomicBool,
     /// Set whenever a setting changes, so the audio thread re-reads only then.
     changed: AtomicBool,
     /// Set when a plugin state was loaded, so the audio thread ends its ramps.
@@ -122,6 +128,7 @@ impl Default for SharedSettings {
             editor_width: AtomicU32::new(d.editor_width),
             editor_height: AtomicU32::new(d.editor_height),
             ui_scale: AtomicF32::new(d.ui_scale),
+            big_view: AtomicBool::new(d.big_view),
             changed: AtomicBool::new(true),
             state_loaded: AtomicBool::new(false),
         }
@@ -138,6 +145,7 @@ impl SharedSettings {
             editor_width: self.editor_width.load(Ordering::Relaxed),
             editor_height: self.editor_height.load(Ordering::Relaxed),
             ui_scale: self.ui_scale.load(Ordering::Relaxed),
+            big_view: self.big_view.load(Ordering::Relaxed),
         }
     }
 
@@ -153,6 +161,7 @@ impl SharedSettings {
         self.editor_height
             .store(data.editor_height, Ordering::Relaxed);
         self.ui_scale.store(data.ui_scale, Ordering::Relaxed);
+        self.big_view.store(data.big_view, Ordering::Relaxed);
         self.changed.store(true, Ordering::Release);
     }
 
@@ -171,6 +180,12 @@ impl SharedSettings {
         self.editor_height
             .store(data.editor_height, Ordering::Relaxed);
         self.ui_scale.store(data.ui_scale, Ordering::Relaxed);
+    }
+
+    /// GUI: chooses the Big view (true) or the Detail view, without flagging a change for the
+    /// audio thread.
+    pub fn set_big_view(&self, big: bool) {
+        self.big_view.store(big, Ordering::Relaxed);
     }
 
     /// True (once) if a plugin state was loaded since the last call; for the audio thread.
@@ -325,6 +340,10 @@ pub struct MeterShared {
     tp_overs: Pair<AtomicU32>,
     /// Whether this output carried signal in the last block (cues: on and connected).
     pub active: AtomicBool,
+    /// This output's loudness.
+    pub loudness: LoudnessShared,
+    /// This output's level at the ear and exposure (silence for the input).
+    pub ear: EarShared,
 }
 
 impl MeterShared {
@@ -355,6 +374,136 @@ impl MeterShared {
             headroom_db: each(&|c| self.headroom_db[c].load(Ordering::Relaxed)),
             clip_events: [0, 1].map(|c| self.clip_events[c].load(Ordering::Relaxed)),
             tp_overs: [0, 1].map(|c| self.tp_overs[c].load(Ordering::Relaxed)),
+        }
+    }
+}
+
+/// One output's loudness (LUFS, LU) as the GUI sees it: latest values, simply stored.
+#[derive(Debug)]
+pub struct LoudnessShared {
+    momentary_lufs: AtomicF32,
+    short_term_lufs: AtomicF32,
+    integrated_lufs: AtomicF32,
+    loudness_range_lu: AtomicF32,
+    max_momentary_lufs: AtomicF32,
+    max_short_term_lufs: AtomicF32,
+    /// Peak-to-loudness ratio (LU); NaN while not measured.
+    plr_lu: AtomicF32,
+}
+
+/// Silence: what an output that has played nothing reads.
+impl Default for LoudnessShared {
+    fn default() -> Self {
+        let floor = LoudnessReading::default();
+        Self {
+            momentary_lufs: AtomicF32::new(floor.momentary_lufs),
+            short_term_lufs: AtomicF32::new(floor.short_term_lufs),
+            integrated_lufs: AtomicF32::new(floor.integrated_lufs),
+            loudness_range_lu: AtomicF32::new(floor.loudness_range_lu),
+            max_momentary_lufs: AtomicF32::new(floor.max_momentary_lufs),
+            max_short_term_lufs: AtomicF32::new(floor.max_short_term_lufs),
+            plr_lu: AtomicF32::new(f32::NAN),
+        }
+    }
+}
+
+impl LoudnessShared {
+    /// Audio thread: stores the latest loudness.
+    pub fn publish(&self, l: &OutputLoudness) {
+        let r = &l.reading;
+        self.momentary_lufs
+            .store(r.momentary_lufs, Ordering::Relaxed);
+        self.short_term_lufs
+            .store(r.short_term_lufs, Ordering::Relaxed);
+        self.integrated_lufs
+            .store(r.integrated_lufs, Ordering::Relaxed);
+        self.loudness_range_lu
+            .store(r.loudness_range_lu, Ordering::Relaxed);
+        self.max_momentary_lufs
+            .store(r.max_momentary_lufs, Ordering::Relaxed);
+        self.max_short_term_lufs
+            .store(r.max_short_term_lufs, Ordering::Relaxed);
+        self.plr_lu
+            .store(l.plr_lu.unwrap_or(f32::NAN), Ordering::Relaxed);
+    }
+
+    /// GUI: the latest loudness.
+    pub fn get(&self) -> OutputLoudness {
+        let plr_lu = self.plr_lu.load(Ordering::Relaxed);
+        OutputLoudness {
+            reading: LoudnessReading {
+                momentary_lufs: self.momentary_lufs.load(Ordering::Relaxed),
+                short_term_lufs: self.short_term_lufs.load(Ordering::Relaxed),
+                integrated_lufs: self.integrated_lufs.load(Ordering::Relaxed),
+                loudness_range_lu: self.loudness_range_lu.load(Ordering::Relaxed),
+                max_momentary_lufs: self.max_momentary_lufs.load(Ordering::Relaxed),
+                max_short_term_lufs: self.max_short_term_lufs.load(Ordering::Relaxed),
+            },
+            plr_lu: (!plr_lu.is_nan()).then_some(plr_lu),
+        }
+    }
+}
+
+/// One output's level at the ear (dB(A) SPL) and exposure as the GUI sees it: latest values.
+#[derive(Debug)]
+pub struct EarShared {
+    laeq_1s_db: Pair<AtomicF32>,
+    max_laeq_1s_db: Pair<AtomicF32>,
+    laeq_since_reset_db: Pair<AtomicF32>,
+    exposure_pa2h: AtomicF64,
+    dose_percent: AtomicF64,
+    /// Seconds until the dose is full; NaN while the level is inaudible.
+    time_left_s: AtomicF64,
+}
+
+/// Silence: what an output that has played nothing reads.
+impl Default for EarShared {
+    fn default() -> Self {
+        let quiet = EarReading::default();
+        Self {
+            laeq_1s_db: quiet.laeq_1s_db.map(AtomicF32::new),
+            max_laeq_1s_db: quiet.max_laeq_1s_db.map(AtomicF32::new),
+            laeq_since_reset_db: quiet.laeq_since_reset_db.map(AtomicF32::new),
+            exposure_pa2h: AtomicF64::new(quiet.exposure_pa2h),
+            dose_percent: AtomicF64::new(quiet.dose_percent),
+            time_left_s: AtomicF64::new(f64::NAN),
+        }
+    }
+}
+
+impl EarShared {
+    /// Audio thread: stores the latest ear reading.
+    pub fn publish(&self, r: &EarReading) {
+        for ch in 0..2 {
+            self.laeq_1s_db[ch].store(r.laeq_1s_db[ch], Ordering::Relaxed);
+            self.max_laeq_1s_db[ch].store(r.max_laeq_1s_db[ch], Ordering::Relaxed);
+            self.laeq_since_reset_db[ch].store(r.laeq_since_reset_db[ch], Ordering::Relaxed);
+        }
+        self.exposure_pa2h.store(r.exposure_pa2h, Ordering::Relaxed);
+        self.dose_percent.store(r.dose_percent, Ordering::Relaxed);
+        self.time_left_s
+            .store(r.time_left_s.unwrap_or(f64::NAN), Ordering::Relaxed);
+    }
+
+    /// GUI: the latest ear reading (the louder-ear values are formed from the per-ear ones).
+    pub fn get(&self) -> EarReading {
+        let each = |v: &Pair<AtomicF32>| [0, 1].map(|c| v[c].load(Ordering::Relaxed));
+        let (now, max, since) = (
+            each(&self.laeq_1s_db),
+            each(&self.max_laeq_1s_db),
+            each(&self.laeq_since_reset_db),
+        );
+        let time_left_s = self.time_left_s.load(Ordering::Relaxed);
+        EarReading {
+            laeq_1s_db: now,
+            max_laeq_1s_db: max,
+            laeq_since_reset_db: since,
+            louder_laeq_1s_db: now[0].max(now[1]),
+            louder_max_laeq_1s_db: max[0].max(max[1]),
+            louder_laeq_since_reset_db: since[0].max(since[1]),
+            exposure_pa2h: self.exposure_pa2h.load(Ordering::Relaxed),
+            dose_percent: self.dose_percent.load(Ordering::Relaxed),
+            time_left_s: (!time_left_s.is_nan()).then_some(time_left_s),
         }
     }
 }
@@ -423,8 +572,61 @@ impl EngineStatus {
     }
 }
 
-/// Capacity of each spectrum sample ring, samples (a power of two, ≥ the GUI's FFT length).
-pub const SAMPLE_RING_LEN: usize = 8192;
+/// Talkback, level limits and the right pair, as the audio thread last saw them.
+#[derive(Debug, Default)]
+pub struct MonitorStatus {
+    /// Talk input's sample peak since the GUI last took it (linear), raised with `fetch_max`.
+    talk_peak_lin: AtomicF32,
+    /// Talk input's RMS over the last 300 ms (linear).
+    talk_rms_lin: AtomicF32,
+    /// Level limit's gain reduction per output (dB, ≥ 0): main, then each cue.
+    limit_gr_db: [AtomicF32; 1 + CUE_COUNT],
+    /// Pairs on aux is on and the right pair's input carries nothing.
+    right_pair_missing: AtomicBool,
+}
+
+impl MonitorStatus {
+    /// Audio thread: the talk meter's readings and each output's limit gain reduction (dB).
+    pub fn publish_meters(&self, talk: &ChannelReading, limit_gr_db: [f32; 1 + CUE_COUNT]) {
+        self.talk_peak_lin
+            .fetch_max(talk.sample_peak_lin, Ordering::Relaxed);
+        self.talk_rms_lin.store(talk.rms_lin, Ordering::Relaxed);
+        for (shared, gr) in self.limit_gr_db.iter().zip(limit_gr_db) {
+            shared.store(gr, Ordering::Relaxed);
+        }
+    }
+
+    /// Audio thread: whether the right pair is missing (every block: it follows the host).
+    pub fn publish_right_pair_missing(&self, missing: bool) {
+        self.right_pair_missing.store(missing, Ordering::Relaxed);
+    }
+
+    /// GUI: the talk input's peak since the last take (linear), taking it.
+    pub fn take_talk_peak_lin(&self) -> f32 {
+        self.talk_peak_lin.swap(0.0, Ordering::Relaxed)
+    }
+
+    /// GUI: the talk input's RMS (linear).
+    pub fn talk_rms_lin(&self) -> f32 {
+        self.talk_rms_lin.load(Ordering::Relaxed)
+    }
+
+    /// GUI: the level limit's gain reduction (dB) of output `output` (0 = main, 1 + n = cue n).
+    pub fn limit_gr_db(&self, output: usize) -> f32 {
+        self.limit_gr_db
+            .get(output)
+            .map_or(0.0, |gr| gr.load(Ordering::Relaxed))
+    }
+
+    /// GUI: whether pairs on aux waits for a right pair that is not there.
+    pub fn right_pair_missing(&self) -> bool {
+        self.right_pair_missing.load(Ordering::Relaxed)
+    }
+}
+
+/// Capacity of each spectrum and vectorscope sample ring, samples (a power of two, ≥ the GUI's
+/// longest FFT).
+pub const SAMPLE_RING_LEN: usize = 16_384;
 
 /// A single-producer ring of the newest samples, for the GUI's spectrum.
 ///
@@ -476,13 +678,15 @@ impl SampleRing {
     }
 }
 
-/// The samples the GUI's spectrum view analyses.
+/// The samples the GUI's spectrum view and vectorscope analyse.
 #[derive(Debug, Default)]
 pub struct SpectrumShared {
     /// The main output, (L + R)/2.
     pub main: SampleRing,
     /// The common-mode signal (hot + cold)/2 of the balanced input, averaged over the pairs.
     pub common_mode: SampleRing,
+    /// The main output interleaved (L, R, L, R, …), for the vectorscope.
+    pub main_stereo: SampleRing,
     /// Whether `common_mode` is being fed (a balanced decode is running).
     pub common_mode_live: AtomicBool,
     /// The sample rate of both rings, Hz (0 before activation).
@@ -507,16 +711,23 @@ pub struct Shared {
     pub reset_meters: AtomicU32,
     /// Samples for the spectrum view, fed only while the editor is open.
     pub spectrum: SpectrumShared,
+    /// Talkback meter, level limits and the right pair's presence.
+    pub monitor: MonitorStatus,
 }
 
 impl Shared {
     /// Audio thread: publishes one block's readings.
     pub fn publish(&self, r: &EngineReadings, decision: AutoFixDecision) {
         self.input.publish(&r.input, true);
+        self.input.loudness.publish(&r.input_loudness);
         self.main.publish(&r.main, true);
+        self.main.loudness.publish(&r.main_loudness);
+        self.main.ear.publish(&r.main_ear);
         self.main_extras.publish(&r.stereo, &r.common_mode);
-        for (shared, (reading, active)) in self.cues.iter().zip(r.cues.iter().zip(r.cue_active)) {
-            shared.publish(reading, active);
+        for (i, shared) in self.cues.iter().enumerate() {
+            shared.publish(&r.cues[i], r.cue_active[i]);
+            shared.loudness.publish(&r.cue_loudness[i]);
+            shared.ear.publish(&r.cue_ear[i]);
         }
         let status = &self.status;
         status
@@ -568,6 +779,52 @@ mod tests {
     }
 
     #[test]
+    fn loudness_and_ear_readings_cross_the_atomics_unchanged() {
+        let shared = Shared::default();
+        // Before any audio the GUI reads silence, as the engine's own defaults.
+        assert_eq!(shared.main.loudness.get(), OutputLoudness::default());
+        assert_eq!(shared.main.ear.get(), EarReading::default());
+        let main_loudness = OutputLoudness {
+            reading: LoudnessReading {
+                momentary_lufs: -20.5,
+                short_term_lufs: -21.25,
+                integrated_lufs: -23.0,
+                loudness_range_lu: 6.5,
+                max_momentary_lufs: -14.0,
+                max_short_term_lufs: -18.0,
+            },
+            plr_lu: Some(12.5),
+        };
+        // 85 dB(A) (0.1265 Pa²) for 5 h: 0.6325 Pa²h, 39.5 % of the adult 1.6 Pa²h.
+        let cue_ear = EarReading {
+            laeq_1s_db: [85.0, 82.0],
+            max_laeq_1s_db: [91.0, 88.0],
+            laeq_since_reset_db: [84.0, 81.0],
+            louder_laeq_1s_db: 85.0,
+            louder_max_laeq_1s_db: 91.0,
+            louder_laeq_since_reset_db: 84.0,
+            exposure_pa2h: 0.632_455_5,
+            dose_percent: 39.528_47,
+            time_left_s: Some(12_345.5),
+        };
+        let mut readings = EngineReadings {
+            main_loudness,
+            ..EngineReadings::default()
+        };
+        readings.cue_ear[2] = cue_ear;
+        shared.publish(&readings, AutoFixDecision::NoFault);
+        assert_eq!(shared.main.loudness.get(), readings.main_loudness);
+        assert_eq!(shared.cues[2].ear.get(), readings.cue_ear[2]);
+        assert_eq!(shared.cues[1].ear.get(), EarReading::default());
+        // An inaudible level has no time limit, and an unmeasured PLR stays unmeasured.
+        readings.cue_ear[2].time_left_s = None;
+        readings.main_loudness.plr_lu = None;
+        shared.publish(&readings, AutoFixDecision::NoFault);
+        assert_eq!(shared.cues[2].ear.get().time_left_s, None);
+        assert_eq!(shared.main.loudness.get().plr_lu, None);
+    }
+
+    #[test]
     fn settings_missing_from_a_state_take_defaults_and_nonsense_is_clamped() {
         let partial: SettingsData = serde_json::from_str(r#"{"amp_k_v": 4.0}"#).unwrap();
         assert_eq!(partial.amp_k_v, 4.0);
@@ -608,6 +865,7 @@ mod tests {
         let old: SettingsData = serde_json::from_str(r#"{"editor_width": 1200}"#).unwrap();
         assert_eq!(old.ui_scale, DEFAULT_UI_SCALE);
         assert_eq!(old.editor_width, 1200);
+        assert!(!old.big_view, "an older state opens in the Detail view");
         let wild = |scale: f32| {
             SettingsData {
                 ui_scale: scale,
@@ -709,5 +967,25 @@ mod tests {
         // A state without the field, or with some of it, fills in defaults.
         let partial: ExposureData = serde_json::from_str(r#"{"pa2h": [1, 2, 3, 4, 5]}"#).unwrap();
         assert_eq!(partial.updated_unix_s, [0; EAR_OUTPUTS]);
+    }
+
+    #[test]
+    fn the_talk_peak_waits_for_the_gui_and_the_rest_are_latest_values() {
+        let status = MonitorStatus::default();
+        let talk = |peak: f32, rms: f32| ChannelReading {
+            sample_peak_lin: peak,
+            rms_lin: rms,
+            ..ChannelReading::default()
+        };
+        status.publish_meters(&talk(0.7, 0.2), [3.0, 0.0, 1.5, 0.0, 0.0]);
+        status.publish_meters(&talk(0.1, 0.05), [2.0, 0.0, 1.0, 0.0, 0.0]);
+        assert_eq!(status.take_talk_peak_lin(), 0.7);
+        assert_eq!(status.take_talk_peak_lin(), 0.0);
+        assert_eq!(status.talk_rms_lin(), 0.05);
+        assert_eq!(status.limit_gr_db(0), 2.0);
+        assert_eq!(status.limit_gr_db(2), 1.0);
+        assert_eq!(status.limit_gr_db(9), 0.0);
+        status.publish_right_pair_missing(true);
+        assert!(status.right_pair_missing());
     }
 }

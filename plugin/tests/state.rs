@@ -286,7 +286,7 @@ fn frozen() -> Vec<Frozen> {
                 format!("{out} limit level"),
                 60.0,
                 100.0,
-                85.0,
+                80.0,
                 None,
                 " dB(A)",
             ),
@@ -701,4 +701,16 @@ fn calibration_parameters_reach_the_ear_meters_in_db_per_volt() {
     assert_eq!(params.ear_settings().allowance, WeeklyAllowance::Sensitive);
     // And all of it reaches the engine's settings.
     assert_eq!(params.engine_settings().ear, params.ear_settings());
+
+    // The level limits are per output, whatever the calibration follows.
+    let s = params.engine_settings();
+    assert!(!s.main.limit_on && s.cues.iter().all(|c| !c.output.limit_on));
+    set_text(&params, "main_limit", "On");
+    set_text(&params, "main_limit_db", "90 dB(A)");
+    set_text(&params, "cue_limit_2", "On");
+    set_text(&params, "cue_limit_db_2", "75");
+    let s = params.engine_settings();
+    assert!(s.main.limit_on && s.main.limit_db_spl == 90.0);
+    assert!(s.cues[1].output.limit_on && s.cues[1].output.limit_db_spl == 75.0);
+    assert!(!s.cues[0].output.limit_on && !s.cues[2].output.limit_on);
 }

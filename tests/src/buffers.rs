@@ -14,6 +14,8 @@ pub struct AudioPort {
     pub reported_channels: Option<u32>,
     /// `constant_mask` passed to the plugin.
     pub constant_mask: u64,
+    /// Channels whose pointer is null while the others carry data (a half-switched-off bus).
+    pub null_channels: Vec<usize>,
 }
 
 impl AudioPort {
@@ -35,6 +37,15 @@ impl AudioPort {
         Self {
             null_data: true,
             reported_channels: Some(channel_count),
+            ..Self::default()
+        }
+    }
+
+    /// A port carrying these channels, with a null pointer for channel `null_channel`.
+    pub fn half_null(channels: Vec<Vec<f32>>, null_channel: usize) -> Self {
+        Self {
+            channels,
+            null_channels: vec![null_channel],
             ..Self::default()
         }
     }
@@ -107,7 +118,20 @@ impl ProcessBuffers {
         let pointers = |ports: &mut [AudioPort]| -> Vec<Vec<*mut f32>> {
             ports
                 .iter_mut()
-                .map(|p| p.channels.iter_mut().map(|c| c.as_mut_ptr()).collect())
+                .map(|p| {
+                    let nulls = &p.null_channels;
+                    p.channels
+                        .iter_mut()
+                        .enumerate()
+                        .map(|(i, c)| {
+                            if nulls.contains(&i) {
+                                std::ptr::null_mut()
+                            } else {
+                                c.as_mut_ptr()
+                            }
+                        })
+                        .collect()
+                })
                 .collect()
         };
         (pointers(&mut self.inputs), pointers(&mut self.outputs))

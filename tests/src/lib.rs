@@ -32,7 +32,7 @@ pub use instance::{
     ProcessStatus, INVALID_ID,
 };
 pub use locate::cuewire_library_path;
-pub use vst3::{Vst3Instance, CUEWIRE_VST3_CLASS_ID};
+pub use vst3::{Vst3Instance, CUEWIRE_INSERT_VST3_CLASS_ID, CUEWIRE_VST3_CLASS_ID};
 
 /// Cuewire Monitor's CLAP plugin id (the id the single plugin had; the tests drive this one).
 pub const CUEWIRE_CLAP_ID: &str = "audio.cuewire.cuewire";

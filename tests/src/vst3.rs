@@ -23,8 +23,10 @@ use vst3::{Class, ComPtr, ComWrapper, Interface};
 
 use crate::{Error, ParamEvent, ProcessBuffers};
 
-/// Cuewire's VST3 class id (its processor/controller component).
+/// Cuewire Monitor's VST3 class id (its processor/controller component).
 pub const CUEWIRE_VST3_CLASS_ID: [u8; 16] = *b"CuewireHpMonitr1";
+/// Cuewire's (the insert's) VST3 class id.
+pub const CUEWIRE_INSERT_VST3_CLASS_ID: [u8; 16] = *b"CuewireInsert000";
 
 /// `kRealtime` process mode.
 const K_REALTIME: i32 = 0;
@@ -111,6 +113,14 @@ impl Vst3Instance {
     /// Cuewire's VST3 class from the `libcuewire` built by this workspace.
     pub fn cuewire() -> Result<Self, Error> {
         Self::load(&crate::cuewire_library_path()?, CUEWIRE_VST3_CLASS_ID)
+    }
+
+    /// Cuewire's (the insert's) VST3 class from the same library.
+    pub fn cuewire_insert() -> Result<Self, Error> {
+        Self::load(
+            &crate::cuewire_library_path()?,
+            CUEWIRE_INSERT_VST3_CLASS_ID,
+        )
     }
 
     /// The component, for calls the harness does not wrap.

@@ -478,7 +478,7 @@ fn expected_params() -> Vec<Expected> {
                 module,
                 "60.0 dB(A)".into(),
                 "100.0 dB(A)".into(),
-                "85.0 dB(A)".into(),
+                "80.0 dB(A)".into(),
             ),
         ]
     };

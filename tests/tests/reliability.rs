@@ -1,4 +1,4 @@
-//! Reliability of the built plugin through its CLAP entry point (issue 8): the debug build with
+//! Reliability of the built plugin through its CLAP entry point: the debug build with
 //! `assert_process_allocs` survives every layout × input mode × cue setting in random block
 //! sizes; the ear guard holds on every output port whatever the settings, the input and the
 //! automation; parameters act from the first sample after activation and after a state load;

@@ -47,7 +47,7 @@ pub struct CueSettings {
     pub source: CueSource,
     /// Stereo, mono, left or right.
     pub mode: CueMode,
-    /// Gain (dB, −60..+12), mute and ear guard; `dim` is unused on cues.
+    /// Gain (dB, −60..+12), mute, level limit and ear guard; `dim` is unused on cues.
     pub output: OutputSettings,
 }
 
@@ -151,6 +151,18 @@ impl CueStage {
         self.stage.snap();
     }
 
+    /// Forgets the level limit's signal history (a new stream) and ends every ramp.
+    pub fn reset(&mut self) {
+        self.fade.snap();
+        self.stage.reset();
+    }
+
+    /// The level at the ear of a full-scale sine on this cue's output (dB SPL), for its
+    /// level limit.
+    pub fn set_spl_at_0dbfs_db(&mut self, spl_at_0dbfs_db: f32) {
+        self.stage.set_spl_at_0dbfs_db(spl_at_0dbfs_db);
+    }
+
     /// True when the cue is off and has finished fading out: it needs no processing at all.
     pub fn is_idle(&self) -> bool {
         !self.settings.on && !self.stage.is_ramping()
@@ -176,8 +188,10 @@ impl CueStage {
         })
     }
 
-    /// Renders the cue from `taps` into `out_l`, `out_r` (all the same length).
-    pub fn process(&mut self, taps: CueTaps<'_>, out_l: &mut [f32], out_r: &mut [f32]) {
+    /// Renders the cue from `taps` into `out_l`, `out_r` (all the same length) up to its ear
+    /// guard: routing, gain and level limit. Talkback joins after this, and listen hears the
+    /// result; [`CueStage::apply_guard`] then finishes the output.
+    pub fn process_pre_guard(&mut self, taps: CueTaps<'_>, out_l: &mut [f32], out_r: &mut [f32]) {
         let n = out_l
             .len()
             .min(out_r.len())
@@ -196,6 +210,7 @@ impl CueStage {
         }
         self.fade.advance(fade_len);
         let start = fade_len;
+        let mut gain_done = false;
         if start < n {
             // Steady state reads only the chosen tap: two inputs, four multiplies per frame.
             let (k0, (a, b)) = match self.settings.source {
@@ -205,21 +220,30 @@ impl CueStage {
             let m = &self.matrix;
             let rows = [[m[0][k0], m[0][k0 + 1]], [m[1][k0], m[1][k0 + 1]]];
             // With no fade in this block and a steady gain, the gain joins the routing pass
-            // (same arithmetic as two passes); the guard usually finds nothing to change.
-            let fused = start == 0 && !self.stage.is_ramping();
+            // (same arithmetic as two passes).
+            gain_done = start == 0 && !self.stage.is_ramping();
             mix_into(
                 self.stage.isa(),
                 (&a[start..n], &b[start..n]),
                 rows,
-                if fused { self.stage.gain_lin() } else { 1.0 },
+                if gain_done {
+                    self.stage.gain_lin()
+                } else {
+                    1.0
+                },
                 [&mut out_l[start..n], &mut out_r[start..n]],
             );
-            if fused {
-                self.stage.apply_guard(out_l, out_r);
-                return;
-            }
         }
-        self.stage.process(out_l, out_r);
+        if !gain_done {
+            self.stage.apply_gain(out_l, out_r);
+        }
+        self.stage.apply_limit(out_l, out_r);
+    }
+
+    /// Applies the cue's ear guard to its finished signal `l`, `r` (the guard usually finds
+    /// nothing to change).
+    pub fn apply_guard(&mut self, l: &mut [f32], r: &mut [f32]) {
+        self.stage.apply_guard(l, r);
     }
 }
 

@@ -1,21 +1,23 @@
 //! The whole signal path of one plugin instance:
-//! input stage → [pre tap] → main gain, dim, mute → crossfeed → [post tap] → ear guard → main out,
-//! and four cues fed from the taps. The plugin's `process()` only hands it slices.
+//! input stage → [pre tap] → main gain, dim, mute → crossfeed → [post tap] → level limit →
+//! talk to main → listen → ear guard → bypass mix → main out,
+//! and four cues fed from the taps: routing and gain → level limit → talk → (what listen
+//! hears) → ear guard → cue out. The plugin's `process()` only hands it slices.
 
 use crate::calibration::Calibration;
 use crate::crossfeed::{Crossfeed, CrossfeedSetting};
 use crate::cue::{CueSettings, CueStage, CueTaps, CUE_COUNT};
-use crate::input::{InputLayout, InputSettings, InputStage};
-use crate::listen::Listen;
+use crate::input::{InputLayout, InputMode, InputSettings, InputStage};
+use crate::listen::{Listen, ListenStage};
 use crate::meter::{
-    CommonModeReading, EarReading, MeterBank, OutputLoudness, OutputReading, StereoReading,
-    WeeklyAllowance, EAR_OUTPUTS,
+    ChannelReading, CommonModeReading, EarReading, MeterBank, OutputLoudness, OutputReading,
+    StereoReading, WeeklyAllowance, EAR_OUTPUTS,
 };
 use crate::output::{OutputSettings, OutputStage, GAIN_RAMP_MS};
 use crate::ramp::Ramp;
 use crate::sanitise::{flush_subnormal, flush_subnormal_pair_isa, sanitise_unguarded};
 use crate::simd::Isa;
-use crate::talkback::TalkbackSettings;
+use crate::talkback::{TalkIn, TalkbackSettings, TalkbackStage};
 
 /// Samples the engine works on at once; host blocks of any length are cut into these, so
 /// the scratch memory is fixed at construction and the result never depends on the host's
@@ -49,16 +51,17 @@ pub struct EngineSettings {
     pub cues: [CueSettings; CUE_COUNT],
     /// Host bypass: the main input passes to the main output unchanged.
     pub bypass: bool,
-    /// Talkback into the cues and main (not yet acted on by the engine).
+    /// Talkback into the cues and main.
     pub talkback: TalkbackSettings,
-    /// Which cue the main output carries, if any (not yet acted on by the engine).
+    /// Which cue the main output carries, if any.
     pub listen: Listen,
     /// Right pair on the aux input: in the Stereo layout, decode the main input as Hot L /
-    /// Cold L and the auxiliary input (when it carries two channels) as Hot R / Cold R; with
-    /// the auxiliary input inactive or empty, decode the left pair to both ears, as the
-    /// Balanced pair mode does (not yet acted on by the engine).
+    /// Cold L and the auxiliary input (when it carries two channels as long as the main
+    /// block) as Hot R / Cold R, as the BalancedPairs layout does; otherwise decode the left
+    /// pair to both ears, as the Balanced pair mode does (see [`Engine::right_pair_missing`]).
     pub pairs_on_aux: bool,
-    /// Calibration and allowance of the ear-level meters.
+    /// Calibration and allowance of the ear-level meters; the calibration also sets where
+    /// each output's level limit acts.
     pub ear: EarSettings,
 }
 
@@ -89,6 +92,8 @@ pub mod meter_bits {
     pub const MAIN: u32 = 2;
     /// Cue n's meters (n = 0..3) are bit `CUE_0 << n`.
     pub const CUE_0: u32 = 4;
+    /// The talk meter.
+    pub const TALK: u32 = CUE_0 << super::CUE_COUNT;
     /// Every meter.
     pub const ALL: u32 = u32::MAX;
 }
@@ -145,6 +150,18 @@ pub struct Engine {
     main: OutputStage,
     crossfeed: Crossfeed,
     cues: [CueStage; CUE_COUNT],
+    talkback: TalkbackStage,
+    listen: ListenStage,
+    /// A cue's signal when listen needs it and no output is connected for it.
+    cue_scratch: [[Vec<f32>; 2]; CUE_COUNT],
+    /// The layout the input stage decodes (the host's, or BalancedPairs with the right pair on
+    /// the aux input), and the input settings it was last given (see [`input_plan`]).
+    decode_layout: InputLayout,
+    applied_input: InputSettings,
+    /// Whether the last block's aux input carried two channels as long as the main block.
+    aux_full: bool,
+    /// Whether `pairs_on_aux` asks for a right pair the last block did not carry.
+    right_pair_missing: bool,
     /// 1.0 = fully processed, 0.0 = fully bypassed.
     wet: Ramp,
     dry: [Vec<f32>; 2],
@@ -169,11 +186,42 @@ fn input_settings_in(layout: InputLayout, settings: &InputSettings) -> InputSett
     }
 }
 
+/// How the input stage decodes in the host's `layout`: the layout it decodes, its settings,
+/// and whether the right pair is missing. `aux_full`: the aux input carries two channels as
+/// long as the main block. With `pairs_on_aux` in the Stereo layout, a full aux input makes
+/// it a BalancedPairs decode; without one, the left pair goes to both ears (Balanced pair).
+fn input_plan(
+    layout: InputLayout,
+    settings: &EngineSettings,
+    aux_full: bool,
+) -> (InputLayout, InputSettings, bool) {
+    let pairs = layout == InputLayout::Stereo && settings.pairs_on_aux;
+    let decode = if pairs && aux_full {
+        InputLayout::BalancedPairs
+    } else {
+        layout
+    };
+    let mut input = input_settings_in(decode, &settings.input);
+    let missing = pairs && !aux_full;
+    if missing {
+        input.mode = InputMode::BalancedPair;
+    }
+    (decode, input, missing)
+}
+
+/// The part of `x` in `start..end`, cut short at (or empty past) its end.
+fn part(x: &[f32], start: usize, end: usize) -> &[f32] {
+    let len = x.len();
+    &x[start.min(len)..end.min(len)]
+}
+
 impl Engine {
     /// An engine for `layout` at `sample_rate_hz`, resting at `settings` from the first sample.
     pub fn new(sample_rate_hz: f32, layout: InputLayout, settings: &EngineSettings) -> Self {
         let mut input = InputStage::new(sample_rate_hz);
-        input.set_settings(&input_settings_in(layout, &settings.input));
+        let (decode_layout, applied_input, right_pair_missing) =
+            input_plan(layout, settings, false);
+        input.set_settings(&applied_input);
         let scratch = || [vec![0.0; CHUNK_FRAMES], vec![0.0; CHUNK_FRAMES]];
         let mut engine = Self {
             sample_rate_hz,
@@ -183,6 +231,13 @@ impl Engine {
             main: OutputStage::new(sample_rate_hz, &settings.main),
             crossfeed: Crossfeed::new(sample_rate_hz, settings.crossfeed),
             cues: settings.cues.map(|cue| CueStage::new(sample_rate_hz, &cue)),
+            talkback: TalkbackStage::new(sample_rate_hz, &settings.talkback),
+            listen: ListenStage::new(sample_rate_hz, settings.listen),
+            cue_scratch: std::array::from_fn(|_| scratch()),
+            decode_layout,
+            applied_input,
+            aux_full: false,
+            right_pair_missing,
             wet: Ramp::for_ms(
                 sample_rate_hz,
                 GAIN_RAMP_MS,
@@ -204,6 +259,7 @@ impl Engine {
                 .saturating_mul(METER_BATCH_FRAMES),
         };
         engine.update_meter_ceilings();
+        engine.update_calibration();
         engine.reset();
         engine
     }
@@ -220,25 +276,54 @@ impl Engine {
 
     /// New settings, effective from the next sample (gains and routing ramp there).
     pub fn set_settings(&mut self, settings: &EngineSettings) {
-        if settings.input != self.settings.input {
-            self.input
-                .set_settings(&input_settings_in(self.layout, &settings.input));
-        }
         self.main.set_settings(&settings.main);
         self.crossfeed.set(settings.crossfeed);
         for (cue, cue_settings) in self.cues.iter_mut().zip(&settings.cues) {
             cue.set_settings(cue_settings);
         }
         self.wet.set_target(if settings.bypass { 0.0 } else { 1.0 });
+        self.talkback.set_settings(&settings.talkback);
+        self.listen.set(settings.listen);
         let ceilings_changed = settings.main.ceiling_db != self.settings.main.ceiling_db
             || (0..CUE_COUNT).any(|i| {
                 settings.cues[i].output.ceiling_db != self.settings.cues[i].output.ceiling_db
             });
+        let calibration_changed = settings.ear.spl_at_0dbfs_db != self.settings.ear.spl_at_0dbfs_db;
         self.meters.set_ear_settings(&settings.ear);
         self.settings = *settings;
+        self.apply_input_plan(self.aux_full);
         if ceilings_changed {
             self.update_meter_ceilings();
         }
+        if calibration_changed {
+            self.update_calibration();
+        }
+    }
+
+    /// Hands each output's level limit its calibration.
+    fn update_calibration(&mut self) {
+        let [main, cues @ ..] = self.settings.ear.spl_at_0dbfs_db;
+        self.main.set_spl_at_0dbfs_db(main);
+        for (cue, spl) in self.cues.iter_mut().zip(cues) {
+            cue.set_spl_at_0dbfs_db(spl);
+        }
+    }
+
+    /// Brings the input stage to [`input_plan`] for `aux_full`. A settings change crossfades
+    /// as usual; a change of the decoded layout (the right pair arriving or leaving) switches
+    /// at once, as the host's connection did.
+    fn apply_input_plan(&mut self, aux_full: bool) {
+        let (decode, input, missing) = input_plan(self.layout, &self.settings, aux_full);
+        if input != self.applied_input {
+            self.input.set_settings(&input);
+            self.applied_input = input;
+            if decode != self.decode_layout {
+                self.input.snap();
+            }
+        }
+        self.decode_layout = decode;
+        self.aux_full = aux_full;
+        self.right_pair_missing = missing;
     }
 
     /// Headroom is measured against each output's ear-guard ceiling (0 dBFS for the input).
@@ -255,6 +340,7 @@ impl Engine {
     /// Meter options for every output: peak hold (ms) and the clip run length (samples).
     pub fn set_meter_options(&mut self, hold_ms: f32, clip_run_samples: u32) {
         self.meters.set_options(hold_ms, clip_run_samples);
+        self.talkback.set_meter_options(hold_ms, clip_run_samples);
     }
 
     /// Clears all signal state; every ramp jumps to its target, so after activation the
@@ -263,6 +349,11 @@ impl Engine {
     pub fn reset(&mut self) {
         self.input.reset();
         self.crossfeed.reset();
+        self.main.reset();
+        for cue in &mut self.cues {
+            cue.reset();
+        }
+        self.talkback.reset();
         self.snap();
         self.meters.restart(self.sample_rate_hz);
         self.main.reset_counters();
@@ -280,6 +371,8 @@ impl Engine {
         for cue in &mut self.cues {
             cue.snap();
         }
+        self.talkback.snap();
+        self.listen.snap();
         self.wet.snap();
     }
 
@@ -298,6 +391,9 @@ impl Engine {
             if mask & (meter_bits::CUE_0 << i) != 0 {
                 cue.reset_counters();
             }
+        }
+        if mask & meter_bits::TALK != 0 {
+            self.talkback.reset_meter();
         }
     }
 
@@ -346,6 +442,7 @@ impl Engine {
     /// the signal path's cost from metering's.
     pub fn set_metering(&mut self, on: bool) {
         self.meters.set_enabled(on);
+        self.talkback.set_metering(on);
     }
 
     /// The input stage (for the Auto fix decision).
@@ -368,10 +465,39 @@ impl Engine {
         self.balanced_active
     }
 
+    /// True when `pairs_on_aux` asks for the right pair on the aux input and the last block
+    /// did not carry it (two channels as long as the main block): the left pair then plays
+    /// in both ears.
+    pub fn right_pair_missing(&self) -> bool {
+        self.right_pair_missing
+    }
+
+    /// The level limit's gain reduction now, dB (≥ 0) of output `output`: 0 = main, 1 + n =
+    /// cue n; 0 for any other index.
+    pub fn limit_gain_reduction_db(&self, output: usize) -> f32 {
+        match output {
+            0 => self.main.limit_gain_reduction_db(),
+            o if o <= CUE_COUNT => self.cues[o - 1].stage().limit_gain_reduction_db(),
+            _ => 0.0,
+        }
+    }
+
+    /// The talkback stage (settings and envelopes).
+    pub fn talkback(&self) -> &TalkbackStage {
+        &self.talkback
+    }
+
+    /// The talk meter's readings (the talk input after its high-pass, before its level;
+    /// silence while there is no talk input); the since-last-read peaks start over.
+    pub fn read_talk_meter(&mut self) -> ChannelReading {
+        self.talkback.read_meter()
+    }
+
     /// Processes one host block in place. `l`, `r`: the main buffer (Stereo: L, R; Mono: the
-    /// input in `l`; BalancedPairs: Hot L, Cold L); `aux`: Hot R, Cold R for BalancedPairs.
-    /// On return `l`, `r` hold the main output and each connected cue its output.
-    /// Mismatched lengths process the shortest; a cue buffer of another length is left alone.
+    /// input in `l`; BalancedPairs: Hot L, Cold L); `aux`: Hot R, Cold R for BalancedPairs or
+    /// `pairs_on_aux` (shorter than the main block: absent). On return `l`, `r` hold the main
+    /// output and each connected cue its output. Mismatched main lengths process the
+    /// shortest; a cue buffer shorter than that is left alone.
     pub fn process(
         &mut self,
         l: &mut [f32],
@@ -379,10 +505,25 @@ impl Engine {
         aux: Option<(&[f32], &[f32])>,
         cue_outs: &mut [CueOut<'_>; CUE_COUNT],
     ) {
-        let mut n = l.len().min(r.len());
-        if let Some((a, b)) = aux {
-            n = n.min(a.len()).min(b.len());
+        self.process_with_talk(l, r, aux, None, cue_outs);
+    }
+
+    /// [`Engine::process`] with the talkback input `talk` (mono, or a stereo pair summed to
+    /// mono; channels shorter than the block are silence past their end, `None` is silence).
+    pub fn process_with_talk(
+        &mut self,
+        l: &mut [f32],
+        r: &mut [f32],
+        aux: Option<(&[f32], &[f32])>,
+        talk: Option<TalkIn<'_>>,
+        cue_outs: &mut [CueOut<'_>; CUE_COUNT],
+    ) {
+        let n = l.len().min(r.len());
+        let aux = aux.filter(|(a, b)| a.len() >= n && b.len() >= n);
+        if aux.is_some() != self.aux_full {
+            self.apply_input_plan(aux.is_some());
         }
+        let aux = aux.filter(|_| self.decode_layout == InputLayout::BalancedPairs);
         for out in cue_outs.iter_mut() {
             if out
                 .as_ref()
@@ -396,10 +537,13 @@ impl Engine {
         while start < n {
             let end = (start + CHUNK_FRAMES).min(n);
             let chunk_aux = aux.map(|(a, b)| (&a[start..end], &b[start..end]));
+            let chunk_talk =
+                talk.map(|(a, b)| (part(a, start, end), b.map(|b| part(b, start, end))));
             self.process_chunk(
                 &mut l[start..end],
                 &mut r[start..end],
                 chunk_aux,
+                chunk_talk,
                 cue_outs,
                 start..end,
             );
@@ -417,17 +561,22 @@ impl Engine {
         l: &mut [f32],
         r: &mut [f32],
         aux: Option<(&[f32], &[f32])>,
+        talk: Option<TalkIn<'_>>,
         cue_outs: &mut [CueOut<'_>; CUE_COUNT],
         range: std::ops::Range<usize>,
     ) {
         let n = l.len();
+        // Every chunk, heard or not, so the envelopes and the talk meter keep time.
+        self.talkback.process(talk, n);
         let bypass_involved = self.wet.is_ramping() || self.wet.current() != 1.0;
         // When every stage is set to hand the audio through and no sample is one the flush or
         // the guard would change, the full path would give back `l` and `r` bit for bit: they
         // already are the output (and both cue taps), and only the stages' clocks need to move.
         let identity = !bypass_involved
             && self.crossfeed.is_bypassed()
-            && self.input.passes_through(self.layout)
+            && !self.talkback.reaches_main()
+            && self.listen.is_off()
+            && self.input.passes_through(self.decode_layout)
             && self.main.passes_unchanged(l, r);
         if identity {
             self.input.pass_through(n);
@@ -440,9 +589,13 @@ impl Engine {
         let [cm_l, cm_r] = &self.cm;
         let common_mode = self.balanced_active.then(|| (&cm_l[..n], &cm_r[..n]));
         self.meters.start_chunk(l, r, common_mode, cue_active);
+        // A cue is rendered when its output is connected or listen hears it.
+        let rendered: [bool; CUE_COUNT] = std::array::from_fn(|i| {
+            cue_active[i] || (self.listen.hears_cue(i) && !self.cues[i].is_idle())
+        });
 
-        let cues_active = cue_active.contains(&true);
-        if cues_active {
+        let cues_rendered = rendered.contains(&true);
+        if cues_rendered {
             self.pre[0][..n].copy_from_slice(l);
             self.pre[1][..n].copy_from_slice(r);
         }
@@ -452,7 +605,7 @@ impl Engine {
             self.crossfeed.process(l, r);
         }
 
-        if cues_active {
+        if cues_rendered {
             self.post[0][..n].copy_from_slice(l);
             self.post[1][..n].copy_from_slice(r);
             let taps = CueTaps {
@@ -460,11 +613,40 @@ impl Engine {
                 post: (&self.post[0][..n], &self.post[1][..n]),
             };
             for (i, (cue, out)) in self.cues.iter_mut().zip(cue_outs.iter_mut()).enumerate() {
-                if let (true, Some((a, b))) = (cue_active[i], out) {
-                    let (a, b) = (&mut a[range.clone()], &mut b[range.clone()]);
-                    cue.process(taps, a, b);
-                    self.meters.take_cue(i, a, b);
+                if !rendered[i] {
+                    continue;
                 }
+                let [sl, sr] = &mut self.cue_scratch[i];
+                let (a, b) = match out {
+                    Some((a, b)) => (&mut a[range.clone()], &mut b[range.clone()]),
+                    None => (&mut sl[..n], &mut sr[..n]),
+                };
+                cue.process_pre_guard(taps, a, b);
+                self.talkback.mix_into_cue(i, a, b);
+            }
+        }
+
+        if !identity {
+            self.main.apply_limit(l, r);
+            self.talkback.mix_into_main(l, r);
+            if !self.listen.is_off() {
+                let cues = std::array::from_fn(|i| {
+                    let [sl, sr] = &self.cue_scratch[i];
+                    match &cue_outs[i] {
+                        _ if !rendered[i] => None,
+                        Some((a, b)) => Some((&a[range.clone()], &b[range.clone()])),
+                        None => Some((&sl[..n], &sr[..n])),
+                    }
+                });
+                self.listen.process((l, r), cues);
+            }
+        }
+
+        for (i, (cue, out)) in self.cues.iter_mut().zip(cue_outs.iter_mut()).enumerate() {
+            if let (true, Some((a, b))) = (cue_active[i], out) {
+                let (a, b) = (&mut a[range.clone()], &mut b[range.clone()]);
+                cue.apply_guard(a, b);
+                self.meters.take_cue(i, a, b);
             }
         }
 
@@ -518,9 +700,14 @@ impl Engine {
         }
 
         let [cm_l, cm_r] = &mut self.cm;
-        self.balanced_active =
-            self.input
-                .process(self.layout, l, r, aux, &mut cm_l[..n], &mut cm_r[..n]);
+        self.balanced_active = self.input.process(
+            self.decode_layout,
+            l,
+            r,
+            aux,
+            &mut cm_l[..n],
+            &mut cm_r[..n],
+        );
         // Decoding tiny normal legs can still make a subnormal ((h − g·c)/2): flush again so
         // no later stage (gain, crossfeed, cues, the meters' filters) ever meets one. A stage
         // that only copied, negated or zeroed flushed samples cannot have made one.

@@ -54,6 +54,8 @@ pub struct LevelLimit {
     ramp_lin: (f32, f32),
     limit_db_spl: f32,
     spl_at_0dbfs_db: f32,
+    /// The rate the stage was made for (Hz), to start over at.
+    sample_rate_hz: f32,
 }
 
 impl LevelLimit {
@@ -74,6 +76,7 @@ impl LevelLimit {
             ramp_lin: (1.0, 1.0),
             limit_db_spl: DEFAULT_LIMIT_DB_SPL,
             spl_at_0dbfs_db: 100.0,
+            sample_rate_hz,
         };
         s.set_spl_at_0dbfs_db(spl_at_0dbfs_db);
         s
@@ -85,6 +88,17 @@ impl LevelLimit {
         fresh.enabled = self.enabled;
         fresh.limit_db_spl = self.limit_db_spl;
         *self = fresh;
+    }
+
+    /// Starts over at unity gain, as a new stage would (a new stream); settings are kept.
+    pub fn restart(&mut self) {
+        self.set_sample_rate(self.sample_rate_hz);
+    }
+
+    /// True when the stage is off and fully recovered: [`LevelLimit::process`] then leaves
+    /// the audio bit for bit and advances nothing.
+    pub fn is_idle(&self) -> bool {
+        !self.enabled && self.ramp_lin == (1.0, 1.0)
     }
 
     /// Turns the stage on or off. Turning on starts the detector from silence; turning off
@@ -141,7 +155,7 @@ impl LevelLimit {
                 }
             }
         }
-        if !self.enabled && self.ramp_lin == (1.0, 1.0) {
+        if self.is_idle() {
             // Off and fully recovered: nothing to do (and no state to advance).
             return;
         }

@@ -93,6 +93,13 @@ impl ListenStage {
         self.target == 0 && !self.fade.is_ramping()
     }
 
+    /// True when main carries (or is fading to or from) cue `cue` (0-based): that cue must be
+    /// rendered, connected or not, for the engineer to hear it.
+    pub fn hears_cue(&self, cue: usize) -> bool {
+        cue < CUE_COUNT
+            && (self.target == 1 + cue || (self.fade.is_ramping() && self.from[1 + cue] != 0.0))
+    }
+
     /// Each source's weight at crossfade position `x`.
     fn weights(&self, x: f32) -> [f32; SOURCES] {
         std::array::from_fn(|s| {

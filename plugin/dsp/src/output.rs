@@ -1,5 +1,8 @@
-//! An output's gain stage (gain, dim, mute, click-free ramps) and its ear guard.
+//! An output's gain stage (gain, dim, mute, click-free ramps), its slow level limit and its
+//! ear guard.
 
+use crate::calibration::Calibration;
+use crate::level_limit::{LevelLimit, DEFAULT_LIMIT_DB_SPL};
 use crate::ramp::Ramp;
 use crate::sanitise::{all_within_isa, flush_subnormal};
 use crate::simd::{dispatch, Isa, Kernel};
@@ -133,6 +136,10 @@ pub struct OutputSettings {
     pub guard: bool,
     /// The ear guard's ceiling, dBFS.
     pub ceiling_db: f32,
+    /// Whether the slow level limit keeps the A-weighted level at the ear under `limit_db_spl`.
+    pub limit_on: bool,
+    /// The level limit, dB(A) SPL (see [`crate::level_limit::LIMIT_DB_SPL_RANGE`]).
+    pub limit_db_spl: f32,
 }
 
 impl Default for OutputSettings {
@@ -143,6 +150,8 @@ impl Default for OutputSettings {
             mute: false,
             guard: true,
             ceiling_db: CEILING_MAX_DB,
+            limit_on: false,
+            limit_db_spl: DEFAULT_LIMIT_DB_SPL,
         }
     }
 }
@@ -158,30 +167,55 @@ impl OutputSettings {
     }
 }
 
-/// One stereo output's gain stage followed by its ear guard.
+/// One stereo output's gain stage, then its level limit, then its ear guard (a path may put
+/// something between them: see [`OutputStage::apply_gain`]).
 #[derive(Clone, Debug)]
 pub struct OutputStage {
     /// Gain, dim and mute combined, linear, ramped over [`GAIN_RAMP_MS`].
     gain: Ramp,
+    limit: LevelLimit,
     guard: EarGuard,
 }
 
 impl OutputStage {
-    /// A stage at `sample_rate_hz` resting at `settings` (no ramp from defaults).
+    /// A stage at `sample_rate_hz` resting at `settings` (no ramp from defaults), its level
+    /// limit calibrated to the default chain ([`Calibration::default`]) until
+    /// [`OutputStage::set_spl_at_0dbfs_db`].
     pub fn new(sample_rate_hz: f32, settings: &OutputSettings) -> Self {
+        let spl_at_0dbfs_db = Calibration::default().spl_at_0dbfs_db();
         let mut stage = Self {
             gain: Ramp::for_ms(sample_rate_hz, GAIN_RAMP_MS, settings.total_gain_lin()),
+            limit: LevelLimit::new(sample_rate_hz, spl_at_0dbfs_db),
             guard: EarGuard::default(),
         };
         stage.set_settings(settings);
         stage
     }
 
-    /// New settings; gain changes ramp, guard changes act at once.
+    /// New settings; gain changes ramp, limit and guard changes act at once.
     pub fn set_settings(&mut self, settings: &OutputSettings) {
         self.gain.set_target(settings.total_gain_lin());
+        self.limit.set_enabled(settings.limit_on);
+        self.limit.set_limit_db_spl(settings.limit_db_spl);
         self.guard.enabled = settings.guard;
         self.guard.set_ceiling_db(settings.ceiling_db);
+    }
+
+    /// The level at the ear of a full-scale sine on this output (dB SPL), which the level
+    /// limit measures against.
+    pub fn set_spl_at_0dbfs_db(&mut self, spl_at_0dbfs_db: f32) {
+        self.limit.set_spl_at_0dbfs_db(spl_at_0dbfs_db);
+    }
+
+    /// Forgets the level limit's signal history (a new stream) and ends the gain ramp.
+    pub fn reset(&mut self) {
+        self.limit.restart();
+        self.snap();
+    }
+
+    /// The level limit's gain reduction now, dB (≥ 0; 0 with the limit off).
+    pub fn limit_gain_reduction_db(&self) -> f32 {
+        self.limit.gain_reduction_db()
     }
 
     /// Ends any ramp at its target.
@@ -211,10 +245,11 @@ impl OutputStage {
     }
 
     /// True when [`OutputStage::process`] would leave `l` and `r` bit for bit as they are and
-    /// count nothing (unity gain, and nothing the guard would touch).
+    /// count nothing (unity gain, the level limit off and recovered, nothing the guard would
+    /// touch).
     #[inline]
     pub fn passes_unchanged(&self, l: &[f32], r: &[f32]) -> bool {
-        self.is_unity() && self.guard.passes_unchanged(l, r)
+        self.is_unity() && self.limit.is_idle() && self.guard.passes_unchanged(l, r)
     }
 
     /// The ear guard (for its ceiling and counters).
@@ -227,15 +262,22 @@ impl OutputStage {
         self.guard.reset();
     }
 
-    /// Applies gain then guard in place.
+    /// Applies gain, level limit and guard in place.
     pub fn process(&mut self, l: &mut [f32], r: &mut [f32]) {
         self.apply_gain(l, r);
+        self.apply_limit(l, r);
         self.apply_guard(l, r);
     }
 
-    /// Applies the (ramped) gain alone, for paths that insert something before the guard.
+    /// Applies the (ramped) gain alone, for paths that insert something before the limit or
+    /// the guard.
     pub fn apply_gain(&mut self, l: &mut [f32], r: &mut [f32]) {
         self.gain.apply(l, r);
+    }
+
+    /// Applies the level limit alone (nothing when it is off and recovered).
+    pub fn apply_limit(&mut self, l: &mut [f32], r: &mut [f32]) {
+        self.limit.process(l, r);
     }
 
     /// Applies the ear guard alone.

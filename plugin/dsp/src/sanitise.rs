@@ -120,8 +120,8 @@ pub(crate) fn all_within_isa(isa: Isa, l: &[f32], r: &[f32], ceiling_lin: f32) -
             let Scan(l, r, ceiling_bits) = self;
             #[cfg(target_arch = "x86_64")]
             if FMA {
-                // SAFETY: `FMA` is only true inside `simd::run_avx2_fma`, which runs only on
-                // CPUs with AVX2.
+                // SAFETY: `FMA` is only true inside the AVX2 + FMA and AVX-512 instantiations
+                // of `simd::dispatch`, which run only on CPUs with AVX2.
                 return unsafe { all_within_avx2(l, r, ceiling_bits) };
             }
             scan_plain(l, r, ceiling_bits)
@@ -235,16 +235,14 @@ mod tests {
             -ceiling,
             0.25,
         ];
-        // The plain loop (the reference), and both instantiations of the scan.
-        type Scan = fn(&[f32], &[f32], f32) -> bool;
-        let scans: [(&str, Scan); 3] = [
-            ("plain", |l, r, c| {
-                scan_plain(l, r, c.min(f32::MAX).to_bits())
-            }),
-            ("portable", |l, r, c| all_within_isa(Isa::Portable, l, r, c)),
-            ("widest", |l, r, c| all_within_isa(Isa::widest(), l, r, c)),
-        ];
-        for (isa, scan) in scans {
+        // The plain loop (the reference), and every instantiation of the scan.
+        let scans = std::iter::once(None).chain(Isa::all_supported().into_iter().map(Some));
+        for isa in scans {
+            let scan = |l: &[f32], r: &[f32], c: f32| match isa {
+                None => scan_plain(l, r, c.min(f32::MAX).to_bits()),
+                Some(isa) => all_within_isa(isa, l, r, c),
+            };
+            let isa = format!("{isa:?}");
             for len in 0..40 {
                 // Lengths around the eight- and sixteen-lane widths put each sample in a lane or the tail.
                 let clean: Vec<f32> = (0..len).map(|i| good[i % good.len()]).collect();
@@ -268,9 +266,9 @@ mod tests {
     #[test]
     #[cfg_attr(not(cuewire_has_avx2), ignore = "CPU lacks AVX2 + FMA")]
     fn avx2_kernel_scan_equals_the_plain_loop() {
-        assert_eq!(
-            Isa::widest(),
-            Isa::Avx2Fma,
+        #[cfg(target_arch = "x86_64")]
+        assert!(
+            Isa::Avx2Fma.supported(),
             "built for AVX2 but the CPU lacks it"
         );
         let special = [

@@ -174,6 +174,11 @@ impl HighPass {
         y as f32
     }
 
+    /// True when the filter's state is zero: silence in gives exact zeros out.
+    fn is_at_rest(&self) -> bool {
+        self.s1 == 0.0 && self.s2 == 0.0
+    }
+
     /// Ends a decay that has fallen below anything audible, so the state never becomes
     /// subnormal (slow on x86) after the input stops.
     fn flush_tail(&mut self) {
@@ -203,7 +208,14 @@ pub struct TalkbackStage {
     envelope: [Vec<f32>; DESTINATIONS],
     /// Per destination: whether its envelope was 0 over the whole last chunk.
     silent: [bool; DESTINATIONS],
+    /// Whether `talk` holds only zeros (no input, filter at rest), so silence needs no refill.
+    talk_zero: bool,
     meter: ChannelMeter,
+    /// Whether the talk meter runs (see [`TalkbackStage::set_metering`]).
+    metering: bool,
+    /// Whether the meter has been fed since it last started over.
+    meter_fed: bool,
+    sample_rate_hz: f32,
 }
 
 impl TalkbackStage {
@@ -222,7 +234,11 @@ impl TalkbackStage {
             dim_lin: scratch(),
             envelope: std::array::from_fn(|_| scratch()),
             silent: [true; DESTINATIONS],
+            talk_zero: true,
             meter: ChannelMeter::new(sample_rate_hz),
+            metering: true,
+            meter_fed: false,
+            sample_rate_hz,
         }
     }
 
@@ -256,6 +272,18 @@ impl TalkbackStage {
         self.silent = [true; DESTINATIONS];
     }
 
+    /// Turns the talk meter on or off (on by default): off, its readings stand still. For
+    /// benchmarks of the signal path alone.
+    pub fn set_metering(&mut self, on: bool) {
+        self.metering = on;
+    }
+
+    /// True when the last chunk's talk reached main (its envelope was not 0 throughout):
+    /// [`TalkbackStage::mix_into_main`] then changes main.
+    pub fn reaches_main(&self) -> bool {
+        !self.silent[MAIN]
+    }
+
     /// True when no destination hears talk now or in the last chunk: every envelope rests at
     /// 0 (the engine may then skip the mixing, not the metering).
     pub fn is_silent(&self) -> bool {
@@ -274,29 +302,56 @@ impl TalkbackStage {
         let n = frames.min(TALK_CHUNK_FRAMES);
         self.frames = n;
         let sample = |x: &[f32], i: usize| x.get(i).copied().map_or(0.0, sanitise_sample);
+        // No input into a filter at rest gives exact zeros: the usual case (talk port absent
+        // or unconnected) costs next to nothing.
+        let quiet = talk_in.is_none() && self.high_pass.is_at_rest();
+        if quiet && self.meter_fed {
+            // The input went away: its meter reads silence from now on (not the last input's
+            // frozen levels), without metering zeros for as long as there is no input.
+            self.meter.set_sample_rate(self.sample_rate_hz);
+            self.meter.reset();
+            self.meter_fed = false;
+        }
+        if quiet
+            && self.talk_zero
+            && self.is_silent()
+            && !self.level.is_ramping()
+            && !self.dim.is_ramping()
+        {
+            // Nothing to make, mix or move on: every ramp rests and nobody hears the talk.
+            return n;
+        }
         let talk = &mut self.talk[..n];
-        match talk_in {
-            Some((a, Some(b))) => {
-                for (i, t) in talk.iter_mut().enumerate() {
-                    *t = (sample(a, i) + sample(b, i)) * 0.5;
-                }
+        if quiet {
+            if !self.talk_zero {
+                self.talk.fill(0.0);
+                self.talk_zero = true;
             }
-            Some((a, None)) => {
-                for (i, t) in talk.iter_mut().enumerate() {
-                    *t = sample(a, i);
+        } else {
+            self.talk_zero = false;
+            match talk_in {
+                Some((a, Some(b))) => {
+                    for (i, t) in talk.iter_mut().enumerate() {
+                        *t = (sample(a, i) + sample(b, i)) * 0.5;
+                    }
                 }
+                Some((a, None)) => {
+                    for (i, t) in talk.iter_mut().enumerate() {
+                        *t = sample(a, i);
+                    }
+                }
+                None => talk.fill(0.0),
             }
-            None => talk.fill(0.0),
+            for t in talk.iter_mut() {
+                *t = self.high_pass.process_sample(*t);
+            }
+            self.high_pass.flush_tail();
         }
-        for t in talk.iter_mut() {
-            *t = self.high_pass.process_sample(*t);
-        }
-        self.high_pass.flush_tail();
-        // The meter reads the talk input as it arrives after the filter, whatever its level.
-        self.meter.process(talk);
-        for (t, d) in talk.iter_mut().zip(&mut self.dim_lin[..n]) {
-            *t *= self.level.next_value();
-            *d = self.dim.next_value();
+        let talk = &mut self.talk[..n];
+        if self.metering && !quiet {
+            // The meter reads the talk input as it arrives after the filter, whatever its level.
+            self.meter.process(talk);
+            self.meter_fed = true;
         }
         for ((ramp, envelope), silent) in self
             .envelopes
@@ -305,9 +360,32 @@ impl TalkbackStage {
             .zip(&mut self.silent)
         {
             *silent = !ramp.is_ramping() && ramp.current() == 0.0;
-            for e in &mut envelope[..n] {
-                *e = ramp.next_value();
+            if ramp.is_ramping() {
+                for e in &mut envelope[..n] {
+                    *e = ramp.next_value();
+                }
+            } else if !*silent {
+                envelope[..n].fill(ramp.current());
             }
+        }
+        if self.talk_zero {
+            // Zeros at any level stay zeros; the level ramp (evaluated from a counter) only
+            // moves on.
+            self.level.advance(n);
+        } else {
+            for (k, t) in talk.iter_mut().enumerate() {
+                *t *= self.level.value_at(k);
+            }
+            self.level.advance(n);
+        }
+        if self.silent.iter().all(|&s| s) {
+            // Nobody hears this chunk: the dim is not read.
+            self.dim.advance(n);
+        } else {
+            for (k, d) in self.dim_lin[..n].iter_mut().enumerate() {
+                *d = self.dim.value_at(k);
+            }
+            self.dim.advance(n);
         }
         n
     }
@@ -348,8 +426,8 @@ impl TalkbackStage {
         }
     }
 
-    /// The talk meter's readings (after the filter, before the talk level); resets its
-    /// since-last-read peaks.
+    /// The talk meter's readings (after the filter, before the talk level; silence while
+    /// there is no talk input); resets its since-last-read peaks.
     pub fn read_meter(&mut self) -> ChannelReading {
         self.meter.read()
     }

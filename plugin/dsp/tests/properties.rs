@@ -81,6 +81,9 @@ fn output() -> impl Strategy<Value = OutputSettings> {
             mute,
             guard,
             ceiling_db,
+            // The level limit keeps audio-dependent state, which the recovery properties
+            // exclude; its hostile input is tested in the monitor tests.
+            ..OutputSettings::default()
         })
 }
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{assert_bits_eq, noise, spans};
+use common::{amplitude, assert_bits_eq, noise, reference_high_pass, sine, spans};
 use cuewire_dsp::cue::CUE_COUNT;
 use cuewire_dsp::meter::ChannelReading;
 use cuewire_dsp::talkback::{
@@ -12,49 +12,11 @@ use cuewire_dsp::talkback::{
 };
 use cuewire_dsp::units::db_to_lin;
 
-fn sine(freq_hz: f64, amp: f64, rate_hz: f64, n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|i| (amp * (std::f64::consts::TAU * freq_hz * i as f64 / rate_hz).sin()) as f32)
-        .collect()
-}
-
-/// Amplitude of the `freq_hz` component of `x`, which spans a whole number of its periods.
-fn amplitude(x: &[f32], freq_hz: f64, rate_hz: f64) -> f64 {
-    let (mut s, mut c) = (0.0f64, 0.0f64);
-    for (i, &v) in x.iter().enumerate() {
-        let w = std::f64::consts::TAU * freq_hz * i as f64 / rate_hz;
-        s += f64::from(v) * w.sin();
-        c += f64::from(v) * w.cos();
-    }
-    2.0 * s.hypot(c) / x.len() as f64
-}
-
 /// The magnitude of a bilinear-transform (prewarped) 2nd-order Butterworth high-pass with
 /// corner `fc` at `f`: |H|² = 1 / (1 + (tan(π·fc/fs) / tan(π·f/fs))⁴).
 fn butterworth_hp_gain(f: f64, fc: f64, fs: f64) -> f64 {
     let ratio = (std::f64::consts::PI * fc / fs).tan() / (std::f64::consts::PI * f / fs).tan();
     1.0 / (1.0 + ratio.powi(4)).sqrt()
-}
-
-/// A reference high-pass in f64, direct form I, from the same analog prototype
-/// s² / (s² + √2·s + 1) by the prewarped bilinear transform.
-fn reference_high_pass(x: &[f32], fc: f64, fs: f64) -> Vec<f64> {
-    let k = (std::f64::consts::PI * fc / fs).tan();
-    let a0 = k * k + std::f64::consts::SQRT_2 * k + 1.0;
-    let b = [1.0 / a0, -2.0 / a0, 1.0 / a0];
-    let a = [
-        2.0 * (k * k - 1.0) / a0,
-        (k * k - std::f64::consts::SQRT_2 * k + 1.0) / a0,
-    ];
-    let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
-    x.iter()
-        .map(|&v| {
-            let v = f64::from(v);
-            let y = b[0] * v + b[1] * x1 + b[2] * x2 - a[0] * y1 - a[1] * y2;
-            (x2, x1, y2, y1) = (x1, v, y1, y);
-            y
-        })
-        .collect()
 }
 
 /// Every output of one run: the cues and main, each (L, R).

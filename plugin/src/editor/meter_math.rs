@@ -95,6 +95,59 @@ pub fn headroom_text(headroom_db: f32) -> String {
     }
 }
 
+/// Upper edges (dB(A) SPL) of the ear-level bands below the loudest: under 80 is within the
+/// adult weekly allowance of ITU-T H.870 even for 40 h a week, 80–85 uses it up within that
+/// week, 85–94 within a day or hours, above 94 within about an hour.
+pub const EAR_BAND_EDGES_DB: [f32; 3] = [80.0, 85.0, 94.0];
+
+/// The band (0 = under 80 dB(A) … 3 = over 94 dB(A)) an ear level falls in; silence and NaN
+/// count as band 0.
+pub fn ear_band(laeq_db: f32) -> usize {
+    EAR_BAND_EDGES_DB
+        .iter()
+        .take_while(|&&edge| laeq_db >= edge)
+        .count()
+}
+
+/// The ear-level readout: a whole dB(A) with one decimal, or "—" when nothing is audible.
+pub fn ear_text(laeq_db: f32) -> String {
+    if laeq_db.is_finite() && laeq_db >= 0.0 {
+        format!("{laeq_db:.1}")
+    } else {
+        "—".to_owned()
+    }
+}
+
+/// Time left until the dose is full, worded for a glance: "—" with no limit (inaudible),
+/// "none" once it is used up, else hours and minutes ("7 h 05 min", "12 min", "< 1 min").
+pub fn time_left_text(time_left_s: Option<f64>) -> String {
+    let Some(s) = time_left_s.filter(|s| !s.is_nan()) else {
+        return "—".to_owned();
+    };
+    if s <= 0.0 {
+        return "none".to_owned();
+    }
+    if s < 60.0 {
+        return "< 1 min".to_owned();
+    }
+    // The cast saturates, so even an absurd time stays a number.
+    let minutes = (s / 60.0).floor() as u64;
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, m) if h < 100 => format!("{h} h {m:02} min"),
+        (h, _) => format!("{h} h"),
+    }
+}
+
+/// A loudness readout with one decimal (LUFS or LU), or "—" while not measured (at or below
+/// the meters' floor, or absent).
+pub fn loudness_text(value: Option<f32>) -> String {
+    match value {
+        Some(v) if v.is_finite() && v > SILENT_BELOW_DB => format!("{v:.1}"),
+        _ => "—".to_owned(),
+    }
+}
+
 /// The larger of two channels' values.
 pub fn louder(values: [f32; 2]) -> f32 {
     values[0].max(values[1])
@@ -176,6 +229,39 @@ mod tests {
         assert!((shown + 26.0).abs() < 1e-3, "{shown}");
         // It never falls past the bottom of the bar.
         assert_eq!(fall_toward(-50.0, -200.0, 10.0), METER_MIN_DB);
+    }
+
+    #[test]
+    fn ear_bands_split_at_80_85_and_94_dba() {
+        assert_eq!(ear_band(f32::NAN), 0);
+        assert_eq!(ear_band(SILENCE_DB), 0);
+        assert_eq!(ear_band(79.99), 0);
+        assert_eq!(ear_band(80.0), 1);
+        assert_eq!(ear_band(84.9), 1);
+        assert_eq!(ear_band(85.0), 2);
+        assert_eq!(ear_band(93.9), 2);
+        assert_eq!(ear_band(94.0), 3);
+        assert_eq!(ear_band(f32::INFINITY), 3);
+        assert_eq!(ear_text(SILENCE_DB), "—");
+        assert_eq!(ear_text(83.04), "83.0");
+    }
+
+    #[test]
+    fn time_left_reads_in_hours_and_minutes() {
+        assert_eq!(time_left_text(None), "—");
+        assert_eq!(time_left_text(Some(0.0)), "none");
+        assert_eq!(time_left_text(Some(59.0)), "< 1 min");
+        assert_eq!(time_left_text(Some(12.0 * 60.0 + 59.0)), "12 min");
+        // 40 h at 80 dB(A) is the adult week of ITU-T H.870.
+        assert_eq!(time_left_text(Some(40.0 * 3600.0)), "40 h 00 min");
+        assert_eq!(
+            time_left_text(Some(7.0 * 3600.0 + 5.0 * 60.0)),
+            "7 h 05 min"
+        );
+        assert_eq!(time_left_text(Some(1e9)), "277777 h");
+        assert_eq!(loudness_text(Some(-23.04)), "-23.0");
+        assert_eq!(loudness_text(Some(SILENCE_DB)), "—");
+        assert_eq!(loudness_text(None), "—");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod meter_math;
 mod panels;
 mod spectrum;
 mod theme;
+mod vectorscope;
 mod widgets;
 
 use std::sync::atomic::Ordering;
@@ -27,13 +28,17 @@ use crate::params::CuewireParams;
 use crate::shared::{
     SettingsData, Shared, MAX_UI_SCALE, MIN_EDITOR_HEIGHT, MIN_EDITOR_WIDTH, MIN_UI_SCALE,
 };
-use panels::column;
+use panels::{column, TalkPress};
 use spectrum::Analyser;
 use theme::*;
 use widgets::PeakBallistics;
 
 /// Frame interval while the editor is open (60 fps meters).
 const FRAME: Duration = Duration::from_micros(16_667);
+/// Index of the talk meter's falling peak among [`EditorApp`]'s ballistics (after the input,
+/// main and the cues).
+const TALK_BALLISTICS: usize = 2 + CUE_COUNT;
+
 /// The UI scales offered, factors.
 const UI_SCALES: [f32; 6] = [0.75, 1.0, 1.25, 1.5, 1.75, 2.0];
 
@@ -45,11 +50,13 @@ pub fn editor_state(settings: &SettingsData) -> Arc<EguiEditorState> {
     )
 }
 
-/// The editor for a plugin instance.
+/// The editor for a plugin instance; `monitor`: Cuewire Monitor (cue strips and talkback),
+/// else the insert (neither).
 pub fn create(
     params: Arc<CuewireParams>,
     shared: Arc<Shared>,
     state: Arc<EguiEditorState>,
+    monitor: bool,
 ) -> Option<EguiEditor<EditorApp>> {
     let min = LogicalSize::new(
         MIN_EDITOR_WIDTH as f32 * MIN_UI_SCALE,
@@ -62,7 +69,7 @@ pub fn create(
         state,
         RepaintNotifier::new(),
         settings,
-        EditorApp::new(params, shared),
+        EditorApp::new(params, shared, monitor),
     )
 }
 
@@ -73,8 +80,13 @@ pub struct EditorApp {
     gui: Option<GuiContext>,
     main_fft: Analyser,
     cm_fft: Analyser,
-    /// Falling peak bars: input, main, then the cues.
-    ballistics: [PeakBallistics; 6],
+    scope: vectorscope::Vectorscope,
+    /// Falling peak bars: input, main, the cues, then the talk input.
+    ballistics: [PeakBallistics; TALK_BALLISTICS + 1],
+    /// Cuewire Monitor: the cue strips and the talkback panel are shown.
+    monitor: bool,
+    /// The TALK button's press in progress.
+    talk_press: TalkPress,
     /// Set on open: the first frame applies the persisted size and scale (a state may have been
     /// loaded after the window state was created).
     restore_pending: bool,
@@ -83,15 +95,18 @@ pub struct EditorApp {
 }
 
 impl EditorApp {
-    fn new(params: Arc<CuewireParams>, shared: Arc<Shared>) -> Self {
+    fn new(params: Arc<CuewireParams>, shared: Arc<Shared>, monitor: bool) -> Self {
         let mut planner = RealFftPlanner::new();
         Self {
             params,
             shared,
             gui: None,
-            main_fft: Analyser::new(&mut planner),
-            cm_fft: Analyser::new(&mut planner),
-            ballistics: [PeakBallistics::default(); 6],
+            main_fft: Analyser::new(&mut planner, spectrum::FFT_LEN),
+            cm_fft: Analyser::new(&mut planner, spectrum::HUM_FFT_LEN),
+            scope: vectorscope::Vectorscope::default(),
+            ballistics: [PeakBallistics::default(); TALK_BALLISTICS + 1],
+            monitor,
+            talk_press: TalkPress::Up,
             restore_pending: true,
             true_peak_rate: (0.0, 0),
         }
@@ -130,6 +145,7 @@ impl NiceEguiApp for EditorApp {
             };
         }
         egui_ctx.set_global_style(style);
+        egui_ctx.set_fonts(fonts());
         self.gui = Some(nice_gui_ctx);
         self.restore_pending = true;
         Ok(())
@@ -205,6 +221,7 @@ impl EditorApp {
                     .on_hover_text("Non-finite input samples (NaN/∞) replaced by silence since the last reset of the main meter.");
             }
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                self.view_switch(ui);
                 let zoom = ui.ctx().zoom_factor();
                 egui::ComboBox::from_id_salt("ui-scale")
                     .width(SCALE_MENU_WIDTH)
@@ -235,6 +252,25 @@ impl EditorApp {
         });
     }
 
+    /// The Detail / Big switch; the choice is saved with the project.
+    fn view_switch(&mut self, ui: &mut Ui) {
+        let big = self.params.settings.get().big_view;
+        // Right to left: Big is drawn first so Detail reads first.
+        for (label, wants_big, tip) in [
+            ("Big", true, "Big view: tall meters and large numerals, to read from across the room (saved with the project)."),
+            ("Detail", false, "Detail view: every control and readout (saved with the project)."),
+        ] {
+            if ui
+                .selectable_label(big == wants_big, label)
+                .on_hover_text(tip)
+                .clicked()
+            {
+                self.params.settings.set_big_view(wants_big);
+            }
+        }
+        ui.separator();
+    }
+
     fn body(&mut self, ui: &mut Ui, setter: &ParamSetter) {
         let dt_s = ui.input(|i| i.stable_dt).min(0.1);
         let input = self.shared.input.take();
@@ -254,6 +290,11 @@ impl EditorApp {
         let mid_w = (avail.x * MIDDLE_COLUMN_SHARE).floor();
         let right_w = avail.x - left_w - mid_w - 2.0 * gap;
         let height = avail.y;
+        if self.params.settings.get().big_view {
+            let meter_h = ui.ctx().content_rect().height() * BIG_METER_SHARE;
+            self.big_view(ui, (&main, main_peak), (&cues, &cue_peaks), meter_h);
+            return;
+        }
         ui.horizontal_top(|ui| {
             column(ui, left_w, height, |ui| {
                 self.input_panel(ui, setter);
@@ -262,16 +303,27 @@ impl EditorApp {
             });
             column(ui, mid_w, height, |ui| {
                 self.main_panel(ui, setter, &main, main_peak);
+                if self.monitor {
+                    self.talk_panel(ui, setter);
+                }
                 self.settings_panel(ui, setter);
             });
             column(ui, right_w, height, |ui| {
-                // The spectrum gets what the cue grid below leaves.
-                self.spectrum_panel(
-                    ui,
-                    (height - CUE_GRID_HEIGHT).max(MIN_SPECTRUM_PANEL_HEIGHT),
-                );
-                self.cue_grid(ui, setter, &cues, &cue_peaks);
+                if self.monitor {
+                    // The spectrum gets what the cue grid below leaves.
+                    self.spectrum_panel(
+                        ui,
+                        (height - CUE_GRID_HEIGHT).max(MIN_SPECTRUM_PANEL_HEIGHT),
+                    );
+                    self.cue_grid(ui, setter, &cues, &cue_peaks);
+                } else {
+                    // The insert has no cues: the spectrum takes the whole column.
+                    self.spectrum_panel(ui, height);
+                }
             });
         });
     }
 }
+
+#[cfg(test)]
+mod tests;

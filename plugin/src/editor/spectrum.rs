@@ -9,8 +9,11 @@ use realfft::{RealFftPlanner, RealToComplex};
 
 use crate::shared::SampleRing;
 
-/// FFT length, samples (11.7 Hz bins at 48 kHz).
+/// FFT length of the main output's spectrum, samples (11.7 Hz bins at 48 kHz).
 pub const FFT_LEN: usize = 4096;
+/// FFT length of the common-mode overlay, samples (2.9 Hz bins at 48 kHz, 341 ms): the Hann
+/// window's main lobe (±2 bins, ±5.9 Hz) then keeps 50 Hz and 60 Hz hum apart.
+pub const HUM_FFT_LEN: usize = 16_384;
 /// Lowest frequency on the view, Hz.
 pub const VIEW_MIN_HZ: f32 = 20.0;
 /// Highest frequency on the view, Hz.
@@ -64,12 +67,13 @@ pub struct Analyser {
 }
 
 impl Analyser {
-    /// An analyser of [`FFT_LEN`] points.
-    pub fn new(planner: &mut RealFftPlanner<f32>) -> Self {
-        let fft = planner.plan_fft_forward(FFT_LEN);
-        let window: Vec<f32> = (0..FFT_LEN)
+    /// An analyser of `len` points (at most the rings' length).
+    pub fn new(planner: &mut RealFftPlanner<f32>, len: usize) -> Self {
+        let len = len.min(crate::shared::SAMPLE_RING_LEN);
+        let fft = planner.plan_fft_forward(len);
+        let window: Vec<f32> = (0..len)
             .map(|i| {
-                let x = std::f32::consts::TAU * i as f32 / FFT_LEN as f32;
+                let x = std::f32::consts::TAU * i as f32 / len as f32;
                 0.5 - 0.5 * x.cos()
             })
             .collect();
@@ -78,8 +82,8 @@ impl Analyser {
             input: fft.make_input_vec(),
             output: fft.make_output_vec(),
             scratch: fft.make_scratch_vec(),
-            bins_db: vec![VIEW_MIN_DB; FFT_LEN / 2 + 1],
-            samples: vec![0.0; FFT_LEN],
+            bins_db: vec![VIEW_MIN_DB; len / 2 + 1],
+            samples: vec![0.0; len],
             fft,
             window,
             window_sum,
@@ -152,7 +156,7 @@ mod tests {
     #[test]
     fn a_full_scale_sine_reads_zero_dbfs_at_its_bin() {
         let mut planner = RealFftPlanner::new();
-        let mut analyser = Analyser::new(&mut planner);
+        let mut analyser = Analyser::new(&mut planner, FFT_LEN);
         let ring = SampleRing::default();
         // A sine exactly on bin 100 (1171.875 Hz at 48 kHz), amplitude 0.5 = −6.02 dBFS.
         let sample_rate_hz = 48_000.0;
@@ -175,5 +179,44 @@ mod tests {
         let bins = analyser.update(&ring);
         let far = column_level_db(bins, sample_rate_hz, 5000.0, 6000.0);
         assert!(far < -90.0, "{far}");
+    }
+
+    #[test]
+    fn hum_at_50_hz_and_60_hz_shows_as_two_peaks() {
+        let sample_rate_hz = 48_000.0f32;
+        let ring = SampleRing::default();
+        let hum = |k: usize| {
+            let t = k as f64 / f64::from(sample_rate_hz);
+            let tone = |hz: f64| 0.1 * (std::f64::consts::TAU * hz * t).sin();
+            (tone(50.0) + tone(60.0)) as f32
+        };
+        let mut analyser = Analyser::new(&mut RealFftPlanner::new(), HUM_FFT_LEN);
+        let mut bins = Vec::new();
+        for n in 0..20 {
+            ring.push_with(HUM_FFT_LEN, |i| hum(n * HUM_FFT_LEN + i));
+            bins = analyser.update(&ring).to_vec();
+        }
+        // The view's columns at 1 Hz steps from 40 to 70 Hz.
+        let level = |hz: f32| column_level_db(&bins, sample_rate_hz, hz - 0.5, hz + 0.5);
+        let (at_50, at_55, at_60) = (level(50.0), level(55.0), level(60.0));
+        // Each tone at amplitude 0.1 reads −20 dBFS (within the Hann window's scalloping).
+        assert!((at_50 + 20.0).abs() < 1.5, "{at_50}");
+        assert!((at_60 + 20.0).abs() < 1.5, "{at_60}");
+        // Between them (1.7 bins from each) the spectrum dips by more than 10 dB: two lines,
+        // not one lump.
+        assert!(at_55 < at_50 - 10.0 && at_55 < at_60 - 10.0, "{at_55}");
+        let peaks = (41..70)
+            .filter(|&hz| {
+                let hz = hz as f32;
+                level(hz) > level(hz - 1.0) && level(hz) >= level(hz + 1.0) && level(hz) > -30.0
+            })
+            .count();
+        assert_eq!(peaks, 2);
+        // The main spectrum's 4096 points cannot tell them apart: one lump.
+        let mut coarse = Analyser::new(&mut RealFftPlanner::new(), FFT_LEN);
+        let coarse_bins = coarse.update(&ring).to_vec();
+        let coarse_level =
+            |hz: f32| column_level_db(&coarse_bins, sample_rate_hz, hz - 0.5, hz + 0.5);
+        assert!(coarse_level(55.0) > coarse_level(50.0) - 6.0);
     }
 }

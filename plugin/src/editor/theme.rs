@@ -1,6 +1,6 @@
 //! Colours and type sizes of the editor, in one place.
 
-use egui::{Color32, Vec2};
+use egui::{Color32, FontData, FontDefinitions, FontFamily, Vec2};
 
 /// Body text size, points.
 pub const BODY_PT: f32 = 13.0;
@@ -41,8 +41,37 @@ pub const SPECTRUM_MAIN: Color32 = Color32::from_rgb(110, 190, 255);
 pub const SPECTRUM_CM: Color32 = Color32::from_rgb(255, 120, 90);
 /// Correlation and balance bars.
 pub const STEREO_BAR: Color32 = Color32::from_rgb(120, 170, 230);
+/// Ear level by band (see `meter_math::ear_band`): under 80, 80–85, 85–94, over 94 dB(A).
+pub const EAR_BANDS: [Color32; 4] = [
+    Color32::from_rgb(110, 205, 140),
+    Color32::from_rgb(215, 210, 90),
+    Color32::from_rgb(245, 150, 55),
+    Color32::from_rgb(240, 75, 65),
+];
+/// The level limit's gain reduction is shown above this, dB.
+pub const LIMIT_SHOWN_ABOVE_DB: f32 = 0.05;
+/// The dose bar's fill.
+pub const DOSE_FILL: Color32 = Color32::from_rgb(150, 120, 210);
+/// The ear-level numerals on the main strip, points.
+pub const EAR_PT: f32 = 24.0;
+/// The ear-level numerals on a cue strip, points.
+pub const CUE_EAR_PT: f32 = 17.0;
+/// Height of a dose bar, points.
+pub const DOSE_BAR_HEIGHT: f32 = 16.0;
+/// The Big view's headroom and loudness numerals, points.
+pub const BIG_VIEW_PT: f32 = 44.0;
+/// The Big view's meters, share of the window's height.
+pub const BIG_METER_SHARE: f32 = 0.62;
+/// Diameter of the Big view's clip LEDs, points.
+pub const BIG_LED: f32 = 26.0;
+/// Widest Big-view meter, points.
+pub const BIG_METER_MAX_WIDTH: f32 = 90.0;
 /// Held-peak and headroom numerals that must stand out.
 pub const BRIGHT_TEXT: Color32 = Color32::WHITE;
+/// The TALK button and Talk switches while on.
+pub const TALK_LIT: Color32 = Color32::from_rgb(255, 140, 40);
+/// A cue's LISTEN button while main carries that cue.
+pub const LISTEN_LIT: Color32 = Color32::from_rgb(110, 190, 255);
 
 /// The title in the top bar and egui's heading style, points.
 pub const TITLE_PT: f32 = 18.0;
@@ -73,10 +102,10 @@ pub const MIN_SLIDER_WIDTH: f32 = 60.0;
 pub const INPUT_LABEL_WIDTH: f32 = 74.0;
 /// Label column of the main panel, points.
 pub const MAIN_LABEL_WIDTH: f32 = 58.0;
-/// Label column of the stereo panel, points.
-pub const STEREO_LABEL_WIDTH: f32 = 76.0;
-/// The stereo panel's label and number beside each bar, points.
-pub const STEREO_BAR_RESERVE: f32 = 150.0;
+/// Side of the vectorscope square, points (at most half the panel).
+pub const SCOPE_SIZE: f32 = 120.0;
+/// Vectorscope points, at full opacity for the newest.
+pub const SCOPE_DOT: Color32 = Color32::from_rgb(120, 220, 170);
 /// Height of the correlation and balance bars, points.
 pub const STEREO_BAR_HEIGHT: f32 = 12.0;
 /// Height of the input meter, points.
@@ -85,9 +114,15 @@ pub const INPUT_METER_HEIGHT: f32 = 34.0;
 pub const MAIN_METER_HEIGHT: f32 = 64.0;
 
 /// Height the cue grid takes below the spectrum, points.
-pub const CUE_GRID_HEIGHT: f32 = 310.0;
+pub const CUE_GRID_HEIGHT: f32 = 398.0;
+/// Height of the TALK button, points.
+pub const TALK_BUTTON_HEIGHT: f32 = 44.0;
+/// The TALK button's caption, points.
+pub const TALK_BUTTON_PT: f32 = 20.0;
+/// Height of the talk meter, points.
+pub const TALK_METER_HEIGHT: f32 = 14.0;
 /// The spectrum panel's smallest height, points.
-pub const MIN_SPECTRUM_PANEL_HEIGHT: f32 = 190.0;
+pub const MIN_SPECTRUM_PANEL_HEIGHT: f32 = 170.0;
 /// What the spectrum panel's title, legend and margins take, points.
 pub const SPECTRUM_CHROME_HEIGHT: f32 = 60.0;
 /// The spectrum plot's smallest height, points.
@@ -107,3 +142,22 @@ pub const MENU_INSET: f32 = 10.0;
 pub const CUE_METER_HEIGHT: f32 = 14.0;
 /// Space between the settings grid's columns and rows, points.
 pub const GRID_SPACING: [f32; 2] = [12.0, 6.0];
+
+/// Name of the fallback font in the editor's font definitions.
+const FALLBACK_FONT: &str = "DejaVuSans";
+
+/// The editor's fonts: egui's defaults, then DejaVu Sans for every glyph they lack (egui's
+/// Ubuntu Light has no arrows, so "Left → both" would draw an empty box).
+pub fn fonts() -> FontDefinitions {
+    let mut fonts = FontDefinitions::default();
+    fonts.font_data.insert(
+        FALLBACK_FONT.to_owned(),
+        std::sync::Arc::new(FontData::from_static(dejavu::sans::regular())),
+    );
+    for family in [FontFamily::Proportional, FontFamily::Monospace] {
+        let list = fonts.families.entry(family).or_default();
+        // After the family's own first font, before the emoji fonts.
+        list.insert(1.min(list.len()), FALLBACK_FONT.to_owned());
+    }
+    fonts
+}

@@ -33,6 +33,26 @@ pub fn parse_typed<P: Param>(param: &P, text: &str) -> Option<f32> {
     })
 }
 
+/// Selects the whole of `text` in the text field `field_id` (shown from the next frame on).
+fn select_all(ui: &Ui, field_id: egui::Id, text: &str) {
+    let mut state = egui::text_edit::TextEditState::load(ui.ctx(), field_id).unwrap_or_default();
+    state
+        .cursor
+        .set_char_range(Some(egui::text::CCursorRange::select_all_str(text)));
+    state.store(ui.ctx(), field_id);
+}
+
+/// Why a typed entry was refused, in words: what the parameter accepts instead.
+pub fn rejection_text<P: Param>(param: &P, text: &str) -> String {
+    let low = param.normalized_value_to_string(0.0, true);
+    let high = param.normalized_value_to_string(1.0, true);
+    format!(
+        "\u{201c}{}\u{201d} is not a value of {}: type a number from {low} to {high} (the unit is optional). Esc cancels.",
+        text.trim(),
+        param.name()
+    )
+}
+
 /// A horizontal parameter slider with the value written on it.
 pub fn slider<P: Param>(
     ui: &mut Ui,
@@ -48,25 +68,45 @@ pub fn slider<P: Param>(
     let edit_id = id.with("typed");
     let editing: Option<String> = ui.data(|d| d.get_temp(edit_id));
 
+    let field_id = edit_id.with("field");
+    let rejected_id = edit_id.with("rejected");
     if let Some(mut text) = editing {
         let edit = ui.put(
             rect,
             TextEdit::singleline(&mut text)
-                .id(edit_id.with("field"))
+                .id(field_id)
                 .font(FontId::monospace(theme::BODY_PT)),
         );
         let enter = ui.input(|i| i.key_pressed(Key::Enter));
         let escape = ui.input(|i| i.key_pressed(Key::Escape));
+        let mut close = escape || (edit.lost_focus() && !enter);
         if enter {
-            if let Some(normalized) = parse_typed(param, &text) {
-                setter.begin_set_parameter(param);
-                setter.set_parameter_normalized(param, normalized);
-                setter.end_set_parameter(param);
+            match parse_typed(param, &text) {
+                Some(normalized) => {
+                    setter.begin_set_parameter(param);
+                    setter.set_parameter_normalized(param, normalized);
+                    setter.end_set_parameter(param);
+                    close = true;
+                }
+                None => {
+                    // Keep the field open with the entry selected, and say why.
+                    ui.data_mut(|d| d.insert_temp(rejected_id, rejection_text(param, &text)));
+                    select_all(ui, field_id, &text);
+                    ui.memory_mut(|m| m.request_focus(field_id));
+                }
             }
         }
-        if enter || escape || edit.lost_focus() {
-            ui.data_mut(|d| d.remove::<String>(edit_id));
+        if close {
+            ui.data_mut(|d| {
+                d.remove::<String>(edit_id);
+                d.remove::<String>(rejected_id);
+            });
         } else {
+            if let Some(why) = ui.data(|d| d.get_temp::<String>(rejected_id)) {
+                edit.show_tooltip_ui(|ui| {
+                    ui.colored_label(theme::RED, why);
+                });
+            }
             ui.data_mut(|d| d.insert_temp(edit_id, text));
         }
         return response;
@@ -95,8 +135,11 @@ pub fn slider<P: Param>(
         setter.end_set_parameter(param);
     }
     if response.secondary_clicked() {
-        ui.data_mut(|d| d.insert_temp(edit_id, param.to_string()));
-        ui.memory_mut(|m| m.request_focus(edit_id.with("field")));
+        // The old value opens selected, so typing replaces it.
+        let text = param.to_string();
+        select_all(ui, field_id, &text);
+        ui.data_mut(|d| d.insert_temp(edit_id, text));
+        ui.memory_mut(|m| m.request_focus(field_id));
     }
     if response.hovered() {
         // egui turns Shift+wheel into horizontal scrolling, so either axis counts.
@@ -271,12 +314,13 @@ pub fn meter(
         let top = bars.top() + ch as f32 * (bar_h + gap);
         let row = Rect::from_min_size(egui::pos2(bars.left(), top), Vec2::new(size.x, bar_h));
         // Peak as a dimmed bar, RMS as a bright inner bar, both coloured by zone.
-        fill_zones(&painter, row, db_to_fraction(peak_db), 0.5);
+        fill_zones(&painter, row, db_to_fraction(peak_db), 0.5, false);
         fill_zones(
             &painter,
             row.shrink2(Vec2::new(0.0, bar_h * 0.25)),
             lin_to_fraction(reading.rms_lin[ch]),
             1.0,
+            false,
         );
         let tick = |fraction: f32, color: Color32, width: f32| {
             if fraction > 0.0 {
@@ -331,9 +375,9 @@ pub fn meter(
     ))
 }
 
-/// Fills `row` from its left edge to `fraction` of its width: green below −6 dBFS, amber up
-/// to 0 dBFS, red above, each at `alpha` opacity.
-fn fill_zones(painter: &egui::Painter, row: Rect, fraction: f32, alpha: f32) {
+/// Fills `row` from its left edge (its bottom edge when `vertical`) to `fraction` of its
+/// length: green below −6 dBFS, amber up to 0 dBFS, red above, each at `alpha` opacity.
+fn fill_zones(painter: &egui::Painter, row: Rect, fraction: f32, alpha: f32, vertical: bool) {
     let zones = [
         (0.0, db_to_fraction(-6.0), theme::GREEN),
         (db_to_fraction(-6.0), db_to_fraction(0.0), theme::AMBER),
@@ -342,12 +386,178 @@ fn fill_zones(painter: &egui::Painter, row: Rect, fraction: f32, alpha: f32) {
     for (from, to, color) in zones {
         let to = to.min(fraction);
         if to > from {
-            let x0 = row.left() + from * row.width();
-            let x1 = row.left() + to * row.width();
-            let zone = Rect::from_x_y_ranges(x0..=x1, row.y_range());
+            let zone = if vertical {
+                let y = |f: f32| row.bottom() - f * row.height();
+                Rect::from_x_y_ranges(row.x_range(), y(to)..=y(from))
+            } else {
+                let x = |f: f32| row.left() + f * row.width();
+                Rect::from_x_y_ranges(x(from)..=x(to), row.y_range())
+            };
             painter.rect_filled(zone, CornerRadius::ZERO, color.gamma_multiply(alpha));
         }
     }
+}
+
+/// A two-channel vertical meter for the Big view (peak bar, RMS bar, true-peak and held-peak
+/// ticks, 0 dBFS line, scale marks on the left); returns the click response (latch reset).
+pub fn vertical_meter(
+    ui: &mut Ui,
+    reading: &OutputReading,
+    shown_peak_db: [f32; 2],
+    size: Vec2,
+) -> Response {
+    let (rect, response) = ui.allocate_exact_size(size, Sense::click());
+    let painter = ui.painter_at(rect.expand(1.0));
+    let font = FontId::proportional(theme::SMALL_PT);
+    let scale_w = 2.5 * theme::SMALL_PT;
+    // Half a label's height above and below, so the end marks' labels stay whole.
+    let pad = 0.5 * theme::SMALL_PT + 1.0;
+    let bars = Rect::from_min_max(
+        egui::pos2(rect.left() + scale_w, rect.top() + pad),
+        egui::pos2(rect.right(), rect.bottom() - pad),
+    );
+    painter.rect_filled(bars, CornerRadius::same(2), theme::METER_BG);
+    let y_at = |fraction: f32| bars.bottom() - fraction * bars.height();
+    for (db, fraction) in scale_marks() {
+        painter.text(
+            egui::pos2(bars.left() - 3.0, y_at(fraction)),
+            Align2::RIGHT_CENTER,
+            format!("{db:.0}"),
+            font.clone(),
+            theme::DIM_TEXT,
+        );
+    }
+    let gap = 3.0;
+    let bar_w = (bars.width() - gap) / 2.0;
+    for (ch, &peak_db) in shown_peak_db.iter().enumerate() {
+        let left = bars.left() + ch as f32 * (bar_w + gap);
+        let col = Rect::from_min_size(
+            egui::pos2(left, bars.top()),
+            Vec2::new(bar_w, bars.height()),
+        );
+        fill_zones(&painter, col, db_to_fraction(peak_db), 0.5, true);
+        fill_zones(
+            &painter,
+            col.shrink2(Vec2::new(bar_w * 0.25, 0.0)),
+            lin_to_fraction(reading.rms_lin[ch]),
+            1.0,
+            true,
+        );
+        let tick = |fraction: f32, color: Color32, width: f32| {
+            if fraction > 0.0 {
+                let y = y_at(fraction);
+                painter.line_segment(
+                    [egui::pos2(col.left(), y), egui::pos2(col.right(), y)],
+                    Stroke::new(width, color),
+                );
+            }
+        };
+        tick(lin_to_fraction(reading.true_peak_lin[ch]), theme::TEXT, 1.0);
+        tick(lin_to_fraction(reading.held_peak_lin[ch]), theme::HOLD, 2.0);
+    }
+    let zero = y_at(db_to_fraction(0.0));
+    painter.line_segment(
+        [
+            egui::pos2(bars.left(), zero),
+            egui::pos2(bars.right(), zero),
+        ],
+        Stroke::new(1.0, theme::RED.gamma_multiply(0.7)),
+    );
+    response.on_hover_text("Bars: peak (falls 20 dB/s); inner bars: RMS (300 ms); thin tick: true peak; thick tick: held peak. Click to reset the held peak, headroom and clip count.")
+}
+
+/// A large clip LED with its caption under the Big view's meters.
+pub fn big_led(ui: &mut Ui, lit: bool, caption: &str) -> Response {
+    let font = FontId::proportional(theme::HEADING_PT);
+    let galley = ui
+        .painter()
+        .layout_no_wrap(caption.to_owned(), font, theme::TEXT);
+    let d = theme::BIG_LED;
+    let size = Vec2::new(d + 6.0 + galley.size().x, d);
+    let (rect, response) = ui.allocate_exact_size(size, Sense::click());
+    let painter = ui.painter();
+    painter.circle(
+        egui::pos2(rect.left() + d / 2.0, rect.center().y),
+        d / 2.0,
+        if lit { theme::RED } else { theme::LED_OFF },
+        Stroke::new(1.0, Color32::from_gray(20)),
+    );
+    painter.galley(
+        egui::pos2(
+            rect.left() + d + 6.0,
+            rect.center().y - galley.size().y / 2.0,
+        ),
+        galley,
+        theme::TEXT,
+    );
+    response
+}
+
+/// The dose bar: `dose_percent` (0..100 %, fuller beyond) filled, `caption` written on it;
+/// returns the click response (the caller resets the exposure).
+pub fn dose_bar(ui: &mut Ui, dose_percent: f64, caption: &str, size: Vec2) -> Response {
+    let (rect, response) = ui.allocate_exact_size(size, Sense::click());
+    let painter = ui.painter();
+    painter.rect_filled(rect, CornerRadius::same(2), theme::METER_BG);
+    let share = if dose_percent.is_finite() {
+        (dose_percent / 100.0).clamp(0.0, 1.0) as f32
+    } else {
+        0.0
+    };
+    let mut filled = rect;
+    filled.set_width(rect.width() * share);
+    let fill = if share >= 1.0 {
+        theme::RED
+    } else {
+        theme::DOSE_FILL
+    };
+    painter.rect_filled(filled, CornerRadius::same(2), fill);
+    painter.text(
+        rect.center(),
+        Align2::CENTER_CENTER,
+        caption,
+        FontId::proportional(theme::SMALL_PT),
+        theme::BRIGHT_TEXT,
+    );
+    response
+}
+
+/// The vectorscope square: `points` (x, y in −1..1, oldest first) as dots fading with age,
+/// over the mono and one-ear axes.
+pub fn vectorscope(
+    ui: &mut Ui,
+    points: impl ExactSizeIterator<Item = (f32, f32)>,
+    size: Vec2,
+) -> Response {
+    let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
+    if !ui.is_rect_visible(rect) {
+        return response;
+    }
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, CornerRadius::same(2), theme::METER_BG);
+    let c = rect.center();
+    let r = 0.5 * rect.width().min(rect.height()) - 2.0;
+    let axis = Stroke::new(1.0, theme::PANEL);
+    painter.line_segment([c - Vec2::new(0.0, r), c + Vec2::new(0.0, r)], axis);
+    painter.line_segment([c - Vec2::new(r, 0.0), c + Vec2::new(r, 0.0)], axis);
+    painter.line_segment([c + Vec2::new(-r, -r), c + Vec2::new(r, r)], axis);
+    painter.line_segment([c + Vec2::new(r, -r), c + Vec2::new(-r, r)], axis);
+    let n = points.len().max(1);
+    let mut mesh = egui::Mesh::default();
+    mesh.reserve_triangles(2 * n);
+    mesh.reserve_vertices(4 * n);
+    let dot = Vec2::splat(0.75);
+    for (i, (x, y)) in points.enumerate() {
+        // Decay: the newest point is opaque, the oldest nearly gone.
+        let alpha = (i + 1) as f32 / n as f32;
+        let p = c + Vec2::new(x * r, -y * r);
+        mesh.add_colored_rect(
+            Rect::from_center_size(p, 2.0 * dot),
+            theme::SCOPE_DOT.gamma_multiply(alpha),
+        );
+    }
+    painter.add(mesh);
+    response
 }
 
 /// A horizontal bar centred on zero for a value in `range` (correlation, balance).

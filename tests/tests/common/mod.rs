@@ -168,7 +168,9 @@ pub fn run_plugin(
 
 /// Runs the engine directly on the same input with the same block cuts: `settings` from the
 /// start, `changes` (absolute sample position, new settings) applied at their positions, as
-/// the plugin's sample-accurate automation splits the host's blocks at each event.
+/// the plugin's sample-accurate automation splits the host's blocks at each event. `input`
+/// is laid out as for [`run_plugin`]: the main channels, then the right pair's two channels
+/// and the talkback channel when given.
 pub fn run_engine(
     rate_hz: f32,
     layout: InputLayout,
@@ -181,11 +183,15 @@ pub fn run_engine(
     let total = input[0].len();
     let mut engine = Engine::new(rate_hz, layout, settings);
     let zeros = vec![0.0f32; total];
-    let (l_in, r_in, aux) = match layout {
-        InputLayout::Mono => (&input[0], &zeros, None),
-        InputLayout::Stereo => (&input[0], &input[1], None),
-        InputLayout::BalancedPairs => (&input[0], &input[1], Some((&input[2], &input[3]))),
+    let (l_in, r_in, main_channels) = match layout {
+        InputLayout::Mono => (&input[0], &zeros, 1),
+        InputLayout::Stereo | InputLayout::BalancedPairs => (&input[0], &input[1], 2),
     };
+    let aux = match &input[main_channels..] {
+        [hot, cold, ..] => Some((hot, cold)),
+        _ => None,
+    };
+    let talk = input.get(main_channels + 2);
     let mut main = [l_in.clone(), r_in.clone()];
     let mut cue_bufs: Vec<[Vec<f32>; 2]> = (0..CUE_COUNT)
         .map(|_| [vec![0.0; total], vec![0.0; total]])
@@ -223,7 +229,14 @@ pub fn run_engine(
                 *slot = Some((&mut cl[a..b], &mut cr[a..b]));
             }
         }
-        engine.process(&mut ml[a..b], &mut mr[a..b], aux_slice, &mut outs);
+        let talk_slice = talk.map(|t| (&t[a..b], None));
+        engine.process_with_talk(
+            &mut ml[a..b],
+            &mut mr[a..b],
+            aux_slice,
+            talk_slice,
+            &mut outs,
+        );
     }
     RunOutput {
         main,

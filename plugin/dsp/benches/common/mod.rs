@@ -13,8 +13,10 @@ use cuewire_dsp::crossfeed::CrossfeedSetting;
 use cuewire_dsp::cue::{CueMode, CueSettings, CueSource, CUE_COUNT};
 use cuewire_dsp::engine::{CueOut, Engine, EngineSettings};
 use cuewire_dsp::input::{InputLayout, InputMode};
+use cuewire_dsp::listen::Listen;
 use cuewire_dsp::meter::TruePeakMeter;
 use cuewire_dsp::output::OutputSettings;
+use cuewire_dsp::talkback::TalkbackSettings;
 use ebur128::{EbuR128, Mode};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -99,6 +101,8 @@ pub struct Host {
     in_l: Vec<f32>,
     in_r: Vec<f32>,
     aux: Option<(Vec<f32>, Vec<f32>)>,
+    /// The talkback input, if any.
+    talk: Option<Vec<f32>>,
     l: Vec<f32>,
     r: Vec<f32>,
     cues: [[Vec<f32>; 2]; CUE_COUNT],
@@ -118,11 +122,18 @@ impl Host {
             in_l,
             in_r,
             aux,
+            talk: None,
             l: vec![0.0; block],
             r: vec![0.0; block],
             cues: std::array::from_fn(|_| [vec![0.0; block], vec![0.0; block]]),
             work,
         }
+    }
+
+    /// The same host with `talk` on its talkback input.
+    fn with_talk(mut self, talk: Vec<f32>) -> Self {
+        self.talk = Some(talk);
+        self
     }
 
     /// One pass over the signal (`FRAMES` frames) in host blocks of `block` frames.
@@ -135,6 +146,7 @@ impl Host {
                 .aux
                 .as_ref()
                 .map(|(a, b)| (&a[start..end], &b[start..end]));
+            let talk = self.talk.as_ref().map(|t| (&t[start..end], None));
             match &mut self.work {
                 Work::Copy => {}
                 Work::Engine { engine, cues } => {
@@ -143,7 +155,7 @@ impl Host {
                         for (slot, [a, b]) in outs.iter_mut().zip(self.cues.iter_mut()) {
                             *slot = Some((a.as_mut_slice(), b.as_mut_slice()));
                         }
-                        engine.process(&mut self.l, &mut self.r, aux, &mut outs);
+                        engine.process_with_talk(&mut self.l, &mut self.r, aux, talk, &mut outs);
                     } else {
                         engine.process_main(&mut self.l, &mut self.r, aux);
                     }
@@ -216,6 +228,25 @@ pub fn configurations(block: usize, signal: Signal) -> Vec<Host> {
         cue(CueSource::Pre, CueMode::Stereo, 2.0),
         cue(CueSource::Post, CueMode::Stereo, -9.0),
     ];
+
+    // The full engine of the monitor: talk to cues 1 and 3 and to main, listening to cue 2,
+    // the level limit on every output (a 110 dB SPL chain, 85 dB(A) limit).
+    let mut monitor = full;
+    monitor.talkback = TalkbackSettings {
+        on: true,
+        cues: [true, false, true, false],
+        to_main: true,
+        ..TalkbackSettings::default()
+    };
+    monitor.listen = Listen::Cue(1);
+    monitor.ear.spl_at_0dbfs_db = [110.0; 1 + CUE_COUNT];
+    for output in
+        std::iter::once(&mut monitor.main).chain(monitor.cues.iter_mut().map(|c| &mut c.output))
+    {
+        output.limit_on = true;
+        output.limit_db_spl = 85.0;
+    }
+    let talk = white(2).0;
 
     let st = InputLayout::Stereo;
     let engine = |layout, s: EngineSettings, cues| Work::Engine {
@@ -311,6 +342,14 @@ pub fn configurations(block: usize, signal: Signal) -> Vec<Host> {
                 cues: true,
             },
         ),
+        Host::new(
+            "monitor",
+            stereo.clone(),
+            None,
+            block,
+            engine(st, monitor, true),
+        )
+        .with_talk(talk),
         Host::new("true_peak_10ch_ours", stereo.clone(), None, block, ours),
         Host::new("true_peak_10ch_ebur128", stereo, None, block, ebur),
     ]

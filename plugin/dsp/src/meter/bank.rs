@@ -7,8 +7,8 @@
 //! (1 + cue); the loudness meters also cover the input.
 
 use super::{
-    lin_to_db, plr_lu, CommonModeMeter, EarGroup, GroupMember, LoudnessMeter, LoudnessReading,
-    OutputMeter, OutputReading, StereoMeter,
+    lin_to_db, plr_lu, CommonModeMeter, EarLevelMeter, GroupMember, LoudnessMeter, LoudnessReading,
+    OutputMeter, OutputReading, StereoMeter, WeightedLanes,
 };
 use crate::cue::CUE_COUNT;
 use crate::engine::{
@@ -26,9 +26,10 @@ pub const LOUDNESS_OUTPUTS: usize = 2 + CUE_COUNT;
 /// Outputs with an ear-level meter: main, then each cue.
 pub const EAR_OUTPUTS: usize = 1 + CUE_COUNT;
 
-/// Lanes of the ear meters' shared A-weighting: two ears per output, padded to whole
-/// vectors (two of eight f32 lanes with AVX2; the spare lanes filter silence).
-const EAR_LANES: usize = (2 * EAR_OUTPUTS).next_multiple_of(8);
+/// Lanes of the shared K- and A-weighting: the two channels of each loudness output (input,
+/// main, each cue; the ear outputs are the same minus the input), padded to whole vectors
+/// (one of sixteen f32 lanes with AVX-512; the spare lanes filter silence).
+const WEIGHTED_LANES: usize = (2 * LOUDNESS_OUTPUTS).next_multiple_of(16);
 
 /// One stereo signal's frames waiting for its meters.
 type BatchPair = [[f32; METER_BATCH_CAPACITY]; 2];
@@ -107,7 +108,9 @@ struct Meters {
     /// Loudness of the input, the main output and each cue (in that order).
     loudness: [LoudnessMeter; LOUDNESS_OUTPUTS],
     /// Ear level of the main output and each cue (see [`EAR_OUTPUTS`]).
-    ear: EarGroup<EAR_OUTPUTS, EAR_LANES>,
+    ear: [EarLevelMeter; EAR_OUTPUTS],
+    /// The K- and A-weighting of every loudness output, feeding both meter families.
+    weighting: WeightedLanes<WEIGHTED_LANES>,
 }
 
 impl Meters {
@@ -142,16 +145,35 @@ impl Meters {
         }
         OutputMeter::process_group(&mut group);
         self.stereo.process(l, r);
-        let [cue0, cue1, cue2, cue3] = cues;
-        let loud = [Some((in_l, in_r)), Some((l, r)), cue0, cue1, cue2, cue3];
-        for (meter, pair) in self.loudness.iter_mut().zip(loud) {
-            if let Some((a, b)) = pair {
-                meter.process(a, b);
-            }
-        }
-        // Cues that carry no signal play silence: their ears hear it too.
-        self.ear
-            .process([Some((l, r)), cue0, cue1, cue2, cue3], l.len());
+        // Cues that carry no signal play silence: their loudness and their ears get it too.
+        let outputs = [
+            Some((in_l, in_r)),
+            Some((l, r)),
+            cues[0],
+            cues[1],
+            cues[2],
+            cues[3],
+        ];
+        let lanes = std::array::from_fn(|j| {
+            let (a, b) = outputs.get(j / 2).copied().flatten()?;
+            Some(if j % 2 == 0 { a } else { b })
+        });
+        let (loudness, ear) = (&mut self.loudness, &mut self.ear);
+        self.weighting.process(
+            lanes,
+            l.len(),
+            |sums| {
+                for (k, meter) in loudness.iter_mut().enumerate() {
+                    meter.end_step([sums[2 * k], sums[2 * k + 1]]);
+                }
+            },
+            // Lanes 2 and 3 hold the main output, the first ear output.
+            |sums| {
+                for (i, meter) in ear.iter_mut().enumerate() {
+                    meter.end_hop([sums[2 * i + 2], sums[2 * i + 3]]);
+                }
+            },
+        );
     }
 
     /// The level meters of the input, main and each cue.
@@ -190,7 +212,10 @@ impl MeterBank {
                 ],
                 cues: std::array::from_fn(|_| OutputMeter::new(sample_rate_hz)),
                 loudness: std::array::from_fn(|_| LoudnessMeter::new(sample_rate_hz)),
-                ear: EarGroup::new(sample_rate_hz, ear.spl_at_0dbfs_db),
+                ear: ear
+                    .spl_at_0dbfs_db
+                    .map(|spl| EarLevelMeter::new(sample_rate_hz, spl)),
+                weighting: WeightedLanes::new(sample_rate_hz),
             },
             batch: MeterBatch::new(),
             route: MeterRoute::Off,
@@ -218,8 +243,9 @@ impl MeterBank {
         for meter in &mut self.meters.loudness {
             meter.set_sample_rate(sample_rate_hz);
         }
-        self.meters.ear.set_sample_rate(sample_rate_hz);
-        for (ear, pa2h) in self.meters.ear.meters().iter_mut().zip(exposure) {
+        self.meters.weighting = WeightedLanes::new(sample_rate_hz);
+        for (ear, pa2h) in self.meters.ear.iter_mut().zip(exposure) {
+            ear.set_sample_rate(sample_rate_hz);
             ear.set_exposure_pa2h(pa2h);
         }
     }
@@ -257,7 +283,7 @@ impl MeterBank {
 
     fn apply_ear_settings(&mut self) {
         let ear = self.ear_settings;
-        for (meter, spl) in self.meters.ear.meters().iter_mut().zip(ear.spl_at_0dbfs_db) {
+        for (meter, spl) in self.meters.ear.iter_mut().zip(ear.spl_at_0dbfs_db) {
             meter.set_spl_at_0dbfs_db(spl);
             meter.set_allowance(ear.allowance);
         }
@@ -267,7 +293,7 @@ impl MeterBank {
     /// for other indices.
     pub fn set_exposure_pa2h(&mut self, output: usize, pa2h: f64) {
         self.flush();
-        if let Some(meter) = self.meters.ear.meters().get_mut(output) {
+        if let Some(meter) = self.meters.ear.get_mut(output) {
             meter.set_exposure_pa2h(pa2h);
         }
     }
@@ -278,7 +304,6 @@ impl MeterBank {
         self.flush();
         self.meters
             .ear
-            .meters()
             .get(output)
             .map_or(0.0, |m| m.read().exposure_pa2h)
     }
@@ -299,13 +324,13 @@ impl MeterBank {
                 cm.reset();
             }
             m.loudness[1].reset();
-            m.ear.meters()[0].reset();
+            m.ear[0].reset();
         }
         for i in 0..CUE_COUNT {
             if mask & (meter_bits::CUE_0 << i) != 0 {
                 m.cues[i].reset();
                 m.loudness[2 + i].reset();
-                m.ear.meters()[1 + i].reset();
+                m.ear[1 + i].reset();
             }
         }
     }
@@ -436,8 +461,8 @@ impl MeterBank {
             input_loudness: loudness(m, 0, &input),
             main_loudness: loudness(m, 1, &main),
             cue_loudness: std::array::from_fn(|i| loudness(m, 2 + i, &cues[i])),
-            main_ear: m.ear.meters()[0].read(),
-            cue_ear: std::array::from_fn(|i| m.ear.meters()[1 + i].read()),
+            main_ear: m.ear[0].read(),
+            cue_ear: std::array::from_fn(|i| m.ear[1 + i].read()),
             input,
             main,
             stereo: m.stereo.read(),

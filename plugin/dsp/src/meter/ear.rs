@@ -11,6 +11,7 @@
 //! sine is 0 dBFS), so a digital mean square ms plays at
 //! `spl_at_0dbfs_db + 10·log10(2·ms)` dB SPL (see [`crate::calibration`]).
 
+use super::lanes::{frames_of_lanes, SPAN_FRAMES};
 use crate::sanitise::{sanitise_rate_hz, sanitise_sample};
 use crate::simd::{dispatch, mac, Isa, Kernel};
 
@@ -107,9 +108,6 @@ const LP_MATCH_HZ: [f64; 2] = [8_000.0, 16_000.0];
 /// square (1e-36) is still a normal f32; a tone at Nyquist this far below anything audible
 /// never shows in a reading.
 const DENORMAL_GUARD: f32 = 1.0e-18;
-
-/// Frames sanitised ahead of the recursions at a time.
-const PREPARE_FRAMES: usize = 64;
 
 /// A sample as the converter plays it: sanitised, then clamped to full scale.
 #[inline(always)]
@@ -268,7 +266,7 @@ impl AWeighting {
     pub fn process_sample(&mut self, l: f32, r: f32) -> [f64; 2] {
         let g = self.guard;
         self.guard = -g;
-        self.step::<false>([dac_sample(l) + g, dac_sample(r) + g])
+        self.step::<false>([dac_sample(l) + g, dac_sample(r) + g], &mut [0.0; 2])
             .map(f64::from)
     }
 }
@@ -302,79 +300,66 @@ impl<const L: usize> AWeighting<L> {
         20.0 * self.c.magnitude(freq_hz).log10()
     }
 
-    /// Adds the squared weighted samples of the first `n` frames of each lane's channel to
-    /// `sums` (f32 partial sums: callers keep spans short and move them into f64 at fixed
-    /// sample positions). `x[j]` is lane j's input (`None`: silence); every slice must hold
-    /// at least `n` frames, `n` at most [`PREPARE_FRAMES`].
+    /// Adds the squared weighted samples of `frames` (frames of lanes, sanitised; clamped
+    /// to full scale here like the converter) to `sums` (f32 partial sums: callers keep
+    /// spans short and move them into f64 at fixed sample positions).
     #[inline(always)]
     pub(crate) fn accumulate_squares<const FMA: bool>(
         &mut self,
-        x: &[Option<&[f32]>; L],
-        n: usize,
+        frames: &[[f32; L]],
         sums: &mut [f32; L],
     ) {
-        let n = n.min(PREPARE_FRAMES);
-        // Sanitising, clamping and the guard go over whole channels first (vectorised across
-        // time), into frames of lanes for the pipelined steps.
-        let mut frames = [[0.0f32; L]; PREPARE_FRAMES];
-        for (j, ch) in x.iter().enumerate() {
-            let Some(ch) = ch.and_then(|c| c.get(..n)) else {
-                continue;
-            };
-            for (f, &v) in frames.iter_mut().zip(ch) {
-                f[j] = dac_sample(v);
-            }
-        }
-        let g = [self.guard, -self.guard];
-        if n % 2 == 1 {
+        let mut g = self.guard;
+        if frames.len() % 2 == 1 {
             self.guard = -self.guard;
         }
         // A local copy keeps the state in registers (no stores per sample).
         let mut f = *self;
         let mut acc = *sums;
-        for (i, fr) in frames.iter().take(n).enumerate() {
-            let gi = g[i % 2];
-            let y = f.step::<FMA>(fr.map(|v| v + gi));
-            for (a, v) in acc.iter_mut().zip(y) {
-                *a = mac::<FMA>(*a, v, v);
-            }
+        for fr in frames {
+            f.step::<FMA>(fr.map(|v| v.clamp(-1.0, 1.0) + g), &mut acc);
+            g = -g;
         }
         f.guard = self.guard;
         *self = f;
         *sums = acc;
     }
 
-    /// One frame (guard already added) into the pipeline; returns the last step's new output.
+    /// One frame (guard already added) into the pipeline; returns the last step's new output
+    /// and adds its square to `squares`.
     #[inline(always)]
-    fn step<const FMA: bool>(&mut self, x: [f32; L]) -> [f32; L] {
-        let y = self.y;
-        let mut next = [[0.0f32; L]; 7];
-        // Step k reads step k − 1's output of the previous frame (the input for step 0).
-        let inputs = [x, y[0], y[1], y[2]];
-        for k in 0..4 {
-            let p = self.hp_pole[k];
-            for j in 0..L {
-                next[k][j] = mac::<FMA>(inputs[k][j] - self.hp_x1[k][j], p, y[k][j]);
-            }
-        }
-        self.hp_x1 = inputs;
+    fn step<const FMA: bool>(&mut self, x: [f32; L], squares: &mut [f32; L]) -> [f32; L] {
+        let [p0, p1, p2, p3] = self.hp_pole;
         let [b0, b1, b2] = self.lp_b;
         let p = self.lp_pole;
-        let [x1, x2] = self.lp_x;
+        let (y, hp_x1, [lp_x1, lp_x2]) = (&mut self.y, &mut self.hp_x1, &mut self.lp_x);
+        let mut out = [0.0f32; L];
+        // Every step of one lane in one loop body: the compiler turns the body into whole
+        // vectors (separate loops per step were split into odd vector widths).
         for j in 0..L {
-            next[4][j] = mac::<FMA>(mac::<FMA>(b0 * y[3][j], b1, x1[j]), b2, x2[j]);
-            next[5][j] = mac::<FMA>(y[4][j], p, y[5][j]);
-            next[6][j] = mac::<FMA>(y[5][j], p, y[6][j]);
+            let [y0, y1, y2, y3, y4, y5, y6] = [0, 1, 2, 3, 4, 5, 6].map(|k| y[k][j]);
+            // Step k reads step k − 1's output of the previous frame (the input for step 0).
+            let inputs = [x[j], y0, y1, y2];
+            let poles = [p0, p1, p2, p3];
+            let prev = [y0, y1, y2, y3];
+            for k in 0..4 {
+                y[k][j] = mac::<FMA>(inputs[k] - hp_x1[k][j], poles[k], prev[k]);
+                hp_x1[k][j] = inputs[k];
+            }
+            y[4][j] = mac::<FMA>(mac::<FMA>(b0 * y3, b1, lp_x1[j]), b2, lp_x2[j]);
+            (lp_x2[j], lp_x1[j]) = (lp_x1[j], y3);
+            y[5][j] = mac::<FMA>(y4, p, y5);
+            y[6][j] = mac::<FMA>(y5, p, y6);
+            out[j] = y[6][j];
+            squares[j] = mac::<FMA>(squares[j], out[j], out[j]);
         }
-        self.lp_x = [y[3], x1];
-        self.y = next;
-        next[6]
+        out
     }
 }
 
 /// Frames between two moves of the f32 partial sums into the f64 hop sums, counted from the
 /// hop start: short enough that f32 rounding stays below 1e-5 relative.
-const PARTIAL_FRAMES: usize = PREPARE_FRAMES;
+const PARTIAL_FRAMES: usize = SPAN_FRAMES;
 
 /// The A-weighted energy of `L` channels in hops of a fixed number of samples: what the ear
 /// meters and the level limit measure. Hops are counted in samples from the start, and the
@@ -424,31 +409,29 @@ impl<const L: usize> WeightedHops<L> {
         self.span_of(l.len().min(r.len()))
     }
 
-    /// Takes the first `n` frames of each lane's channel (at most [`Self::span_of`] frames,
-    /// weighed only if `weigh`); returns the hop's sums (zero when not weighed) when they
+    /// Frames of an `n`-frame block up to the next move of the partial sums (at most
+    /// [`SPAN_FRAMES`]; never past the hop's end).
+    pub(crate) fn partial_span_of(&self, n: usize) -> usize {
+        (PARTIAL_FRAMES - self.pos_in_hop % PARTIAL_FRAMES).min(self.span_of(n))
+    }
+
+    /// Takes `frames` (frames of lanes, sanitised; at most [`Self::partial_span_of`] of them),
+    /// weighed only if `weigh`; returns the hop's sums (zero when not weighed) when they
     /// complete it.
     #[inline(always)]
-    pub(crate) fn feed_lanes<const FMA: bool>(
+    pub(crate) fn feed_frames<const FMA: bool>(
         &mut self,
-        x: &[Option<&[f32]>; L],
-        n: usize,
+        frames: &[[f32; L]],
         weigh: bool,
     ) -> Option<[f64; L]> {
-        let mut done = 0;
-        while done < n {
-            let take = (PARTIAL_FRAMES - self.pos_in_hop % PARTIAL_FRAMES).min(n - done);
-            if weigh {
-                let part = x.map(|c| c.and_then(|c| c.get(done..)));
-                self.filter
-                    .accumulate_squares::<FMA>(&part, take, &mut self.partial);
-            }
-            done += take;
-            self.pos_in_hop += take;
-            if self.pos_in_hop.is_multiple_of(PARTIAL_FRAMES) || self.pos_in_hop >= self.hop_samples
-            {
-                for (s, p) in self.sums.iter_mut().zip(&mut self.partial) {
-                    *s += f64::from(std::mem::take(p));
-                }
+        if weigh {
+            self.filter
+                .accumulate_squares::<FMA>(frames, &mut self.partial);
+        }
+        self.pos_in_hop += frames.len();
+        if self.pos_in_hop.is_multiple_of(PARTIAL_FRAMES) || self.pos_in_hop >= self.hop_samples {
+            for (s, p) in self.sums.iter_mut().zip(&mut self.partial) {
+                *s += f64::from(std::mem::take(p));
             }
         }
         (self.pos_in_hop >= self.hop_samples).then(|| {
@@ -466,7 +449,9 @@ impl<const L: usize> WeightedHops<L> {
 }
 
 impl WeightedHops {
-    /// [`Self::feed_lanes`] for a stereo pair `l`, `r` (at most [`Self::span`] frames).
+    /// Takes the first `min(l.len(), r.len())` frames of a stereo pair `l`, `r` (at most
+    /// [`Self::span`] frames), weighed only if `weigh`; returns the hop's sums (zero when
+    /// not weighed) when they complete it.
     #[inline(always)]
     pub(crate) fn feed<const FMA: bool>(
         &mut self,
@@ -475,7 +460,23 @@ impl WeightedHops {
         weigh: bool,
     ) -> Option<[f64; 2]> {
         let n = l.len().min(r.len());
-        self.feed_lanes::<FMA>(&[Some(l), Some(r)], n, weigh)
+        let mut frames = [[0.0f32; 2]; SPAN_FRAMES];
+        let mut done = 0;
+        let mut sums = None;
+        while done < n {
+            let take = self.partial_span_of(n - done);
+            if weigh {
+                frames_of_lanes(
+                    &[l.get(done..), r.get(done..)],
+                    take,
+                    &mut frames,
+                    &mut [false; 2],
+                );
+            }
+            sums = self.feed_frames::<FMA>(frames.get(..take).unwrap_or_default(), weigh);
+            done += take;
+        }
+        sums
     }
 }
 
@@ -742,75 +743,5 @@ impl EarLevelMeter {
             dose_percent: 100.0 * self.exposure_pa2s / allowance_pa2s,
             time_left_s,
         }
-    }
-}
-
-/// The ear-level meters of `N` stereo outputs weighed together: one A-weighting over `L`
-/// (at least 2·`N`; spare lanes filter silence) lanes, so each vector operation serves several outputs. The meters keep their
-/// own accounting; only their filtering is shared.
-#[derive(Clone, Debug)]
-pub(crate) struct EarGroup<const N: usize, const L: usize> {
-    isa: Isa,
-    hops: WeightedHops<L>,
-    meters: [EarLevelMeter; N],
-}
-
-impl<const N: usize, const L: usize> EarGroup<N, L> {
-    /// Meters at `sample_rate_hz` (Hz) for outputs whose full-scale sines play at
-    /// `spl_at_0dbfs_db` (dB SPL each).
-    pub(crate) fn new(sample_rate_hz: f32, spl_at_0dbfs_db: [f32; N]) -> Self {
-        const { assert!(L >= 2 * N) };
-        Self {
-            isa: Isa::detect(),
-            hops: WeightedHops::new(sample_rate_hz, EAR_HOP_MS),
-            meters: spl_at_0dbfs_db.map(|spl| EarLevelMeter::new(sample_rate_hz, spl)),
-        }
-    }
-
-    /// Adopts `sample_rate_hz` (Hz) as [`EarLevelMeter::set_sample_rate`] does (the hop
-    /// starts over).
-    pub(crate) fn set_sample_rate(&mut self, sample_rate_hz: f32) {
-        self.hops = WeightedHops::new(sample_rate_hz, EAR_HOP_MS);
-        for m in &mut self.meters {
-            m.set_sample_rate(sample_rate_hz);
-        }
-    }
-
-    /// The meters (settings, exposure, readings).
-    pub(crate) fn meters(&mut self) -> &mut [EarLevelMeter; N] {
-        &mut self.meters
-    }
-
-    /// Meters the first `n` frames of every output (`None`: it played silence); every slice
-    /// must hold `n` frames.
-    pub(crate) fn process(&mut self, outputs: [Option<(&[f32], &[f32])>; N], n: usize) {
-        /// The whole span through one instruction-set instantiation.
-        struct Pass<'a, const N: usize, const L: usize>(
-            &'a mut EarGroup<N, L>,
-            [Option<(&'a [f32], &'a [f32])>; N],
-            usize,
-        );
-        impl<const N: usize, const L: usize> Kernel for Pass<'_, N, L> {
-            type Out = ();
-            #[inline(always)]
-            fn run<const FMA: bool>(self) {
-                let Pass(g, outputs, n) = self;
-                let mut done = 0;
-                while done < n {
-                    let take = g.hops.span_of(n - done);
-                    let lanes: [Option<&[f32]>; L] = std::array::from_fn(|j| {
-                        let (a, b) = outputs.get(j / 2).copied().flatten()?;
-                        if j % 2 == 0 { a } else { b }.get(done..)
-                    });
-                    if let Some(sums) = g.hops.feed_lanes::<FMA>(&lanes, take, true) {
-                        for (i, m) in g.meters.iter_mut().enumerate() {
-                            m.end_hop([sums[2 * i], sums[2 * i + 1]]);
-                        }
-                    }
-                    done += take;
-                }
-            }
-        }
-        dispatch(self.isa, Pass(self, outputs, n));
     }
 }

@@ -18,13 +18,16 @@
 //! in (within 0.01 LU of the block it names). Every bin also belongs to a 1 LU group with its
 //! own totals, so a query reads at most two groups' bins and the group totals.
 //!
-//! Precision: the K-weighting runs in f64. The high-pass has poles at radius 0.995 near DC at
-//! 48 kHz (closer at higher rates), where f32 roundoff would be amplified by the filter's
-//! large low-frequency noise gain; f64 costs no extra latency on the recursive part, which
-//! bounds the speed. Step sums are taken in f64 lanes: the filter's output is already f64.
+//! Precision: the K-weighting runs in f64. The high-pass has a near-double pole at radius
+//! 0.995 near DC at 48 kHz (closer at higher rates): rounding its coefficients to f32 would
+//! move that pole by about 2e-4, a tenth of its distance from DC, and shift the response
+//! around 38 Hz by tenths of a dB. Channels sit side by side in f64 lanes ([`KWeighting`]),
+//! so the engine weighs all its outputs with one vector operation per step of the filter.
+//! Squares are summed per channel in f64 in sample order, so any block split gives the same
+//! step sums.
 
-use super::CHUNK;
-use crate::sanitise::{sanitise_rate_hz, sanitise_sample};
+use super::lanes::{frames_of_lanes, SPAN_FRAMES};
+use crate::sanitise::sanitise_rate_hz;
 use crate::simd::{dispatch, mac_f64, Isa, Kernel};
 use crate::units::SILENCE_DB;
 
@@ -80,8 +83,7 @@ const GROUP_BINS: usize = 100;
 /// Groups in the histogram.
 const GROUPS: usize = BINS / GROUP_BINS;
 
-/// Independent partial sums for the step sums: a sample at position `p` in its step always
-/// lands in lane `p % LANES`, so the sum does not depend on block boundaries.
+/// Independent partial sums for the window sums (not one long add chain).
 const LANES: usize = 8;
 
 /// Filter state below this magnitude is flushed to zero at step ends: a decaying recursion
@@ -192,24 +194,70 @@ pub fn plr_lu(max_true_peak_dbtp: f32, reading: &LoudnessReading) -> Option<f32>
         .then_some(max_true_peak_dbtp - reading.integrated_lufs)
 }
 
-/// K-weighting state of both channels, in the order the filter is run: the shelf numerator
-/// (input history), the high-pass numerator (shelf-numerator history), then the two
-/// recursive parts. Both numerators go first because they are not recursive and run over a
-/// whole chunk at once; the order of linear sections does not change the result. Frames are
-/// interleaved (left, right), so one vector operation serves both channels.
-#[derive(Clone, Copy, Debug, Default)]
-struct KState {
-    /// Input of frames n−2 and n−1: `[l, r, l, r]`.
-    x: [f64; 4],
-    /// Shelf numerator output of frames n−2 and n−1: `[l, r, l, r]`.
-    u: [f64; 4],
-    /// Shelf recursion output of frames n−1 and n−2: `[[l, r], [l, r]]`.
-    v: [[f64; 2]; 2],
-    /// High-pass recursion output (the K-weighted signal) of frames n−1 and n−2.
-    y: [[f64; 2]; 2],
+/// BS.1770-4's K-weighting (see [`k_weighting`]) of `L` channels side by side, one per f64
+/// lane: each section is a direct-form-I biquad whose recursion is one multiply-add deep per
+/// frame on its previous output, so the CPU overlaps successive frames and sections.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KWeighting<const L: usize> {
+    /// Shelf numerator b0, b1, b2 (the high-pass numerator is `[1, −2, 1]`).
+    shelf_b: [f64; 3],
+    /// Recursive coefficients, negated: shelf `[−a1, −a2]`, high-pass `[−a1, −a2]`.
+    neg_a: [[f64; 2]; 2],
+    /// Input of frames n−1 and n−2.
+    x: [[f64; L]; 2],
+    /// Shelf output of frames n−1 and n−2.
+    v: [[f64; L]; 2],
+    /// High-pass output (the K-weighted signal) of frames n−1 and n−2.
+    y: [[f64; L]; 2],
 }
 
-impl KState {
+impl<const L: usize> KWeighting<L> {
+    /// A silent filter at `sample_rate_hz` (Hz).
+    pub(crate) fn new(sample_rate_hz: f32) -> Self {
+        let [shelf, high_pass] = k_weighting(sample_rate_hz);
+        Self {
+            shelf_b: shelf.b,
+            neg_a: [
+                [-shelf.a[1], -shelf.a[2]],
+                [-high_pass.a[1], -high_pass.a[2]],
+            ],
+            x: [[0.0; L]; 2],
+            v: [[0.0; L]; 2],
+            y: [[0.0; L]; 2],
+        }
+    }
+
+    /// Adds the squared K-weighted samples of `frames` (frames of lanes, sanitised) to
+    /// `sums`, lane by lane in sample order.
+    #[inline(always)]
+    pub(crate) fn accumulate_squares<const FMA: bool>(
+        &mut self,
+        frames: &[[f32; L]],
+        sums: &mut [f64; L],
+    ) {
+        let [b0, b1, b2] = self.shelf_b;
+        let [[s1, s2], [h1, h2]] = self.neg_a;
+        // Local copies keep the state in registers (no stores per frame).
+        let ([mut x1, mut x2], [mut v1, mut v2], [mut y1, mut y2]) = (self.x, self.v, self.y);
+        let mut acc = *sums;
+        for fr in frames {
+            let x0 = fr.map(f64::from);
+            let mut v0 = [0.0f64; L];
+            let mut y0 = [0.0f64; L];
+            for j in 0..L {
+                let u = mac_f64::<FMA>(mac_f64::<FMA>(b0 * x0[j], b1, x1[j]), b2, x2[j]);
+                v0[j] = mac_f64::<FMA>(mac_f64::<FMA>(u, s2, v2[j]), s1, v1[j]);
+                // The high-pass numerator (1 − z⁻¹)², exact for DC.
+                let w = (v0[j] - 2.0 * v1[j]) + v2[j];
+                y0[j] = mac_f64::<FMA>(mac_f64::<FMA>(w, h2, y2[j]), h1, y1[j]);
+                acc[j] = mac_f64::<FMA>(acc[j], y0[j], y0[j]);
+            }
+            (x2, x1, v2, v1, y2, y1) = (x1, x0, v1, v0, y1, y0);
+        }
+        (self.x, self.v, self.y) = ([x1, x2], [v1, v2], [y1, y2]);
+        *sums = acc;
+    }
+
     /// Zeroes recursion state too small to matter before it turns subnormal.
     fn flush_tiny(&mut self) {
         for s in self.v.iter_mut().chain(&mut self.y).flatten() {
@@ -220,17 +268,48 @@ impl KState {
     }
 }
 
-/// Working buffers of one chunk, kept in the meter so a chunk costs no zeroing.
+/// The K-weighted energy of `L` channels in 10 ms steps: the input of the loudness meters.
+/// Steps are counted in samples from the start, so any block split closes them at the same
+/// positions with bit-identical sums.
 #[derive(Clone, Debug)]
-struct Scratch {
-    /// Input frames, interleaved, after two frames of history.
-    x: [f64; 2 * (CHUNK + 2)],
-    /// Shelf numerator output, same layout.
-    u: [f64; 2 * (CHUNK + 2)],
-    /// High-pass numerator output (second difference of `u`), interleaved frames.
-    w: [f64; 2 * CHUNK],
-    /// Per-frame energy: left² + right² of the K-weighted signal.
-    e: [f64; CHUNK],
+pub(crate) struct KWeightedSteps<const L: usize> {
+    filter: KWeighting<L>,
+    step_samples: usize,
+    pos_in_step: usize,
+    /// Sums of squared K-weighted samples in the current step.
+    sums: [f64; L],
+}
+
+impl<const L: usize> KWeightedSteps<L> {
+    /// Steps of [`STEP_MS`] (rounded to whole samples, at least one) at `sample_rate_hz`.
+    pub(crate) fn new(sample_rate_hz: f32) -> Self {
+        let fs = sanitise_rate_hz(sample_rate_hz);
+        Self {
+            filter: KWeighting::new(fs),
+            step_samples: ((f64::from(fs) * STEP_MS * 0.001).round() as usize).max(1),
+            pos_in_step: 0,
+            sums: [0.0; L],
+        }
+    }
+
+    /// Frames of an `n`-frame block that fit in the current step.
+    pub(crate) fn span_of(&self, n: usize) -> usize {
+        (self.step_samples - self.pos_in_step).min(n)
+    }
+
+    /// Takes `frames` (frames of lanes, sanitised; at most [`Self::span_of`] of them);
+    /// returns the step's sums when they complete it.
+    #[inline(always)]
+    pub(crate) fn feed<const FMA: bool>(&mut self, frames: &[[f32; L]]) -> Option<[f64; L]> {
+        self.filter
+            .accumulate_squares::<FMA>(frames, &mut self.sums);
+        self.pos_in_step += frames.len();
+        (self.pos_in_step >= self.step_samples).then(|| {
+            self.pos_in_step = 0;
+            self.filter.flush_tiny();
+            std::mem::replace(&mut self.sums, [0.0; L])
+        })
+    }
 }
 
 /// Block energies above the absolute gate, binned by loudness, with exact energy sums.
@@ -404,15 +483,9 @@ impl BlockHistogram {
 pub struct LoudnessMeter {
     isa: Isa,
     sample_rate_hz: f32,
-    /// Recursive coefficients, negated: shelf `[−a1, −a2]`, high-pass `[−a1, −a2]`.
-    neg_a: [[f64; 2]; 2],
-    /// Shelf numerator b0, b1, b2 (the high-pass numerator is `[1, −2, 1]`).
-    shelf_b: [f64; 3],
-    k: KState,
-    scratch: Box<Scratch>,
-    step_samples: usize,
-    pos_in_step: usize,
-    lanes: [f64; LANES],
+    /// The K-weighting and step sums when the meter runs alone (a group feeds
+    /// [`Self::end_step`] from its own).
+    steps: KWeightedSteps<2>,
     /// Energy sums of the last [`SHORT_TERM_STEPS`] steps; `next_slot` is the oldest.
     ring: [f64; SHORT_TERM_STEPS],
     next_slot: usize,
@@ -435,18 +508,7 @@ impl LoudnessMeter {
         let mut m = Self {
             isa: Isa::detect(),
             sample_rate_hz: 48_000.0,
-            neg_a: [[0.0; 2]; 2],
-            shelf_b: [0.0; 3],
-            k: KState::default(),
-            scratch: Box::new(Scratch {
-                x: [0.0; 2 * (CHUNK + 2)],
-                u: [0.0; 2 * (CHUNK + 2)],
-                w: [0.0; 2 * CHUNK],
-                e: [0.0; CHUNK],
-            }),
-            step_samples: 1,
-            pos_in_step: 0,
-            lanes: [0.0; LANES],
+            steps: KWeightedSteps::new(sample_rate_hz),
             ring: [0.0; SHORT_TERM_STEPS],
             next_slot: 0,
             steps_since_reset: 0,
@@ -466,16 +528,7 @@ impl LoudnessMeter {
     pub fn set_sample_rate(&mut self, sample_rate_hz: f32) {
         let fs = sanitise_rate_hz(sample_rate_hz);
         self.sample_rate_hz = fs;
-        let [shelf, high_pass] = k_weighting(fs);
-        self.shelf_b = shelf.b;
-        self.neg_a = [
-            [-shelf.a[1], -shelf.a[2]],
-            [-high_pass.a[1], -high_pass.a[2]],
-        ];
-        self.step_samples = ((f64::from(fs) * STEP_MS * 0.001).round() as usize).max(1);
-        self.k = KState::default();
-        self.pos_in_step = 0;
-        self.lanes = [0.0; LANES];
+        self.steps = KWeightedSteps::new(fs);
         self.ring = [0.0; SHORT_TERM_STEPS];
         self.next_slot = 0;
         self.momentary_energy = 0.0;
@@ -490,7 +543,7 @@ impl LoudnessMeter {
 
     /// Samples per 10 ms step (the momentary window is 40 steps, the short-term one 300).
     pub fn step_samples(&self) -> usize {
-        self.step_samples
+        self.steps.step_samples
     }
 
     /// Clears integrated loudness, loudness range and the maxima. The filters and windows
@@ -514,92 +567,35 @@ impl LoudnessMeter {
             type Out = ();
             #[inline(always)]
             fn run<const FMA: bool>(self) {
-                let Pass(m, mut l, mut r) = self;
-                while !l.is_empty() && !r.is_empty() {
-                    let take = (m.step_samples - m.pos_in_step)
-                        .min(CHUNK)
-                        .min(l.len())
-                        .min(r.len());
-                    let (Some((cl, rest_l)), Some((cr, rest_r))) =
-                        (l.split_at_checked(take), r.split_at_checked(take))
-                    else {
-                        return;
-                    };
-                    m.process_chunk::<FMA>(cl, cr);
-                    if m.pos_in_step >= m.step_samples {
-                        m.end_step();
+                let Pass(m, l, r) = self;
+                let n = l.len().min(r.len());
+                let mut frames = [[0.0f32; 2]; SPAN_FRAMES];
+                let mut done = 0;
+                while done < n {
+                    let take = m.steps.span_of(n - done).min(SPAN_FRAMES);
+                    let lanes = [l.get(done..), r.get(done..)];
+                    frames_of_lanes(&lanes, take, &mut frames, &mut [false; 2]);
+                    if let Some(sums) = m.steps.feed::<FMA>(frames.get(..take).unwrap_or_default())
+                    {
+                        m.end_step(sums);
                     }
-                    (l, r) = (rest_l, rest_r);
+                    done += take;
                 }
             }
         }
         dispatch(self.isa, Pass(self, l, r));
     }
 
-    /// K-weights up to [`CHUNK`] frames that stay within one step and adds their energy.
-    #[inline(always)]
-    fn process_chunk<const FMA: bool>(&mut self, l: &[f32], r: &[f32]) {
-        let n = l.len().min(r.len()).min(CHUNK);
-        let m = 2 * n;
-        let Scratch { x, u, w, e } = &mut *self.scratch;
-        let k = &mut self.k;
-        x[..4].copy_from_slice(&k.x);
-        u[..4].copy_from_slice(&k.u);
-        let (frames, _) = x[4..].as_chunks_mut::<2>();
-        for ((f, &a), &b) in frames.iter_mut().zip(l).zip(r) {
-            *f = [sanitise_sample(a), sanitise_sample(b)].map(f64::from);
-        }
-        // The numerators over the whole chunk at once (no recursion, so they vectorise):
-        // shelf u = b0·x + b1·x⁻¹ + b2·x⁻², then high-pass w = u − 2·u⁻¹ + u⁻² (exact for DC).
-        let [b0, b1, b2] = self.shelf_b;
-        for (d, ((&x0, &x1), &x2)) in u[4..].iter_mut().zip(frame_taps(x, m)) {
-            *d = mac_f64::<FMA>(mac_f64::<FMA>(b0 * x0, b1, x1), b2, x2);
-        }
-        for (d, ((&u0, &u1), &u2)) in w.iter_mut().zip(frame_taps(u, m)) {
-            *d = (u0 - 2.0 * u1) + u2;
-        }
-        // The recursive parts, both channels side by side and both sections in one loop:
-        // independent recursions the CPU overlaps, each one multiply-add deep per frame.
-        let [[s1, s2], [h1, h2]] = self.neg_a;
-        let (mut v, mut y) = (k.v, k.y);
-        let (wf, _) = w.as_chunks::<2>();
-        for (ek, wk) in e.iter_mut().zip(wf).take(n) {
-            let mut vn = [0.0f64; 2];
-            let mut yn = [0.0f64; 2];
-            for c in 0..2 {
-                vn[c] = mac_f64::<FMA>(mac_f64::<FMA>(wk[c], s2, v[1][c]), s1, v[0][c]);
-            }
-            for c in 0..2 {
-                yn[c] = mac_f64::<FMA>(mac_f64::<FMA>(vn[c], h2, y[1][c]), h1, y[0][c]);
-            }
-            (v, y) = ([vn, v[0]], [yn, y[0]]);
-            *ek = mac_f64::<FMA>(yn[0] * yn[0], yn[1], yn[1]);
-        }
-        (k.v, k.y) = (v, y);
-        let last_two = |b: &[f64; 2 * (CHUNK + 2)]| match b.get(m..m + 4) {
-            Some(&[a, b, c, d]) => [a, b, c, d],
-            _ => [0.0; 4],
-        };
-        (k.x, k.u) = (last_two(x), last_two(u));
-        add_energy(
-            &mut self.lanes,
-            &mut self.pos_in_step,
-            e.get(..n).unwrap_or_default(),
-        );
-    }
-
-    /// Closes a step: stores its energy, refreshes the windows, the maxima, and on the
-    /// 100 ms grid adds a gating block and a loudness-range sample.
-    fn end_step(&mut self) {
-        let l = self.lanes;
-        self.lanes = [0.0; LANES];
-        let step_energy = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+    /// Closes a step whose channels' squared K-weighted samples summed to `sums` (left,
+    /// right): stores its energy, refreshes the windows, the maxima, and on the 100 ms grid
+    /// adds a gating block and a loudness-range sample.
+    pub(crate) fn end_step(&mut self, [l, r]: [f64; 2]) {
+        // Channel weights 1.0 (BS.1770-4 for left and right).
+        let step_energy = l + r;
         if let Some(slot) = self.ring.get_mut(self.next_slot) {
             *slot = step_energy;
         }
         self.next_slot = (self.next_slot + 1) % SHORT_TERM_STEPS;
-        self.pos_in_step = 0;
-        self.k.flush_tiny();
 
         // Re-adding the ring (in a fixed order) rather than adding the new step and
         // subtracting the oldest keeps the sums exact: no drift, no residue after a burst.
@@ -613,7 +609,7 @@ impl LoudnessMeter {
             }
         };
         let all = sum_f64(&self.ring);
-        let step = self.step_samples as f64;
+        let step = self.steps.step_samples as f64;
         self.momentary_energy = recent / (step * MOMENTARY_STEPS as f64);
         self.short_term_energy = all / (step * SHORT_TERM_STEPS as f64);
         self.max_momentary_energy = self.max_momentary_energy.max(self.momentary_energy);
@@ -661,41 +657,6 @@ impl LoudnessMeter {
             max_short_term_lufs: to_reading(energy_to_lufs(self.max_short_term_energy)),
         }
     }
-}
-
-/// For `m` values of interleaved frames after two frames of history in `v`: each value with
-/// the same channel's values one and two frames earlier, `((v[n], v[n−1]), v[n−2])`.
-#[inline(always)]
-fn frame_taps(v: &[f64], m: usize) -> impl Iterator<Item = ((&f64, &f64), &f64)> {
-    let at = |from: usize| v.get(from..from + m).unwrap_or_default().iter();
-    at(4).zip(at(2)).zip(at(0))
-}
-
-/// Adds per-frame energies to the step's lanes (lane = position in the step mod LANES).
-#[inline(always)]
-fn add_energy(step_lanes: &mut [f64; LANES], pos_in_step: &mut usize, e: &[f64]) {
-    let head = ((LANES - *pos_in_step % LANES) % LANES).min(e.len());
-    let (head_e, body) = e.split_at(head);
-    let mut lanes = *step_lanes;
-    let mut pos = *pos_in_step;
-    for &v in head_e {
-        if let Some(lane) = lanes.get_mut(pos % LANES) {
-            *lane += v;
-        }
-        pos += 1;
-    }
-    // `pos` is lane-aligned here, so the body's j-th element of a group goes to lane j.
-    let mut chunks = body.chunks_exact(LANES);
-    for c in &mut chunks {
-        for (lane, &v) in lanes.iter_mut().zip(c) {
-            *lane += v;
-        }
-    }
-    for (lane, &v) in lanes.iter_mut().zip(chunks.remainder()) {
-        *lane += v;
-    }
-    *step_lanes = lanes;
-    *pos_in_step = pos + body.len();
 }
 
 /// Sum of `x` in a fixed order with independent partial sums (not one long add chain).

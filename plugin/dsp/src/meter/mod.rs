@@ -20,6 +20,7 @@
 mod bank;
 mod common_mode;
 mod ear;
+mod lanes;
 mod level;
 mod loudness;
 mod stereo;
@@ -28,13 +29,14 @@ mod window;
 
 pub use bank::{MeterBank, OutputLoudness, EAR_OUTPUTS, LOUDNESS_OUTPUTS};
 pub use common_mode::{CommonModeMeter, CommonModeReading, REJECTION_CAP_DB};
+pub(crate) use ear::WeightedHops;
 pub use ear::{
     a_weighting_analog_db, a_weighting_poles_hz, AWeighting, EarLevelMeter, EarReading,
     WeeklyAllowance, AUDIBLE_FLOOR_DB_SPL, A_WEIGHTING_LAG_SAMPLES, EAR_SILENCE_DB,
     EXPOSURE_PA2H_MAX, IEC_61672_A_WEIGHTING_DB, IEC_61672_CLASS_1_LIMITS_DB, IEC_61672_NOMINAL_HZ,
     P_REF_PA,
 };
-pub(crate) use ear::{EarGroup, WeightedHops};
+pub(crate) use lanes::WeightedLanes;
 pub use level::{
     ClipCounter, HeldPeak, RmsMeter, SamplePeakMeter, DEFAULT_CLIP_RUN_SAMPLES, DEFAULT_HOLD_MS,
     HOLD_MS_MAX, HOLD_MS_MIN, RELEASE_DB_PER_S,

@@ -20,7 +20,7 @@
 
 use super::{fmax, max_abs_clean, CHUNK};
 use crate::sanitise::{sanitise_into, sanitise_rate_hz};
-use crate::simd::{avx512_usable, dispatch, mac, Isa, Kernel};
+use crate::simd::{dispatch, mac, Isa, Kernel};
 
 /// Which code computes the interpolator's tiles (the scalar tail is always plain).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,20 +30,20 @@ enum Tiles {
     /// Hand-written AVX2 + FMA tiles (`Isa::Avx2Fma` only).
     #[cfg(target_arch = "x86_64")]
     Avx2,
-    /// Hand-written AVX-512F tiles (`Isa::Avx2Fma` on a CPU with AVX-512F).
+    /// Hand-written AVX-512F tiles (`Isa::Avx512` only).
     #[cfg(target_arch = "x86_64")]
     Avx512,
 }
 
 impl Tiles {
-    /// The fastest tiles for `isa` on this CPU (AVX-512F unless `simd::NO_AVX512_ENV` is set).
+    /// The fastest tiles for `isa`.
     fn for_isa(isa: Isa) -> Self {
         match isa {
             Isa::Portable => Self::Plain,
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2Fma if avx512_usable() => Self::Avx512,
-            #[cfg(target_arch = "x86_64")]
             Isa::Avx2Fma => Self::Avx2,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => Self::Avx512,
         }
     }
 }
@@ -541,9 +541,10 @@ fn interpolate<const H: usize, const MIRROR: bool, const FMA: bool, const STORE:
     let mut plain_tiles = tiles;
     #[cfg(target_arch = "x86_64")]
     if FMA && kind != Tiles::Plain {
-        // SAFETY: `FMA` is only true inside `simd::run_avx2_fma`, which runs only on CPUs
-        // with AVX2 and FMA; `Tiles::Avx512` is only chosen when the CPU also has AVX-512F
-        // (`simd::avx512_usable`). The kernels assert that `tiles` keeps every access in bounds.
+        // SAFETY: `FMA` is only true inside the AVX2 + FMA and AVX-512 instantiations of
+        // `simd::dispatch`, which run only on CPUs with AVX2 and FMA; `Tiles::Avx512` is only
+        // chosen for `Isa::Avx512`, which `Isa::detect` produces only when the CPU also has
+        // AVX-512F. The kernels assert that `tiles` keeps every access in bounds.
         (sample_max, interp_max) = unsafe {
             if kind == Tiles::Avx512 {
                 tiles_avx512::<H, MIRROR, STORE>(f, win, cur, phases, steps, tiles)
@@ -912,12 +913,8 @@ mod tests {
     /// to 1e-6 of full scale, and the maxima-only pass returns exactly the stored pass's maxima.
     #[test]
     fn kernels_match_reference_on_random_input() {
-        let mut isas = vec![Isa::Portable];
-        if Isa::widest() != Isa::Portable {
-            isas.push(Isa::widest());
-        }
         for rate in [48_000.0, 96_000.0] {
-            for &isa in &isas {
+            for isa in Isa::all_supported() {
                 let mut m = TruePeakMeter::with_isa(rate, isa);
                 let x = noise(4 * CHUNK + 37, 1.2, 7);
                 let mut pos = 0;
@@ -958,20 +955,19 @@ mod tests {
         }
     }
 
-    /// The hand-written `kind` tiles give the plain tile loop's branch values, per-sample peaks
-    /// and maxima bit for bit, both in the AVX2 instantiation, at 4× and 2× (chunks of every
-    /// tile count and tail length).
-    fn hand_tiles_equal_plain_tiles(kind: Tiles) {
-        assert!(
-            Isa::widest() == Isa::Avx2Fma,
-            "built for AVX2 but the CPU lacks it"
-        );
+    /// The hand-written tiles of `isa`'s instantiation give the plain tile loop's branch
+    /// values, per-sample peaks and maxima bit for bit in that instantiation, at 4× and 2×
+    /// (chunks of every tile count and tail length).
+    fn hand_tiles_equal_plain_tiles(isa: Isa) {
+        assert!(isa.supported(), "built for {isa:?} but the CPU lacks it");
+        let kind = Tiles::for_isa(isa);
+        assert_ne!(kind, Tiles::Plain);
         for rate in [48_000.0, 96_000.0] {
             let x = noise(4 * CHUNK, 1.3, 11);
             let mut pos = 0;
             let (mut hand, mut plain) = (
-                TruePeakMeter::with_isa(rate, Isa::Avx2Fma),
-                TruePeakMeter::with_isa(rate, Isa::Avx2Fma),
+                TruePeakMeter::with_isa(rate, isa),
+                TruePeakMeter::with_isa(rate, isa),
             );
             (hand.tiles, plain.tiles) = (kind, Tiles::Plain);
             for len in [CHUNK, 17, 1, 64, 95, CHUNK, 48] {
@@ -987,8 +983,8 @@ mod tests {
                         (p.step_max_lin, p.sample_max_lin, steps)
                     }
                 }
-                let a = dispatch(Isa::Avx2Fma, Stored(&mut hand, chunk));
-                let b = dispatch(Isa::Avx2Fma, Stored(&mut plain, chunk));
+                let a = dispatch(isa, Stored(&mut hand, chunk));
+                let b = dispatch(isa, Stored(&mut plain, chunk));
                 assert_eq!(a.0.to_bits(), b.0.to_bits(), "{rate} Hz, chunk of {len}");
                 assert_eq!(a.1.to_bits(), b.1.to_bits());
                 assert_eq!(a.2, b.2);
@@ -1008,20 +1004,14 @@ mod tests {
     #[cfg_attr(not(cuewire_has_avx2), ignore = "CPU lacks AVX2 + FMA")]
     fn avx2_kernel_tiles_equal_plain_tiles_bit_for_bit() {
         #[cfg(target_arch = "x86_64")]
-        hand_tiles_equal_plain_tiles(Tiles::Avx2);
+        hand_tiles_equal_plain_tiles(Isa::Avx2Fma);
     }
 
     #[test]
     #[cfg_attr(not(cuewire_has_avx512), ignore = "CPU lacks AVX-512F")]
     fn avx512_kernel_tiles_equal_plain_tiles_bit_for_bit() {
         #[cfg(target_arch = "x86_64")]
-        {
-            assert!(
-                std::arch::is_x86_feature_detected!("avx512f"),
-                "built for AVX-512F but the CPU lacks it"
-            );
-            hand_tiles_equal_plain_tiles(Tiles::Avx512);
-        }
+        hand_tiles_equal_plain_tiles(Isa::Avx512);
     }
 
     /// The meter reads the same through the portable and the widest instantiation this CPU

@@ -1,18 +1,20 @@
-//! The four cue strips in a 2 × 2 grid: on, mute, source, fold, gain, meter and headroom.
+//! The four cue strips in a 2 × 2 grid: on, mute, talk, listen, source, fold, gain, meter and
+//! headroom.
 
 use std::sync::atomic::Ordering;
 
 use cuewire_dsp::cue::CUE_COUNT;
 use cuewire_dsp::engine::meter_bits;
+use cuewire_dsp::listen::Listen;
 use cuewire_dsp::meter::OutputReading;
 use egui::{RichText, Ui, Vec2};
 use nice_plug::prelude::ParamSetter;
 
-use super::{clip_led, column, heading, panel, row_label};
+use super::{clip_led, column, ear_row, heading, panel, row_label};
 use crate::editor::meter_math::{headroom_text, tighter};
 use crate::editor::theme::*;
 use crate::editor::{widgets, EditorApp};
-use crate::params::CueParams;
+use crate::params::{CueParams, ListenParam};
 
 impl EditorApp {
     pub(crate) fn cue_grid(
@@ -62,6 +64,17 @@ impl EditorApp {
                 );
                 widgets::toggle(ui, setter, &p.mute, "Mute", RED, "Silences this cue.");
             });
+            ui.horizontal(|ui| {
+                widgets::toggle(
+                    ui,
+                    setter,
+                    &p.talk,
+                    "Talk",
+                    TALK_LIT,
+                    "This cue hears the talkback while TALK is on (its programme dims).",
+                );
+                self.listen_button(ui, setter, index);
+            });
             let half =
                 ((w - ui.spacing().item_spacing.x) / 2.0 - MENU_INSET).max(MIN_CUE_CONTROL_WIDTH);
             ui.horizontal(|ui| {
@@ -90,6 +103,15 @@ impl EditorApp {
             {
                 self.shared.request_meter_reset(bit);
             }
+            let loudness = self.shared.cues[index].loudness.get();
+            ear_row(
+                ui,
+                1 + index,
+                &self.shared,
+                bit,
+                CUE_EAR_PT,
+                Some(&loudness),
+            );
             ui.horizontal(|ui| {
                 clip_led(
                     ui,
@@ -107,5 +129,35 @@ impl EditorApp {
                     .on_hover_text("Headroom: ceiling minus the highest true peak since the last reset. A cue that is off or whose output the host left unconnected carries no signal.");
             });
         });
+    }
+
+    /// LISTEN for cue `index`: main carries this cue (as its listener hears it, before its ear
+    /// guard) while lit. Exclusive: listening to one cue stops listening to another; a click
+    /// while lit returns main to its own signal.
+    fn listen_button(&self, ui: &mut Ui, setter: &ParamSetter, index: usize) {
+        let param = &self.params.main.listen;
+        let on = Listen::from(param.value()) == Listen::Cue(index);
+        let button = egui::Button::new(RichText::new("Listen").color(if on { BG } else { TEXT }))
+            .fill(if on { LISTEN_LIT } else { SLIDER_BG })
+            .min_size(Vec2::new(0.0, ui.spacing().interact_size.y));
+        let response = ui.add(button).on_hover_text(format!(
+            "Listen: main carries cue {} as its listener hears it (gain, fold and talk; main's ear guard applies). Only one cue at a time; click again to return main to its own signal.",
+            index + 1
+        ));
+        if response.clicked() {
+            let target = if on {
+                ListenParam::Off
+            } else {
+                [
+                    ListenParam::Cue1,
+                    ListenParam::Cue2,
+                    ListenParam::Cue3,
+                    ListenParam::Cue4,
+                ][index]
+            };
+            setter.begin_set_parameter(param);
+            setter.set_parameter(param, target);
+            setter.end_set_parameter(param);
+        }
     }
 }

@@ -41,6 +41,24 @@ impl EditorApp {
                 &caption,
                 "Auto fix's decision: lit while it is correcting a one-ear (left or right only) or anti-phase feed.",
             );
+            ui.horizontal(|ui| {
+                widgets::toggle(
+                    ui,
+                    setter,
+                    &p.pairs_on_aux,
+                    "Right pair on aux",
+                    GREEN,
+                    "Balanced pairs on a stereo input: the main input carries Hot L / Cold L, the auxiliary (sidechain) input Hot R / Cold R. Without a right pair on the aux input, the left pair plays in both ears.",
+                );
+                let missing = self.shared.monitor.right_pair_missing();
+                widgets::led(
+                    ui,
+                    missing,
+                    RED,
+                    if missing { "right pair missing" } else { "" },
+                    "Lit while Right pair on aux is on and the host gives the auxiliary input no signal path (inactive, or unconnected): the left pair then plays in both ears.",
+                );
+            });
             let label_w = INPUT_LABEL_WIDTH;
             let slider_w = (w - label_w - LABEL_GAP).max(MIN_SLIDER_WIDTH);
             for (name, param) in [

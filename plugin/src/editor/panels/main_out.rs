@@ -6,7 +6,7 @@ use cuewire_dsp::units::{dbfs_to_dbu, dbu_to_v_rms, lin_to_db};
 use egui::{Align, FontId, Layout, RichText, Ui, Vec2};
 use nice_plug::prelude::ParamSetter;
 
-use super::{clip_led, panel, row_label};
+use super::{clip_led, ear_row, loudness_rows, panel, row_label};
 use crate::editor::meter_math::{self, headroom_text, level_text, louder, tighter};
 use crate::editor::theme::*;
 use crate::editor::{widgets, EditorApp};
@@ -114,6 +114,8 @@ impl EditorApp {
                 "Main output RMS level (louder channel), digital and at the interface's analog output ({:.1} dBu at 0 dBFS; change in Settings).",
                 full_scale_dbu
             ));
+            ear_row(ui, 0, &self.shared, meter_bits::MAIN, EAR_PT, None);
+            loudness_rows(ui, &self.shared.main.loudness.get());
         });
     }
 }

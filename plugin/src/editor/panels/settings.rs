@@ -4,8 +4,8 @@ use cuewire_dsp::units::{amp_max_gain_factor, dbu_to_v_rms, lin_to_db};
 use egui::{RichText, Ui};
 use nice_plug::prelude::ParamSetter;
 
-use super::panel;
-use crate::editor::theme::GRID_SPACING;
+use super::{heading, panel};
+use crate::editor::theme::{DIM_TEXT, GRID_SPACING};
 use crate::editor::{widgets, EditorApp};
 
 impl EditorApp {
@@ -14,7 +14,11 @@ impl EditorApp {
         let settings = &self.params.settings;
         let mut data = settings.get();
         let before = data;
-        panel(ui, "SETTINGS", |ui| {
+        // Folded by default: set once per setup, and the window has no room to spare.
+        panel(ui, "", |ui| {
+            egui::CollapsingHeader::new(heading("SETTINGS"))
+                .id_salt("settings-panel")
+                .show(ui, |ui| {
             egui::Grid::new("settings-grid").num_columns(2).spacing(GRID_SPACING).show(ui, |ui| {
                 ui.label("Full scale");
                 widgets::slider(ui, setter, full_scale, crate::editor::theme::MIN_SLIDER_WIDTH, "Analog calibration of the main output: the dBu your interface's output produces at 0 dBFS (e.g. +10 dBu for a Scarlett 2i2 line out; typing volts, e.g. 2.45 V, works too).");
@@ -41,10 +45,36 @@ impl EditorApp {
                 ui.add(egui::DragValue::new(&mut data.clip_run_samples).range(1..=10).suffix(" samples"))
                     .on_hover_text("Consecutive full-scale samples that count as one clip event (1–10).");
                 ui.end_row();
+                let spl = self.params.engine_settings().ear.spl_at_0dbfs_db;
+                ui.label("SPL at 0 dBFS");
+                ui.label(spl_text(&spl))
+                    .on_hover_text("The sound pressure level a full-scale sine plays at in the headphones of each output, from the interface's full scale, the amp gain and the headphone sensitivity. The ear levels and doses are measured against it.");
+                ui.end_row();
             });
+            ui.label(
+                RichText::new("Ear levels and doses are an estimate from the entered headphone sensitivity, not a certified dosimeter.")
+                    .small()
+                    .color(DIM_TEXT),
+            );
+                });
         });
         if data != before {
             settings.set(data);
         }
+    }
+}
+
+/// The SPL (dB) of a full-scale sine per output (main, then each cue), as one line: a single
+/// value when every output shares it.
+fn spl_text(spl_db: &[f32]) -> String {
+    match spl_db {
+        [first, rest @ ..] if rest.iter().all(|v| (v - first).abs() < 0.05) => {
+            format!("{first:.1} dB SPL (every output)")
+        }
+        [main, cues @ ..] => {
+            let cues: Vec<String> = cues.iter().map(|v| format!("{v:.1}")).collect();
+            format!("main {main:.1}, cues {} dB SPL", cues.join(" / "))
+        }
+        [] => "—".to_owned(),
     }
 }

@@ -284,9 +284,10 @@ impl BufferManager {
                     .zip(self.aux_input_buffers.iter_mut()),
             )
         {
-            // Since these buffers are backed by our own storage, we can fill them with zeroes if
-            // the pointers are missing for whatever reason that might be
-            crate::nice_debug_assert!(input_channel_pointers.is_some());
+            // Cuewire patch: a channel the host gives no buffer for (no buffer array, a null
+            // channel pointer, fewer channels than the port has) reaches the plugin as an empty
+            // slice, so it can tell a disconnected input from a silent one. `clear` keeps the
+            // storage's capacity: no allocation when a later block brings the channel back.
             match input_channel_pointers {
                 Some(input_channel_pointers) => {
                     crate::nice_debug_assert_eq!(
@@ -302,31 +303,30 @@ impl BufferManager {
                             unsafe { input_channel_pointers.ptrs.as_ptr().add(channel_idx) };
 
                         crate::nice_debug_assert!(num_samples <= channel.capacity());
-                        channel.resize(num_samples, 0.0);
                         // Cuewire patch: a null channel pointer (a bus the host switched off)
-                        // reads as silence instead of dereferencing address 0.
+                        // is never dereferenced; the channel is empty (see above).
                         let source = unsafe { *input_channel_pointer };
                         if source.is_null() {
-                            channel.fill(0.0);
+                            channel.clear();
                             continue;
                         }
+                        channel.resize(num_samples, 0.0);
                         channel.copy_from_slice(unsafe {
                             std::slice::from_raw_parts_mut(source.add(sample_offset), num_samples)
                         })
                     }
 
-                    // In case we were provided too few channels we'll fill the rest with zeroes to
-                    // avoid unexpected situations
+                    // Cuewire patch: channels the host did not provide are empty (see above).
                     for channel in input_storage
                         .iter_mut()
                         .skip(input_channel_pointers.num_channels)
                     {
-                        channel.fill(0.0);
+                        channel.clear();
                     }
                 }
                 None => {
                     for channel in input_storage.iter_mut() {
-                        channel.fill(0.0);
+                        channel.clear();
                     }
                 }
             }
