@@ -86,7 +86,7 @@ impl Default for SettingsData {
 impl SettingsData {
     /// The same settings with every field forced into its valid range (a hand-edited or
     /// corrupt state must not put the meters into a nonsense configuration).
-    pub fn sanitized(self) -> Self {
+    pub fn sanitised(self) -> Self {
         let d = Self::default();
         let finite_or = |v: f32, default: f32| if v.is_finite() { v } else { default };
         Self {
@@ -151,7 +151,7 @@ impl SharedSettings {
 
     /// Stores every setting (sanitised) and flags the change for the audio thread.
     pub fn set(&self, data: SettingsData) {
-        let data = data.sanitized();
+        let data = data.sanitised();
         self.amp_k_v.store(data.amp_k_v, Ordering::Relaxed);
         self.hold_ms.store(data.hold_ms, Ordering::Relaxed);
         self.clip_run_samples
@@ -174,7 +174,7 @@ impl SharedSettings {
             ui_scale,
             ..self.get()
         }
-        .sanitized();
+        .sanitised();
         self.editor_width
             .store(data.editor_width, Ordering::Relaxed);
         self.editor_height
@@ -836,7 +836,7 @@ mod tests {
             amp_k_v: f32::NAN,
             ..SettingsData::default()
         }
-        .sanitized();
+        .sanitised();
         assert_eq!(wild.hold_ms, 10_000.0);
         assert_eq!(wild.clip_run_samples, 1);
         assert_eq!(wild.amp_k_v, DEFAULT_AMP_K_V);
@@ -871,7 +871,7 @@ mod tests {
                 ui_scale: scale,
                 ..SettingsData::default()
             }
-            .sanitized()
+            .sanitised()
             .ui_scale
         };
         assert_eq!(wild(5.0), MAX_UI_SCALE);

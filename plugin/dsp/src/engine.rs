@@ -15,7 +15,9 @@ use crate::meter::{
 };
 use crate::output::{OutputSettings, OutputStage, GAIN_RAMP_MS};
 use crate::ramp::Ramp;
-use crate::sanitise::{flush_subnormal, flush_subnormal_pair_isa, sanitise_unguarded};
+use crate::sanitise::{
+    all_within_isa, flush_subnormal, flush_subnormal_pair_isa, sanitise_unguarded,
+};
 use crate::simd::Isa;
 use crate::talkback::{TalkIn, TalkbackSettings, TalkbackStage};
 
@@ -577,7 +579,8 @@ impl Engine {
             && !self.talkback.reaches_main()
             && self.listen.is_off()
             && self.input.passes_through(self.decode_layout)
-            && self.main.passes_unchanged(l, r);
+            && self.main.hands_through()
+            && all_within_isa(self.isa, l, r, self.main.guard().pass_limit_lin());
         if identity {
             self.input.pass_through(n);
             self.balanced_active = false;

@@ -76,7 +76,9 @@ impl EarGuard {
     }
 
     /// The largest magnitude the guard passes unchanged (its ceiling, or `f32::MAX` when off).
-    fn pass_limit_lin(&self) -> f32 {
+    /// The largest magnitude the guard leaves as it is, linear (`f32::MAX` while it is off:
+    /// then it only silences non-finite samples).
+    pub fn pass_limit_lin(&self) -> f32 {
         if self.enabled {
             self.ceiling_lin
         } else {
@@ -244,12 +246,12 @@ impl OutputStage {
         !self.gain.is_ramping() && self.gain.current() == 1.0
     }
 
-    /// True when [`OutputStage::process`] would leave `l` and `r` bit for bit as they are and
-    /// count nothing (unity gain, the level limit off and recovered, nothing the guard would
-    /// touch).
+    /// True when the gain is at unity and the level limit off and recovered: then the stage
+    /// leaves every sample the ear guard passes bit for bit as it is (the engine's entrance
+    /// scan checks the samples against [`EarGuard::pass_limit_lin`] itself).
     #[inline]
-    pub fn passes_unchanged(&self, l: &[f32], r: &[f32]) -> bool {
-        self.is_unity() && self.limit.is_idle() && self.guard.passes_unchanged(l, r)
+    pub fn hands_through(&self) -> bool {
+        self.is_unity() && self.limit.is_idle()
     }
 
     /// The ear guard (for its ceiling and counters).

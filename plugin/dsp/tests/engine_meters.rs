@@ -233,7 +233,15 @@ fn no_allocation_while_processing_and_reading() {
     }
     let readings = engine.read_meters();
     let _ = engine.exposure_pa2h(0);
+    // Hosts reset a plugin on the audio thread (CLAP `reset`, a transport jump): an engine
+    // reset and a masked meter reset must not allocate either.
+    engine.reset();
+    engine.reset_meters();
     ARMED.with(|a| a.set(false));
-    assert_eq!(COUNT.with(|c| c.get()), 0, "allocations in process");
+    assert_eq!(
+        COUNT.with(|c| c.get()),
+        0,
+        "allocations in process or reset"
+    );
     assert!(readings.main_ear.louder_laeq_1s_db > 0.0);
 }

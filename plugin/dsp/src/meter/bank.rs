@@ -243,7 +243,7 @@ impl MeterBank {
         for meter in &mut self.meters.loudness {
             meter.set_sample_rate(sample_rate_hz);
         }
-        self.meters.weighting = WeightedLanes::new(sample_rate_hz);
+        self.meters.weighting.restart(sample_rate_hz);
         for (ear, pa2h) in self.meters.ear.iter_mut().zip(exposure) {
             ear.set_sample_rate(sample_rate_hz);
             ear.set_exposure_pa2h(pa2h);

@@ -67,6 +67,15 @@ impl<const L: usize> WeightedLanes<L> {
         }
     }
 
+    /// Silent filters at `sample_rate_hz` (Hz), steps and hops starting now, keeping the frame
+    /// buffer: a restart runs on the audio thread (an engine reset), where nothing may allocate.
+    pub(crate) fn restart(&mut self, sample_rate_hz: f32) {
+        self.frames.fill([0.0; L]);
+        self.silent = [true; L];
+        self.steps = KWeightedSteps::new(sample_rate_hz);
+        self.hops = WeightedHops::new(sample_rate_hz, EAR_HOP_MS);
+    }
+
     /// Weighs the first `n` frames of every lane's channel (`None`: silence; every slice must
     /// hold `n` frames). Each completed loudness step hands its lanes' sums of squared
     /// K-weighted samples to `on_step`, each completed ear hop its sums of squared
