@@ -94,59 +94,45 @@ fn exposure_is_saved_with_the_project_and_restored_for_a_week() {
     println!("60 s at 94 dB(A): {} Pa²h saved", exposure.pa2h[0]);
 
     // Loaded before activation: the dose goes on from the saved value.
-    let mut b = calibrated();
-    assert!(b.load_state(&saved));
-    b.activate_and_start(RATE, BLOCK as u32);
-    play_tone(&mut b, 30.0);
-    let after = saved_exposure(&b.save_state().unwrap());
-    assert_close(after.pa2h[0], exposure_at_94_db(90.0), "restored + 30 s");
+    let main_after_30_s = |plugin: &mut PluginInstance| {
+        play_tone(plugin, 30.0);
+        saved_exposure(&plugin.save_state().unwrap()).pa2h[0]
+    };
+    let loaded = |state: &[u8]| {
+        let mut plugin = calibrated();
+        assert!(plugin.load_state(state));
+        plugin.activate_and_start(RATE, BLOCK as u32);
+        plugin
+    };
+    let ninety_s = exposure_at_94_db(90.0);
+    assert_close(main_after_30_s(&mut loaded(&saved)), ninety_s, "restored");
 
     // Loaded while running: the same.
     let mut c = calibrated();
     c.activate_and_start(RATE, BLOCK as u32);
     play_tone(&mut c, 1.0);
     assert!(c.load_state(&saved));
-    play_tone(&mut c, 30.0);
-    let after = saved_exposure(&c.save_state().unwrap());
-    assert_close(
-        after.pa2h[0],
-        exposure_at_94_db(90.0),
-        "loaded while active",
-    );
+    assert_close(main_after_30_s(&mut c), ninety_s, "loaded while active");
 
     // Kept over a deactivation (a sample-rate change, say).
     c.deactivate();
     c.activate_and_start(RATE, BLOCK as u32);
-    play_tone(&mut c, 30.0);
-    let after = saved_exposure(&c.save_state().unwrap());
-    assert_close(
-        after.pa2h[0],
-        exposure_at_94_db(120.0),
-        "after reactivation",
-    );
+    let two_minutes = exposure_at_94_db(120.0);
+    assert_close(main_after_30_s(&mut c), two_minutes, "after reactivation");
 
     // A week old: it no longer counts; only the new listening does.
     let week_old = with_time(&saved, unix_now_s() - EXPOSURE_MAX_AGE_S - 1);
-    let mut d = calibrated();
-    assert!(d.load_state(&week_old));
-    d.activate_and_start(RATE, BLOCK as u32);
-    play_tone(&mut d, 30.0);
-    let after = saved_exposure(&d.save_state().unwrap());
+    let thirty_s = exposure_at_94_db(30.0);
     assert_close(
-        after.pa2h[0],
-        exposure_at_94_db(30.0),
-        "week-old exposure dropped",
+        main_after_30_s(&mut loaded(&week_old)),
+        thirty_s,
+        "week old",
     );
     // Six days old still counts.
     let recent = with_time(&saved, unix_now_s() - EXPOSURE_MAX_AGE_S + 24 * 3600);
-    let mut e = calibrated();
-    assert!(e.load_state(&recent));
-    e.activate_and_start(RATE, BLOCK as u32);
-    play_tone(&mut e, 30.0);
-    let after = saved_exposure(&e.save_state().unwrap());
     assert_close(
-        after.pa2h[0],
-        exposure_at_94_db(90.0),
-        "six-day-old exposure kept",
+        main_after_30_s(&mut loaded(&recent)),
+        ninety_s,
+        "six days old",
     );
 }
