@@ -65,7 +65,7 @@ impl ListenerReport {
 
     /// The report as JSON (exposure and dose unrounded: a minute at a moderate level is a
     /// small number of Pa²h).
-    pub fn to_json(&self) -> serde_json::Value {
+    pub fn to_json(self) -> serde_json::Value {
         json!({
             "laeq_db_spl": num(self.laeq_db_spl),
             "laeq_1s_max_db_spl": num(self.laeq_1s_max_db_spl),

@@ -199,11 +199,14 @@ impl<const MONITOR: bool> Default for Cuewire<MONITOR> {
     }
 }
 
-/// Puts the saved exposure back into the engine (what is a week old or more loads as 0).
+/// Puts the saved exposure back into the engine (what is a week old or more loads as 0; an
+/// output the saved data never recorded keeps the engine's).
 fn restore_exposure(params: &CuewireParams, engine: &mut Engine) {
     let saved = params.exposure.get().restorable_pa2h(unix_now_s());
     for (output, pa2h) in saved.into_iter().enumerate() {
-        engine.set_exposure_pa2h(output, pa2h);
+        if let Some(pa2h) = pa2h {
+            engine.set_exposure_pa2h(output, pa2h);
+        }
     }
 }
 

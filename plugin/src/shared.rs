@@ -244,18 +244,23 @@ pub struct ExposureData {
 }
 
 impl ExposureData {
-    /// The exposure (Pa²h) to put back into the engine at `now_unix_s`: each output's saved
-    /// value if it last changed less than [`EXPOSURE_MAX_AGE_S`] ago (a time in the future
-    /// counts as now), else 0; nonsense values load as 0, huge ones as the engine's maximum.
-    pub fn restorable_pa2h(&self, now_unix_s: u64) -> [f64; EAR_OUTPUTS] {
+    /// The exposure (Pa²h) to put back into the engine at `now_unix_s`, per output: the
+    /// saved value if it last changed less than [`EXPOSURE_MAX_AGE_S`] ago (a time in the
+    /// future counts as now), else 0; nonsense values load as 0, huge ones as the engine's
+    /// maximum. `None` for an output this data never recorded (time 0, e.g. a state saved
+    /// before anyone listened): whatever the engine holds stays.
+    pub fn restorable_pa2h(&self, now_unix_s: u64) -> [Option<f64>; EAR_OUTPUTS] {
         std::array::from_fn(|i| {
-            let age_s = now_unix_s.saturating_sub(self.updated_unix_s[i]);
+            let updated_unix_s = self.updated_unix_s[i];
+            let age_s = now_unix_s.saturating_sub(updated_unix_s);
             let pa2h = self.pa2h[i];
-            if age_s < EXPOSURE_MAX_AGE_S && pa2h.is_finite() && pa2h > 0.0 {
-                pa2h.min(EXPOSURE_PA2H_MAX)
-            } else {
-                0.0
-            }
+            (updated_unix_s != 0).then(|| {
+                if age_s < EXPOSURE_MAX_AGE_S && pa2h.is_finite() && pa2h > 0.0 {
+                    pa2h.min(EXPOSURE_PA2H_MAX)
+                } else {
+                    0.0
+                }
+            })
         })
     }
 }
@@ -909,18 +914,26 @@ mod tests {
         };
         assert_eq!(
             data.restorable_pa2h(now),
-            [0.5, 0.0, 0.0, 0.0, EXPOSURE_PA2H_MAX]
+            [0.5, 0.0, 0.0, 0.0, EXPOSURE_PA2H_MAX].map(Some)
         );
         // A clock set back (saved "in the future") restores rather than losing the dose.
         let ahead = ExposureData {
             pa2h: [0.3; EAR_OUTPUTS],
             updated_unix_s: [now + day; EAR_OUTPUTS],
         };
-        assert_eq!(ahead.restorable_pa2h(now), [0.3; EAR_OUTPUTS]);
-        // Nothing saved: nothing restored.
+        assert_eq!(ahead.restorable_pa2h(now), [Some(0.3); EAR_OUTPUTS]);
+        // Never recorded (a state saved before anyone listened): the engine's value stays.
         assert_eq!(
             ExposureData::default().restorable_pa2h(now),
-            [0.0; EAR_OUTPUTS]
+            [None; EAR_OUTPUTS]
+        );
+        let partly = ExposureData {
+            pa2h: [0.2; EAR_OUTPUTS],
+            updated_unix_s: [now, 0, 0, 0, 0],
+        };
+        assert_eq!(
+            partly.restorable_pa2h(now),
+            [Some(0.2), None, None, None, None]
         );
     }
 

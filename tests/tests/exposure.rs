@@ -120,6 +120,12 @@ fn exposure_is_saved_with_the_project_and_restored_for_a_week() {
     let two_minutes = exposure_at_94_db(120.0);
     assert_close(main_after_30_s(&mut c), two_minutes, "after reactivation");
 
+    // A state saved before anyone listened (a preset, say) leaves the current dose alone.
+    let untouched = calibrated().save_state().unwrap();
+    assert!(c.load_state(&untouched));
+    let two_and_a_half = exposure_at_94_db(150.0);
+    assert_close(main_after_30_s(&mut c), two_and_a_half, "preset loaded");
+
     // A week old: it no longer counts; only the new listening does.
     let week_old = with_time(&saved, unix_now_s() - EXPOSURE_MAX_AGE_S - 1);
     let thirty_s = exposure_at_94_db(30.0);
