@@ -1,20 +1,22 @@
 //! `cuewire analyze`: a recording measured with the plugin's own meters (sample and true peak,
-//! RMS, headroom, clip events, correlation, Auto fix's fault detector, and the engine's
-//! common-mode meter for balanced pairs).
+//! RMS, headroom, clip events, correlation, Auto fix's fault detector, the engine's
+//! common-mode meter for balanced pairs, and the level at the ear and loudness).
 
 use std::io::Write;
 use std::path::Path;
 
 use cuewire_dsp::autofix::{AutoFixDecision, AutoFixDetector};
-use cuewire_dsp::engine::{Engine, EngineSettings};
+use cuewire_dsp::engine::{EarSettings, Engine, EngineSettings};
 use cuewire_dsp::input::{InputLayout, InputMode};
-use cuewire_dsp::meter::{ChannelMeter, StereoMeter};
+use cuewire_dsp::meter::{plr_lu, ChannelMeter, EarLevelMeter, LoudnessMeter, StereoMeter};
 use cuewire_dsp::units::{lin_to_db, power_to_db};
 use serde_json::json;
 
 use crate::args::AnalyzeArgs;
+use crate::level::{num, ListenerReport};
+use crate::params::ParamSet;
 use crate::progress::Progress;
-use crate::wav::{self, Audio};
+use crate::wav::{WavInfo, WavInput};
 use crate::CliError;
 
 /// Readings are taken every this many milliseconds of audio (a third of the 300 ms windows,
@@ -54,6 +56,8 @@ pub struct PairReport {
 /// The whole analysis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
+    /// The file as read.
+    pub info: WavInfo,
     /// Per channel, in file order.
     pub channels: Vec<ChannelReport>,
     /// Mean and lowest 300 ms correlation of the stereo pair (2 channels: 1/2; 4 channels: the
@@ -63,24 +67,36 @@ pub struct Report {
     pub fault: Option<(AutoFixDecision, f32)>,
     /// Balanced pairs.
     pub pairs: Vec<PairReport>,
+    /// Level at the ear and loudness of the file played on the main output (1, 2 and 4
+    /// channels: the mono channel in both ears, the pair, the decoded pairs).
+    pub listener: Option<ListenerReport>,
 }
 
-/// Analyses `audio`; `pair` treats a 2-channel file as one balanced pair (hot, cold).
-pub fn analyze(audio: &Audio, pair: bool, progress: &mut Progress) -> Result<Report, CliError> {
-    let n_ch = audio.channels.len();
+/// Analyses the rest of `input`; `pair` treats a 2-channel file as one balanced pair (hot,
+/// cold); `ear` sets the level at the ear (main's calibration and the allowance). Reads in
+/// blocks of one 100 ms hop, so memory does not grow with the file's length.
+pub fn analyze(
+    input: &mut WavInput,
+    pair: bool,
+    ear: &EarSettings,
+    progress: &mut Progress,
+) -> Result<Report, CliError> {
+    let info = input.info();
+    let n_ch = info.channels;
     if pair && n_ch != 2 {
         return Err(CliError::usage(format!(
             "--pair needs a 2-channel file (this one has {n_ch}; 4-channel files are pairs already)"
         )));
     }
-    let rate = audio.sample_rate_hz as f32;
-    let frames = audio.frames();
-    let hop = ((f64::from(audio.sample_rate_hz) * HOP_MS / 1000.0) as usize).max(1);
-    let settle = (f64::from(audio.sample_rate_hz) * SETTLE_MS / 1000.0) as usize;
+    let rate = info.sample_rate_hz as f32;
+    let hop = ((f64::from(info.sample_rate_hz) * HOP_MS / 1000.0) as usize).max(1);
+    let settle = (f64::from(info.sample_rate_hz) * SETTLE_MS / 1000.0) as usize;
 
     let mut meters: Vec<ChannelMeter> = (0..n_ch).map(|_| ChannelMeter::new(rate)).collect();
     let mut peaks = vec![(0.0f32, 0.0f32, 0.0f32); n_ch]; // sample peak, true peak, RMS max
     let mut last = vec![None; n_ch];
+    // Sums of squares per channel, in sample order (as one sum over the file would add them).
+    let mut squares = vec![-0.0f64; n_ch];
 
     // The engine decodes pairs and meters their common mode, exactly as in the plugin.
     let pair_layout = match (n_ch, pair) {
@@ -101,41 +117,49 @@ pub fn analyze(audio: &Audio, pair: bool, progress: &mut Progress) -> Result<Rep
     let mut decoded = [vec![0.0f32; hop], vec![0.0f32; hop]];
     let mut cm_max = [f32::NEG_INFINITY; 2];
     let mut rejection_min: [Option<f32>; 2] = [None; 2];
+    // The highest true peak of the decoded pair (the engine's input meter).
+    let mut decoded_true_peak_lin = 0.0f32;
 
     // Correlation and the fault detector look at channels 1/2, or at the decoded pairs.
     let stereo_source = n_ch == 2 || n_ch == 4;
     let mut stereo = StereoMeter::new(rate);
     let mut detector = AutoFixDetector::new(rate);
-    let mut corr = Vec::new();
+    // Sum (from −0, as a sum over all windows starts), count and lowest of the windows.
+    let mut corr = (-0.0f32, 0usize, f32::INFINITY);
     let mut decision_frames = [0usize; 4];
+    // The listener's ears: the stereo pair (or the decoded one), a mono file in both ears.
+    let ears = stereo_source || n_ch == 1;
+    let mut loudness = LoudnessMeter::new(rate);
+    let mut ear_meter = EarLevelMeter::new(rate, ear.spl_at_0dbfs_db[0]);
+    ear_meter.set_allowance(ear.allowance);
 
+    let mut block: Vec<Vec<f32>> = vec![Vec::with_capacity(hop); n_ch];
     let mut start = 0;
-    while start < frames {
-        let end = (start + hop).min(frames);
-        for ((meter, ch), (peak, last)) in meters
-            .iter_mut()
-            .zip(&audio.channels)
-            .zip(peaks.iter_mut().zip(last.iter_mut()))
-        {
-            meter.process(&ch[start..end]);
+    loop {
+        let len = input.read_block(&mut block, hop)?;
+        if len == 0 {
+            break;
+        }
+        let end = start + len;
+        for (i, ch) in block.iter().enumerate() {
+            let meter = &mut meters[i];
+            meter.process(ch);
             let r = meter.read();
+            let peak = &mut peaks[i];
             peak.0 = peak.0.max(r.sample_peak_lin);
             peak.1 = peak.1.max(r.true_peak_lin);
             peak.2 = peak.2.max(r.rms_lin);
-            *last = Some(r);
+            last[i] = Some(r);
+            squares[i] = ch
+                .iter()
+                .fold(squares[i], |sum, &x| sum + f64::from(x) * f64::from(x));
         }
         let (l, r): (&[f32], &[f32]) = match engine.as_mut() {
             Some(engine) => {
-                let len = end - start;
                 let [dl, dr] = &mut decoded;
-                dl[..len].copy_from_slice(&audio.channels[0][start..end]);
-                dr[..len].copy_from_slice(&audio.channels[1][start..end]);
-                let aux = (n_ch == 4).then(|| {
-                    (
-                        &audio.channels[2][start..end],
-                        &audio.channels[3][start..end],
-                    )
-                });
+                dl[..len].copy_from_slice(&block[0]);
+                dr[..len].copy_from_slice(&block[1]);
+                let aux = (n_ch == 4).then(|| (&block[2][..], &block[3][..]));
                 engine.process_main(&mut dl[..len], &mut dr[..len], aux);
                 let readings = engine.read_meters();
                 let used_pairs = if n_ch == 4 { 2 } else { 1 };
@@ -147,19 +171,24 @@ pub fn analyze(audio: &Audio, pair: bool, progress: &mut Progress) -> Result<Rep
                         rejection_min[i] = Some(worst);
                     }
                 }
+                let [tp_l, tp_r] = readings.input.max_true_peak_lin;
+                decoded_true_peak_lin = tp_l.max(tp_r);
                 (&decoded[0][..len], &decoded[1][..len])
             }
-            None if stereo_source => (
-                &audio.channels[0][start..end],
-                &audio.channels[1][start..end],
-            ),
+            None if stereo_source => (&block[0], &block[1]),
+            None if n_ch == 1 => (&block[0], &block[0]),
             None => (&[], &[]),
         };
+        if ears {
+            loudness.process(l, r);
+            ear_meter.process(l, r);
+        }
         if stereo_source {
             stereo.process(l, r);
             detector.process(l, r);
             if end >= settle {
-                corr.push(stereo.read().correlation);
+                let c = stereo.read().correlation;
+                corr = (corr.0 + c, corr.1 + 1, corr.2.min(c));
             }
             let idx = match detector.decision() {
                 AutoFixDecision::NoFault => 0,
@@ -167,20 +196,19 @@ pub fn analyze(audio: &Audio, pair: bool, progress: &mut Progress) -> Result<Rep
                 AutoFixDecision::RightOnly => 2,
                 AutoFixDecision::AntiPhase => 3,
             };
-            decision_frames[idx] += end - start;
+            decision_frames[idx] += len;
         }
         start = end;
         progress.update(start);
     }
     progress.finish();
+    let frames = start;
 
-    let channels = audio
-        .channels
+    let channels = squares
         .iter()
         .zip(peaks.iter().zip(&last))
-        .map(|(ch, (peak, last))| {
-            let mean_square = ch.iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>()
-                / ch.len().max(1) as f64;
+        .map(|(&sum, (peak, last))| {
+            let mean_square = sum / frames.max(1) as f64;
             let last = last.unwrap_or_default();
             ChannelReport {
                 sample_peak_db: lin_to_db(peak.0),
@@ -192,11 +220,7 @@ pub fn analyze(audio: &Audio, pair: bool, progress: &mut Progress) -> Result<Rep
             }
         })
         .collect();
-    let correlation = (!corr.is_empty()).then(|| {
-        let mean = corr.iter().sum::<f32>() / corr.len() as f32;
-        let min = corr.iter().copied().fold(f32::INFINITY, f32::min);
-        (mean, min)
-    });
+    let correlation = (corr.1 > 0).then(|| (corr.0 / corr.1 as f32, corr.2));
     let fault = stereo_source.then(|| {
         let (idx, &count) = decision_frames
             .iter()
@@ -221,11 +245,22 @@ pub fn analyze(audio: &Audio, pair: bool, progress: &mut Progress) -> Result<Rep
             .collect(),
         None => Vec::new(),
     };
+    let listener = ears.then(|| {
+        let true_peak_lin = match engine {
+            Some(_) => decoded_true_peak_lin,
+            None => peaks[0].1.max(peaks[n_ch.min(2) - 1].1),
+        };
+        let reading = loudness.read();
+        let plr_db = plr_lu(lin_to_db(true_peak_lin), &reading);
+        ListenerReport::new(&ear_meter.read(), &reading, plr_db, ear.allowance)
+    });
     Ok(Report {
+        info: WavInfo { frames, ..info },
         channels,
         correlation,
         fault,
         pairs,
+        listener,
     })
 }
 
@@ -240,14 +275,17 @@ fn fault_text(decision: AutoFixDecision, pair_file: bool) -> &'static str {
     }
 }
 
-/// `cuewire analyze IN [--json] [--pair] [--quiet]`.
+/// `cuewire analyze IN [--json] [--pair] [--set ID=VALUE]... [--state FILE] [--quiet]`.
 pub fn run(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let params = ParamSet::build(args.state.as_deref(), &args.sets)?;
     let path = args.input.as_path();
-    let audio = wav::read(path)?;
-    let mut progress = Progress::new("analyze", audio.frames(), audio.sample_rate_hz, args.quiet);
-    let report = analyze(&audio, args.pair, &mut progress)?;
+    let mut input = WavInput::open(path)?;
+    let info = input.info();
+    let mut progress = Progress::new("analyze", info.frames, info.sample_rate_hz, args.quiet);
+    let ear = params.engine_settings().ear;
+    let report = analyze(&mut input, args.pair, &ear, &mut progress)?;
     if args.json {
-        let value = to_json(path, &audio, &report);
+        let value = to_json(path, &report);
         writeln!(
             out,
             "{}",
@@ -255,27 +293,19 @@ pub fn run(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<(), CliError> {
         )
         .map_err(CliError::report)
     } else {
-        write_text(out, path, &audio, &report).map_err(CliError::report)
-    }
-}
-
-/// A finite number for JSON (silence reads −200 dB, never −inf, so this only guards).
-fn num(x: f32) -> serde_json::Value {
-    if x.is_finite() {
-        json!((f64::from(x) * 100.0).round() / 100.0)
-    } else {
-        serde_json::Value::Null
+        write_text(out, path, &report).map_err(CliError::report)
     }
 }
 
 /// The report as JSON.
-fn to_json(path: &Path, audio: &Audio, report: &Report) -> serde_json::Value {
+fn to_json(path: &Path, report: &Report) -> serde_json::Value {
+    let info = &report.info;
     json!({
         "file": path.display().to_string(),
-        "channels": audio.channels.len(),
-        "sample_rate_hz": audio.sample_rate_hz,
-        "format": audio.format.describe(),
-        "seconds": (audio.seconds() * 1000.0).round() / 1000.0,
+        "channels": info.channels,
+        "sample_rate_hz": info.sample_rate_hz,
+        "format": info.format.describe(),
+        "seconds": (info.seconds() * 1000.0).round() / 1000.0,
         "per_channel": report.channels.iter().enumerate().map(|(i, c)| json!({
             "channel": i + 1,
             "sample_peak_dbfs": num(c.sample_peak_db),
@@ -297,24 +327,21 @@ fn to_json(path: &Path, audio: &Audio, report: &Report) -> serde_json::Value {
             "common_mode_rms_max_dbfs": num(p.cm_rms_max_db),
             "rejection_min_db": p.rejection_min_db.map(num),
         })).collect::<Vec<_>>(),
+        "input": report.listener.map(|l| l.to_json()),
     })
 }
 
 /// The report as text.
-fn write_text(
-    out: &mut dyn Write,
-    path: &Path,
-    audio: &Audio,
-    report: &Report,
-) -> std::io::Result<()> {
+fn write_text(out: &mut dyn Write, path: &Path, report: &Report) -> std::io::Result<()> {
+    let info = &report.info;
     writeln!(
         out,
         "{}: {} ch, {} Hz, {}, {:.2} s",
         path.display(),
-        audio.channels.len(),
-        audio.sample_rate_hz,
-        audio.format.describe(),
-        audio.seconds()
+        info.channels,
+        info.sample_rate_hz,
+        info.format.describe(),
+        info.seconds()
     )?;
     writeln!(
         out,
@@ -333,7 +360,7 @@ fn write_text(
             c.clip_events
         )?;
     }
-    let pair_file = audio.channels.len() == 4;
+    let pair_file = info.channels == 4;
     let which = if pair_file { "decoded L/R" } else { "ch 1/2" };
     if let Some((mean, min)) = report.correlation {
         writeln!(
@@ -360,6 +387,9 @@ fn write_text(
             "pair ch {}/{} (hot/cold): common mode {:.1} dBFS RMS (loudest 300 ms), {rejection}",
             p.channels.0, p.channels.1, p.cm_rms_max_db
         )?;
+    }
+    if let Some(listener) = &report.listener {
+        listener.write_text(out, "input")?;
     }
     Ok(())
 }

@@ -44,7 +44,8 @@ pub enum Command {
     ///
     /// Per channel: sample peak, true peak, RMS, headroom, clip events; correlation; the input
     /// fault Auto fix detects; for a pair (4 channels, or 2 with --pair) the common-mode level
-    /// and the rejection of the decode.
+    /// and the rejection of the decode; the level at the ear as played on the main output
+    /// (its calibration from --set) and the loudness.
     Analyze(AnalyzeArgs),
 }
 
@@ -93,6 +94,9 @@ pub struct RenderArgs {
     /// The outputs' sample format
     #[arg(long, value_enum, default_value_t = OutputFormat::Float)]
     pub format: OutputFormat,
+    /// Machine-readable report
+    #[arg(long)]
+    pub json: bool,
     /// A 2-channel WAV on the aux input (Hot R, Cold R): the right pair for --set in_pairs=On
     /// with a 2-channel input; shorter than the input is silence past its end
     #[arg(long, value_name = "FILE")]
@@ -121,6 +125,13 @@ pub struct AnalyzeArgs {
     /// Treat a 2-channel file as one balanced pair (hot, cold)
     #[arg(long)]
     pub pair: bool,
+    /// A parameter by id and value text, as for render: the main output's calibration
+    /// (main_fullscale, main_amp, main_sens, ...) and the allowance set the level at the ear
+    #[arg(long = "set", value_name = "ID=VALUE")]
+    pub sets: Vec<String>,
+    /// A plugin state whose main calibration and allowance apply (as for render)
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
     /// No progress bar
     #[arg(long)]
     pub quiet: bool,

@@ -7,6 +7,7 @@
 
 mod analyze;
 mod args;
+mod level;
 mod params;
 mod progress;
 mod render;

@@ -150,6 +150,23 @@ impl ParamSet {
         self.params.engine_settings()
     }
 
+    /// The parameters from a state file (if any), then each `ID=VALUE` of `sets` in order.
+    pub fn build(state: Option<&std::path::Path>, sets: &[String]) -> Result<Self, CliError> {
+        let mut params = Self::default();
+        if let Some(path) = state {
+            let name = path.display();
+            let bytes = std::fs::read(path)
+                .map_err(|e| CliError::input(format!("cannot read state '{name}': {e}")))?;
+            params
+                .load_state(&bytes)
+                .map_err(|e| CliError::input(format!("'{name}': {}", e.message)))?;
+        }
+        for set in sets {
+            params.set_assignment(set)?;
+        }
+        Ok(params)
+    }
+
     /// The state as nice-plug's wrappers serialise it (`PluginState` as compact JSON: plain
     /// parameter values by id, enum ids as strings, persisted fields), so a file written here
     /// loads in the plugin and the plugin's own saves load here.

@@ -1,4 +1,4 @@
-//! `cuewire render`: a WAV file through the engine with the plugin's parameters.
+//! `cuewire render`: a WAV file through the engine with the plugin's parameters, streamed.
 
 use std::io::Write;
 use std::path::Path;
@@ -6,12 +6,15 @@ use std::path::Path;
 use cuewire_dsp::cue::CUE_COUNT;
 use cuewire_dsp::engine::{CueOut, Engine, EngineReadings, EngineSettings};
 use cuewire_dsp::input::{InputLayout, InputMode};
+use cuewire_dsp::meter::{OutputLoudness, WeeklyAllowance};
 use cuewire_dsp::units::lin_to_db;
+use serde_json::json;
 
 use crate::args::{OutputFormat, PluginKind, RenderArgs};
+use crate::level::{num, ListenerReport};
 use crate::params::{ParamSet, StateFormat};
 use crate::progress::Progress;
-use crate::wav::{self, Audio, SampleFormat};
+use crate::wav::{self, SampleFormat, WavInfo, WavInput, WavOutput};
 use crate::CliError;
 
 /// Frames handed to the engine per call (its result does not depend on this).
@@ -27,29 +30,6 @@ pub fn layout_for_channels(channels: usize) -> Result<InputLayout, CliError> {
             "unsupported channel count {n} (1 = mono, 2 = stereo, 4 = balanced pairs Hot L, Cold L, Hot R, Cold R)"
         ))),
     }
-}
-
-/// The inputs besides the main file, each as long as it: the right pair on the aux input
-/// (Hot R, Cold R) and the talkback input (one channel, or two summed by the engine).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SideInputs {
-    /// The aux input's two channels.
-    pub aux: Option<[Vec<f32>; 2]>,
-    /// The talkback input's channels (one or two).
-    pub talk: Option<Vec<Vec<f32>>>,
-}
-
-/// The engine's output for a whole file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rendered {
-    /// Main output, left and right.
-    pub main: [Vec<f32>; 2],
-    /// Each cue output, left and right (silent when the cue is off).
-    pub cues: Vec<[Vec<f32>; 2]>,
-    /// The meters after the last block.
-    pub readings: EngineReadings,
-    /// Auto fix's decision at the end, when the input mode is Auto fix.
-    pub autofix_label: Option<&'static str>,
 }
 
 /// The engine set up for one file, fed block by block exactly as the plugin's `process()`
@@ -116,142 +96,93 @@ impl Renderer {
     }
 }
 
-/// Runs `channels` (1, 2 or 4 of equal length) and the `side` inputs through a fresh engine
-/// with `settings`, in blocks of [`BLOCK_FRAMES`].
-pub fn process(
-    settings: &EngineSettings,
-    sample_rate_hz: u32,
-    channels: &[Vec<f32>],
-    side: &SideInputs,
-    progress: &mut Progress,
-) -> Result<Rendered, CliError> {
-    let mut renderer = Renderer::new(settings, sample_rate_hz, channels.len())?;
-    let frames = channels[0].len();
-    let mut main = [vec![0.0; frames], vec![0.0; frames]];
-    let mut cues: Vec<[Vec<f32>; 2]> = (0..CUE_COUNT)
-        .map(|_| [vec![0.0; frames], vec![0.0; frames]])
-        .collect();
-    let mut start = 0;
-    while start < frames {
-        let end = (start + BLOCK_FRAMES).min(frames);
-        let input: Vec<&[f32]> = channels.iter().map(|ch| &ch[start..end]).collect();
-        let aux = side
-            .aux
-            .as_ref()
-            .map(|[hot, cold]| (&hot[start..end], &cold[start..end]));
-        let talk: Option<Vec<&[f32]>> = side
-            .talk
-            .as_ref()
-            .map(|t| t.iter().map(|ch| &ch[start..end]).collect());
-        let mut outs: [CueOut<'_>; CUE_COUNT] = [None, None, None, None];
-        for (slot, [cl, cr]) in outs.iter_mut().zip(cues.iter_mut()) {
-            *slot = Some((&mut cl[start..end], &mut cr[start..end]));
-        }
-        let [ml, mr] = &mut main;
-        renderer.process_block(
-            &input,
-            aux,
-            talk.as_deref(),
-            [&mut ml[start..end], &mut mr[start..end]],
-            &mut outs,
-        );
-        start = end;
-        progress.update(start);
-    }
-    progress.finish();
-    Ok(Rendered {
-        main,
-        cues,
-        readings: renderer.readings(),
-        autofix_label: renderer.autofix_label(),
-    })
+/// An input besides the main file (the aux input's right pair, the talkback input), read
+/// block by block alongside it: silence past its end, and nothing of it past the main file's.
+struct SideInput {
+    input: WavInput,
+    /// This block's channels, as long as the main file's block.
+    block: Vec<Vec<f32>>,
 }
 
-/// The parameters for a render: the state file (if any), then each `--set` in order.
-fn build_params(state: Option<&Path>, sets: &[String]) -> Result<ParamSet, CliError> {
-    let mut params = ParamSet::default();
-    if let Some(path) = state {
+impl SideInput {
+    /// Opens the side input `path` (`what` names it in errors): its channel count must be in
+    /// `channels`, its sample rate `sample_rate_hz`.
+    fn open(
+        path: &Path,
+        what: &str,
+        channels: std::ops::RangeInclusive<usize>,
+        sample_rate_hz: u32,
+    ) -> Result<Self, CliError> {
+        let input = WavInput::open(path)?;
+        let info = input.info();
         let name = path.display();
-        let bytes = std::fs::read(path)
-            .map_err(|e| CliError::input(format!("cannot read state '{name}': {e}")))?;
-        params
-            .load_state(&bytes)
-            .map_err(|e| CliError::input(format!("'{name}': {}", e.message)))?;
-    }
-    for set in sets {
-        params.set_assignment(set)?;
-    }
-    Ok(params)
-}
-
-/// Reads the side input `path` (`what` names it in errors) for a main input of `frames` frames
-/// at `sample_rate_hz`: its channel count must be in `channels`, its rate the input's; it is
-/// cut or padded with silence to `frames`.
-fn read_side_input(
-    path: &Path,
-    what: &str,
-    channels: std::ops::RangeInclusive<usize>,
-    sample_rate_hz: u32,
-    frames: usize,
-) -> Result<Vec<Vec<f32>>, CliError> {
-    let audio = wav::read(path)?;
-    let name = path.display();
-    if audio.sample_rate_hz != sample_rate_hz {
-        return Err(CliError::input(format!(
-            "{what} '{name}' is at {} Hz, the input at {sample_rate_hz} Hz (resample it to the input's rate)",
-            audio.sample_rate_hz
-        )));
-    }
-    let n = audio.channels.len();
-    if !channels.contains(&n) {
-        return Err(CliError::input(format!(
-            "{what} '{name}' has {n} channels (it takes {} to {})",
-            channels.start(),
-            channels.end()
-        )));
-    }
-    Ok(audio
-        .channels
-        .into_iter()
-        .map(|mut ch| {
-            ch.resize(frames, 0.0);
-            ch
+        if info.sample_rate_hz != sample_rate_hz {
+            return Err(CliError::input(format!(
+                "{what} '{name}' is at {} Hz, the input at {sample_rate_hz} Hz (resample it to the input's rate)",
+                info.sample_rate_hz
+            )));
+        }
+        if !channels.contains(&info.channels) {
+            return Err(CliError::input(format!(
+                "{what} '{name}' has {} channels (it takes {} to {})",
+                info.channels,
+                channels.start(),
+                channels.end()
+            )));
+        }
+        Ok(Self {
+            input,
+            block: vec![Vec::with_capacity(BLOCK_FRAMES); info.channels],
         })
-        .collect())
+    }
+
+    /// Reads the next `frames` frames, silence where the file has ended.
+    fn read(&mut self, frames: usize) -> Result<(), CliError> {
+        self.input.read_block(&mut self.block, frames)?;
+        for ch in &mut self.block {
+            ch.resize(frames, 0.0);
+        }
+        Ok(())
+    }
+
+    /// This block's channels.
+    fn channels(&self) -> Vec<&[f32]> {
+        self.block.iter().map(Vec::as_slice).collect()
+    }
 }
 
-/// The aux and talk files of `args` for a main input of `frames` frames at `sample_rate_hz`
-/// with `channels` channels.
+/// The aux and talkback files of `args`, for a main input with `channels` channels at
+/// `sample_rate_hz`.
 fn side_inputs(
     args: &RenderArgs,
     channels: usize,
     sample_rate_hz: u32,
-    frames: usize,
-) -> Result<SideInputs, CliError> {
+) -> Result<(Option<SideInput>, Option<SideInput>), CliError> {
     let aux = match &args.aux {
         Some(_) if channels == 4 => {
             return Err(CliError::usage(
                 "--aux given with a 4-channel input, which already carries the right pair",
             ))
         }
-        Some(path) => {
-            let [hot, cold]: [Vec<f32>; 2] =
-                read_side_input(path, "aux input", 2..=2, sample_rate_hz, frames)?
-                    .try_into()
-                    .map_err(|_| CliError::input("aux input: not two channels"))?;
-            Some([hot, cold])
-        }
+        Some(path) => Some(SideInput::open(path, "aux input", 2..=2, sample_rate_hz)?),
         None => None,
     };
     let talk = args
         .talk
         .as_ref()
-        .map(|path| read_side_input(path, "talkback input", 1..=2, sample_rate_hz, frames))
+        .map(|path| SideInput::open(path, "talkback input", 1..=2, sample_rate_hz))
         .transpose()?;
-    Ok(SideInputs { aux, talk })
+    Ok((aux, talk))
 }
 
-/// `cuewire render IN OUT [options]`.
+/// The outputs being written: main, and each cue asked for by `--cue-out` (by cue index).
+struct Outputs {
+    main: WavOutput,
+    cues: Vec<(usize, WavOutput)>,
+}
+
+/// `cuewire render IN OUT [options]`: reads, processes and writes block by block, so memory
+/// stays the same for any file length.
 pub fn run(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
     if let Some(pattern) = &args.cue_out {
         if !pattern.contains("{n}") {
@@ -272,52 +203,83 @@ pub fn run(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
         ));
     }
     // Parameters first: a typo in --set must fail before minutes of reading.
-    let params = build_params(args.state.as_deref(), &args.sets)?;
-    let audio = wav::read(&args.input)?;
-    layout_for_channels(audio.channels.len())?;
-    let side = side_inputs(
-        args,
-        audio.channels.len(),
-        audio.sample_rate_hz,
-        audio.frames(),
-    )?;
+    let params = ParamSet::build(args.state.as_deref(), &args.sets)?;
+    let mut input = WavInput::open(&args.input)?;
+    let info = input.info();
+    layout_for_channels(info.channels)?;
+    let (mut aux, mut talk) = side_inputs(args, info.channels, info.sample_rate_hz)?;
     let settings = cuewire::plugin_engine_settings(monitor, params.engine_settings());
+    let mut renderer = Renderer::new(&settings, info.sample_rate_hz, info.channels)?;
     let cues_on: Vec<usize> = (0..CUE_COUNT).filter(|&i| settings.cues[i].on).collect();
     if args.cue_out.is_some() && cues_on.is_empty() {
         return Err(CliError::usage(
             "--cue-out given but no cue is on (add e.g. --set cue_on_1=On)",
         ));
     }
-    let mut progress = Progress::new("render", audio.frames(), audio.sample_rate_hz, args.quiet);
-    let rendered = process(
-        &settings,
-        audio.sample_rate_hz,
-        &audio.channels,
-        &side,
-        &mut progress,
-    )?;
     let format = match args.format {
-        OutputFormat::Same => audio.format,
+        OutputFormat::Same => info.format,
         OutputFormat::Float => SampleFormat::Float32,
     };
-
-    let mut pending = vec![wav::write(
-        &args.output,
-        audio.sample_rate_hz,
-        &[&rendered.main[0], &rendered.main[1]],
-        format,
-    )?];
+    let rate = info.sample_rate_hz;
+    let mut outputs = Outputs {
+        main: WavOutput::create(&args.output, rate, 2, format)?,
+        cues: Vec::new(),
+    };
     if let Some(pattern) = &args.cue_out {
         for &i in &cues_on {
             let path = pattern.replace("{n}", &(i + 1).to_string());
-            let [cl, cr] = &rendered.cues[i];
-            pending.push(wav::write(
-                Path::new(&path),
-                audio.sample_rate_hz,
-                &[cl, cr],
-                format,
-            )?);
+            outputs
+                .cues
+                .push((i, WavOutput::create(Path::new(&path), rate, 2, format)?));
         }
+    }
+
+    let mut progress = Progress::new("render", info.frames, rate, args.quiet);
+    let mut block: Vec<Vec<f32>> = vec![Vec::with_capacity(BLOCK_FRAMES); info.channels];
+    let mut main = [vec![0.0; BLOCK_FRAMES], vec![0.0; BLOCK_FRAMES]];
+    // Every cue is processed (as the plugin's are when connected); only those asked for are
+    // written.
+    let mut cues: [[Vec<f32>; 2]; CUE_COUNT] =
+        std::array::from_fn(|_| [vec![0.0; BLOCK_FRAMES], vec![0.0; BLOCK_FRAMES]]);
+    let mut done = 0;
+    loop {
+        let n = input.read_block(&mut block, BLOCK_FRAMES)?;
+        if n == 0 {
+            break;
+        }
+        let channels: Vec<&[f32]> = block.iter().map(|ch| &ch[..n]).collect();
+        for side in [&mut aux, &mut talk].into_iter().flatten() {
+            side.read(n)?;
+        }
+        let aux_block = aux.as_ref().map(SideInput::channels);
+        let talk_block = talk.as_ref().map(SideInput::channels);
+        let mut cue_outs: [CueOut<'_>; CUE_COUNT] = [None, None, None, None];
+        for (slot, [cl, cr]) in cue_outs.iter_mut().zip(cues.iter_mut()) {
+            *slot = Some((&mut cl[..n], &mut cr[..n]));
+        }
+        let [ml, mr] = &mut main;
+        renderer.process_block(
+            &channels,
+            aux_block.as_ref().map(|pair| (pair[0], pair[1])),
+            talk_block.as_deref(),
+            [&mut ml[..n], &mut mr[..n]],
+            &mut cue_outs,
+        );
+        outputs.main.write_block(&[&ml[..n], &mr[..n]])?;
+        for (i, writer) in &mut outputs.cues {
+            let [cl, cr] = &cues[*i];
+            writer.write_block(&[&cl[..n], &cr[..n]])?;
+        }
+        done += n;
+        progress.update(done);
+    }
+    progress.finish();
+
+    let mut pending = vec![outputs.main.finish()?];
+    let mut written_cues = Vec::new();
+    for (i, writer) in outputs.cues {
+        pending.push(writer.finish()?);
+        written_cues.push(i);
     }
     if let Some(path) = &args.save_state {
         let bytes = params.state_file(StateFormat::for_path(path), monitor);
@@ -328,38 +290,120 @@ pub fn run(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
         .map(|p| p.dest().display().to_string())
         .collect();
     wav::commit_all(pending)?;
-    report(out, &audio, &rendered, format, &written)
+    let summary = Summary {
+        info: WavInfo {
+            frames: done,
+            ..info
+        },
+        format,
+        written,
+        readings: renderer.readings(),
+        autofix_label: renderer.autofix_label(),
+        allowance: settings.ear.allowance,
+        written_cues,
+    };
+    if args.json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&summary.to_json()).unwrap_or_default()
+        )
+        .map_err(CliError::report)
+    } else {
+        summary.write_text(out).map_err(CliError::report)
+    }
 }
 
-/// The summary printed after a render.
-fn report(
-    out: &mut dyn Write,
-    audio: &Audio,
-    rendered: &Rendered,
+/// What a render did, for its report.
+struct Summary {
+    /// The input as read.
+    info: WavInfo,
+    /// The outputs' format.
     format: SampleFormat,
-    written: &[String],
-) -> Result<(), CliError> {
-    let main = &rendered.readings.main;
-    writeln!(
-        out,
-        "rendered {} ch, {} Hz, {:.2} s ({}) → {}",
-        audio.channels.len(),
-        audio.sample_rate_hz,
-        audio.seconds(),
-        format.describe(),
-        written.join(", ")
-    )
-    .map_err(CliError::report)?;
-    let autofix = rendered
-        .autofix_label
-        .map_or(String::new(), |label| format!("; auto fix: {label}"));
-    writeln!(
-        out,
-        "main out: true peak L {:.1} dBTP, R {:.1} dBTP; clip events {} / {}{autofix}",
-        lin_to_db(main.max_true_peak_lin[0]),
-        lin_to_db(main.max_true_peak_lin[1]),
-        main.clip_events[0],
-        main.clip_events[1],
-    )
-    .map_err(CliError::report)
+    /// Every file written, main first.
+    written: Vec<String>,
+    /// The meters after the last block.
+    readings: EngineReadings,
+    /// Auto fix's decision at the end, when the input mode is Auto fix.
+    autofix_label: Option<&'static str>,
+    /// The weekly allowance the doses refer to.
+    allowance: WeeklyAllowance,
+    /// The cues written (0-based).
+    written_cues: Vec<usize>,
+}
+
+impl Summary {
+    /// Main's and each written cue's listener report, labelled.
+    fn listeners(&self) -> Vec<(String, Option<usize>, ListenerReport)> {
+        let r = &self.readings;
+        let report = |ear, loudness: &OutputLoudness| {
+            ListenerReport::new(ear, &loudness.reading, loudness.plr_lu, self.allowance)
+        };
+        let mut all = vec![(
+            "main out".to_owned(),
+            None,
+            report(&r.main_ear, &r.main_loudness),
+        )];
+        for &i in &self.written_cues {
+            all.push((
+                format!("cue {} out", i + 1),
+                Some(i + 1),
+                report(&r.cue_ear[i], &r.cue_loudness[i]),
+            ));
+        }
+        all
+    }
+
+    /// The summary as text.
+    fn write_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let main = &self.readings.main;
+        writeln!(
+            out,
+            "rendered {} ch, {} Hz, {:.2} s ({}) → {}",
+            self.info.channels,
+            self.info.sample_rate_hz,
+            self.info.seconds(),
+            self.format.describe(),
+            self.written.join(", ")
+        )?;
+        let autofix = self
+            .autofix_label
+            .map_or(String::new(), |label| format!("; auto fix: {label}"));
+        writeln!(
+            out,
+            "main out: true peak L {:.1} dBTP, R {:.1} dBTP; clip events {} / {}{autofix}",
+            lin_to_db(main.max_true_peak_lin[0]),
+            lin_to_db(main.max_true_peak_lin[1]),
+            main.clip_events[0],
+            main.clip_events[1],
+        )?;
+        for (label, _, report) in self.listeners() {
+            report.write_text(out, &label)?;
+        }
+        Ok(())
+    }
+
+    /// The summary as JSON.
+    fn to_json(&self) -> serde_json::Value {
+        let main = &self.readings.main;
+        let listeners = self.listeners();
+        let mut main_json = listeners[0].2.to_json();
+        main_json["true_peak_dbtp"] =
+            json!([0, 1].map(|c| num(lin_to_db(main.max_true_peak_lin[c]))));
+        main_json["clip_events"] = json!(main.clip_events);
+        main_json["auto_fix"] = json!(self.autofix_label);
+        json!({
+            "channels": self.info.channels,
+            "sample_rate_hz": self.info.sample_rate_hz,
+            "seconds": (self.info.seconds() * 1000.0).round() / 1000.0,
+            "format": self.format.describe(),
+            "written": self.written,
+            "main": main_json,
+            "cues": listeners[1..].iter().map(|(_, cue, report)| {
+                let mut cue_json = report.to_json();
+                cue_json["cue"] = json!(cue);
+                cue_json
+            }).collect::<Vec<_>>(),
+        })
+    }
 }

@@ -105,7 +105,7 @@ fn s(p: &Path) -> &str {
 fn params_lists_every_parameter() {
     let out = ok(&["params"]);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 48, "{out}");
+    assert_eq!(lines.len(), 88, "{out}");
     let line = |id: &str| {
         *lines
             .iter()
@@ -131,6 +131,12 @@ fn params_lists_every_parameter() {
     assert!(line("listen").contains("Off | Cue 1 | Cue 2 | Cue 3 | Cue 4  (default Off)"));
     assert!(line("talk_dim_db").contains("-40.0 dB … 0.0 dB  (default -15.0 dB)"));
     assert!(line("cue_talk_2").ends_with("(default On)"));
+    // Each listener's calibration, level limit and the allowance.
+    assert!(line("main_fullscale").contains("-20.0 dBu … 30.0 dBu  (default 10.0 dBu)"));
+    assert!(line("cue_sens_unit_3").contains("dB SPL/V | dB SPL/mW  (default dB SPL/V)"));
+    assert!(line("cue_cal_main_1").ends_with("(default On)"));
+    assert!(line("main_limit_db").contains("60.0 dB(A) … 100.0 dB(A)  (default 80.0 dB(A))"));
+    assert!(line("allowance").contains("Adult | Sensitive  (default Adult)"));
 }
 
 #[test]
@@ -604,6 +610,150 @@ fn help_and_version_print_and_succeed() {
         stderr,
         "cuewire: error: invalid value 'double' for '--format <FORMAT>' [possible values: float, same]\n"
     );
+}
+
+/// The JSON report of a run that must succeed.
+fn json_of(args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&ok(args)).unwrap()
+}
+
+/// `v` (a JSON number) is within `tolerance` of `want`.
+fn near(v: &serde_json::Value, want: f64, tolerance: f64) -> bool {
+    v.as_f64()
+        .is_some_and(|got| (got - want).abs() <= tolerance)
+}
+
+/// Exposure (Pa²h) of `seconds` at `db_spl` dB(A): p² = (20 µPa)²·10^(L/10).
+fn exposure_pa2h(db_spl: f64, seconds: f64) -> f64 {
+    (20e-6f64).powi(2) * 10f64.powf(db_spl / 10.0) * seconds / 3600.0
+}
+
+#[test]
+fn level_at_the_ear_and_loudness_match_their_definitions() {
+    let dir = scratch("level");
+    // A −20 dBFS (AES17: peak 0.1) 1 kHz sine for 60 s in both ears. Full scale 1 V RMS, no
+    // amp, 114 dB SPL/V: a full-scale sine plays at 114 dB SPL, this one at 94.0 dB(A)
+    // (A-weighting is 0 dB at 1 kHz), and 60 s of it is 1.005/60 Pa²h.
+    let n = 60 * RATE as usize;
+    let tone = sine(f64::from(RATE), 1000.0, 0.0, 0.1, n);
+    let input = dir.join("tone.wav");
+    write_wav(&input, &[tone.clone(), tone], None);
+    let cal = ["--set", "main_fullscale=1 V", "--set", "main_sens=114"];
+    let mut args = vec!["analyze", s(&input), "--json"];
+    args.extend(cal);
+    let report = json_of(&args);
+    let level = &report["input"];
+    let exposure = exposure_pa2h(94.0, 60.0);
+    assert!(near(&level["laeq_db_spl"], 94.0, 0.05), "{level}");
+    assert!(near(&level["laeq_1s_max_db_spl"], 94.0, 0.05), "{level}");
+    assert!(
+        near(&level["exposure_pa2h"], exposure, exposure * 0.005),
+        "{level}"
+    );
+    // Adult allowance 1.6 Pa²h.
+    let dose = 100.0 * exposure / 1.6;
+    assert!(near(&level["dose_percent"], dose, dose * 0.005), "{level}");
+    // BS.1770: a 1 kHz sine in both channels reads its level in dBFS as LUFS.
+    assert!(near(&level["integrated_lufs"], -20.0, 0.05), "{level}");
+    assert!(near(&level["momentary_max_lufs"], -20.0, 0.05), "{level}");
+    assert!(near(&level["short_term_max_lufs"], -20.0, 0.05), "{level}");
+    assert!(near(&level["lra_lu"], 0.0, 0.05), "{level}");
+    // True peak −20 dBTP over −20 LUFS.
+    assert!(near(&level["plr_db"], 0.0, 0.05), "{level}");
+    // Without a calibration the default chain (+10 dBu, 0 dB, 100 dB SPL/V: 107.8 dB SPL at
+    // 0 dBFS) applies; a sensitive listener's allowance (0.51 Pa²h) raises the dose.
+    let report = json_of(&[
+        "analyze",
+        s(&input),
+        "--json",
+        "--set",
+        "allowance=Sensitive",
+    ]);
+    let level = &report["input"];
+    let default_spl = 100.0 + 10.0 + 20.0 * 0.6f64.sqrt().log10() - 20.0;
+    assert!(near(&level["laeq_db_spl"], default_spl, 0.05), "{level}");
+    let exposure = exposure_pa2h(default_spl, 60.0);
+    assert!(
+        near(&level["dose_percent"], 100.0 * exposure / 0.51, 0.005),
+        "{level}"
+    );
+
+    // Render: the engine's readings of main and of each written cue (cue 1 at −10 dB).
+    let out = dir.join("out.wav");
+    let cue = dir.join("cue{n}.wav");
+    let mut args = vec![
+        "render",
+        s(&input),
+        s(&out),
+        "--json",
+        "--quiet",
+        "--set",
+        "cue_on_1=On",
+        "--set",
+        "cue_gain_1=-10",
+        "--cue-out",
+        s(&cue),
+    ];
+    args.extend(cal);
+    let report = json_of(&args);
+    let main = &report["main"];
+    let exposure = exposure_pa2h(94.0, 60.0);
+    assert!(near(&main["laeq_db_spl"], 94.0, 0.05), "{main}");
+    assert!(
+        near(&main["exposure_pa2h"], exposure, exposure * 0.005),
+        "{main}"
+    );
+    assert!(near(&main["integrated_lufs"], -20.0, 0.05), "{main}");
+    assert!(near(&main["plr_db"], 0.0, 0.05), "{main}");
+    let cue1 = &report["cues"][0];
+    assert_eq!(cue1["cue"], 1);
+    assert!(near(&cue1["laeq_db_spl"], 84.0, 0.05), "{cue1}");
+    let exposure = exposure_pa2h(84.0, 60.0);
+    assert!(
+        near(&cue1["exposure_pa2h"], exposure, exposure * 0.005),
+        "{cue1}"
+    );
+    assert!(near(&cue1["integrated_lufs"], -30.0, 0.05), "{cue1}");
+    assert_eq!(report["cues"].as_array().unwrap().len(), 1);
+    // The text report says the same.
+    let mut args = vec!["render", s(&input), s(&out), "--quiet"];
+    args.extend(cal);
+    let text = ok(&args);
+    assert!(
+        text.contains("main out at the ear: LAeq 94.0 dB(A) SPL (loudest 1 s 94.0), exposure 0.0167 Pa²h = 1.05% of the adult weekly allowance"),
+        "{text}"
+    );
+    assert!(
+        text.contains("main out loudness: integrated -20.0 LUFS, LRA 0.0 LU, max momentary -20.0 LUFS, max short-term -20.0 LUFS, PLR 0.0 dB"),
+        "{text}"
+    );
+
+    // EBU Tech 3341's first case: a −23 dBFS 1 kHz stereo sine reads −23.0 LUFS.
+    let quiet = sine(
+        f64::from(RATE),
+        1000.0,
+        0.0,
+        10f64.powf(-23.0 / 20.0),
+        20 * RATE as usize,
+    );
+    let quiet_path = dir.join("minus23.wav");
+    write_wav(&quiet_path, &[quiet.clone(), quiet], Some(24));
+    let level = json_of(&["analyze", s(&quiet_path), "--json"])["input"].clone();
+    assert!(near(&level["integrated_lufs"], -23.0, 0.05), "{level}");
+    assert!(near(&level["short_term_max_lufs"], -23.0, 0.05), "{level}");
+    // A mono file plays in both ears: the same loudness as the stereo pair.
+    let mono = sine(
+        f64::from(RATE),
+        1000.0,
+        0.0,
+        10f64.powf(-23.0 / 20.0),
+        20 * RATE as usize,
+    );
+    let mono_path = dir.join("mono.wav");
+    write_wav(&mono_path, &[mono], None);
+    let level = json_of(&["analyze", s(&mono_path), "--json"])["input"].clone();
+    assert!(near(&level["integrated_lufs"], -23.0, 0.05), "{level}");
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// Amplitude of the `freq_hz` component of `x`, which spans a whole number of its periods.

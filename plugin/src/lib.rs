@@ -22,8 +22,9 @@ pub mod params;
 pub mod shared;
 pub mod state;
 
+use cuewire_dsp::meter::EAR_OUTPUTS;
 use params::CuewireParams;
-use shared::Shared;
+use shared::{unix_now_s, Shared};
 
 /// Four stereo cue outputs.
 const CUE_PORTS: &[NonZeroU32] = &[new_nonzero_u32(2); CUE_COUNT];
@@ -198,6 +199,17 @@ impl<const MONITOR: bool> Default for Cuewire<MONITOR> {
     }
 }
 
+/// Puts the saved exposure back into the engine (what is a week old or more loads as 0; an
+/// output the saved data never recorded keeps the engine's).
+fn restore_exposure(params: &CuewireParams, engine: &mut Engine) {
+    let saved = params.exposure.get().restorable_pa2h(unix_now_s());
+    for (output, pa2h) in saved.into_iter().enumerate() {
+        if let Some(pa2h) = pa2h {
+            engine.set_exposure_pa2h(output, pa2h);
+        }
+    }
+}
+
 /// Channels 1 and 2 of an input port as a pair, when both carry the whole block of `n` frames
 /// (a host that leaves the port inactive or passes no buffer for a channel gives empty ones).
 fn input_pair<'a>(channels: &'a [&'a mut [f32]], n: usize) -> Option<(&'a [f32], &'a [f32])> {
@@ -317,6 +329,9 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
         let mut engine = Engine::new(sample_rate_hz, layout, &self.engine_settings());
         let options = self.params.settings.get();
         engine.set_meter_options(options.hold_ms, options.clip_run_samples);
+        // The listeners' exposure carries over from the saved project or the last activation.
+        self.params.exposure.take_loaded();
+        restore_exposure(&self.params, &mut engine);
         self.engine = Some(engine);
         self.awaiting_first_block = true;
         #[cfg(feature = "alloc_probe")]
@@ -348,7 +363,10 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
     }
 
     fn deactivate(&mut self) {
-        self.engine = None;
+        if let Some(mut engine) = self.engine.take() {
+            let exposure = std::array::from_fn(|output| engine.exposure_pa2h(output));
+            self.params.exposure.record(exposure, unix_now_s);
+        }
     }
 
     fn process(
@@ -376,6 +394,9 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
         }
         if self.params.settings.take_state_loaded() || first_block {
             engine.snap();
+        }
+        if self.params.exposure.take_loaded() {
+            restore_exposure(&self.params, engine);
         }
         let reset_mask = self.shared.reset_meters.swap(0, Ordering::AcqRel);
         if reset_mask != 0 {
@@ -439,6 +460,12 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
         // per block would cost as much as metering a small block. Nothing is lost in between.
         if let Some(readings) = engine.take_meters_if_due() {
             self.shared.publish(&readings, engine.input().decision());
+            // Saved with the project; the clock is read only when an exposure grew.
+            let exposure: [f64; EAR_OUTPUTS] = std::array::from_fn(|output| match output {
+                0 => readings.main_ear.exposure_pa2h,
+                n => readings.cue_ear[n - 1].exposure_pa2h,
+            });
+            self.params.exposure.record(exposure, unix_now_s);
             let limit_gr_db = std::array::from_fn(|o| engine.limit_gain_reduction_db(o));
             self.shared
                 .monitor

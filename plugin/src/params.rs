@@ -3,20 +3,27 @@
 
 use std::sync::Arc;
 
+use cuewire_dsp::calibration::{
+    Calibration, AMP_GAIN_DB_RANGE, DEFAULT_AMP_GAIN_DB, DEFAULT_FULL_SCALE_DBU,
+    DEFAULT_SENSITIVITY_DB_SPL_PER_V, IMPEDANCE_OHM_RANGE, SENSITIVITY_DB_SPL_PER_V_RANGE,
+};
 use cuewire_dsp::crossfeed::{CrossfeedSetting, CUT_MAX_HZ, CUT_MIN_HZ, FEED_MAX_DB, FEED_MIN_DB};
 use cuewire_dsp::cue::{
     CueMode, CueSettings, CueSource, CUE_COUNT, CUE_GAIN_MAX_DB, CUE_GAIN_MIN_DB,
 };
-use cuewire_dsp::engine::EngineSettings;
+use cuewire_dsp::engine::{EarSettings, EngineSettings};
 use cuewire_dsp::input::{InputMode, InputSettings};
+use cuewire_dsp::level_limit::{DEFAULT_LIMIT_DB_SPL, LIMIT_DB_SPL_RANGE};
 use cuewire_dsp::listen::Listen;
+use cuewire_dsp::meter::WeeklyAllowance;
 use cuewire_dsp::output::{OutputSettings, CEILING_MAX_DB, CEILING_MIN_DB};
 use cuewire_dsp::talkback::{
     TalkbackSettings, TALK_DIM_DEFAULT_DB, TALK_DIM_MIN_DB, TALK_LEVEL_MAX_DB, TALK_LEVEL_MIN_DB,
 };
+use cuewire_dsp::units::v_rms_to_dbu;
 use nice_plug::prelude::*;
 
-use crate::shared::SharedSettings;
+use crate::shared::{ExposureStore, SharedSettings};
 
 /// The lowest main gain, dB.
 pub const MAIN_GAIN_MIN_DB: f32 = -60.0;
@@ -24,6 +31,11 @@ pub const MAIN_GAIN_MIN_DB: f32 = -60.0;
 pub const MAIN_GAIN_MAX_DB: f32 = 24.0;
 /// The cold-leg trim's range either side of 0, dB.
 pub const COLD_TRIM_RANGE_DB: f32 = 3.0;
+/// The full-scale parameter's range, dBu: from a consumer output (−10 dBV is −7.8 dBu) with
+/// margin to the hottest studio line outputs (+24 dBu and a little more).
+pub const FULL_SCALE_DBU_RANGE: (f32, f32) = (-20.0, 30.0);
+/// Default headphone impedance, Ω (a common studio headphone).
+pub const DEFAULT_IMPEDANCE_OHM: f32 = 32.0;
 
 /// The input mode as the host sees it (names are what the host shows; ids are stable).
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,6 +180,203 @@ impl From<ListenParam> for Listen {
     }
 }
 
+/// The unit a headphone's sensitivity is rated in.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SensitivityUnitParam {
+    /// dB SPL for 1 V RMS at the headphone.
+    #[id = "db_spl_v"]
+    #[name = "dB SPL/V"]
+    PerVolt,
+    /// dB SPL for 1 mW into the headphone (uses the impedance).
+    #[id = "db_spl_mw"]
+    #[name = "dB SPL/mW"]
+    PerMilliwatt,
+}
+
+/// The weekly sound allowance of ITU-T H.870 that exposure is counted against.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AllowanceParam {
+    /// 80 dB(A) for 40 h a week (1.6 Pa²h).
+    #[id = "adult"]
+    #[name = "Adult"]
+    Adult,
+    /// 75 dB(A) for 40 h a week (0.51 Pa²h), for sensitive listeners and children.
+    #[id = "sensitive"]
+    #[name = "Sensitive"]
+    Sensitive,
+}
+
+impl From<AllowanceParam> for WeeklyAllowance {
+    fn from(allowance: AllowanceParam) -> Self {
+        match allowance {
+            AllowanceParam::Adult => WeeklyAllowance::Adult,
+            AllowanceParam::Sensitive => WeeklyAllowance::Sensitive,
+        }
+    }
+}
+
+/// A value text split into its leading number and the unit after it ("32 ohm" → 32, "ohm").
+fn split_number(text: &str) -> Option<(f32, &str)> {
+    let text = text.trim();
+    let mut end = text
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E')))
+        .unwrap_or(text.len());
+    // An 'e' that starts the unit is not an exponent.
+    while end > 0 && text[..end].ends_with(['e', 'E']) {
+        end -= 1;
+    }
+    let number: f32 = text[..end].parse().ok()?;
+    number.is_finite().then(|| (number, text[end..].trim()))
+}
+
+/// The number a value text starts with, whatever unit follows it ("32 ohm" → 32).
+fn number_before_unit(text: &str) -> Option<f32> {
+    split_number(text).map(|(number, _)| number)
+}
+
+/// A full-scale level typed as dBu ("10", "+10 dBu"), dBV ("0 dBV") or volts RMS ("2.45 V",
+/// "2.45 Vrms", "2.45 V RMS"), in dBu; `None` for anything else or a level outside
+/// [`FULL_SCALE_DBU_RANGE`].
+pub fn full_scale_dbu_from_text(text: &str) -> Option<f32> {
+    let (number, unit) = split_number(text)?;
+    let unit: String = unit
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let dbu = match unit.as_str() {
+        "" | "dbu" => number,
+        // 0 dBV = 1 V RMS.
+        "dbv" => v_rms_to_dbu(1.0) + number,
+        "v" | "vrms" if number > 0.0 => v_rms_to_dbu(number),
+        _ => return None,
+    };
+    let (lo, hi) = FULL_SCALE_DBU_RANGE;
+    // Typed volts land between the 0.1 dB steps: allow the rounding at the ends.
+    (lo - 0.05..=hi + 0.05)
+        .contains(&dbu)
+        .then_some(dbu.clamp(lo, hi))
+}
+
+/// One output's analog chain and level limit (ids get the output's prefix: `main_…`, and for
+/// cues `cue_…_1` … `cue_…_4`).
+#[derive(Params)]
+pub struct EarParams {
+    /// The interface output's level at 0 dBFS, dBu (typed values may be volts RMS).
+    #[id = "fullscale"]
+    pub full_scale_dbu: FloatParam,
+    /// Headphone-amp gain between the interface output and the headphone, dB (0 = the
+    /// headphone on the interface's own headphone output).
+    #[id = "amp"]
+    pub amp_gain_db: FloatParam,
+    /// Headphone sensitivity, dB SPL per volt or per milliwatt (see `sensitivity_unit`).
+    #[id = "sens"]
+    pub sensitivity_db_spl: FloatParam,
+    /// The unit of `sensitivity_db_spl`.
+    #[id = "sens_unit"]
+    pub sensitivity_unit: EnumParam<SensitivityUnitParam>,
+    /// Headphone impedance, Ω (used with a dB SPL/mW sensitivity).
+    #[id = "imped"]
+    pub impedance_ohm: FloatParam,
+    /// Whether the level limit holds the level at the ear under `limit_db_spl`.
+    #[id = "limit"]
+    pub limit: BoolParam,
+    /// The level limit, dB(A) SPL.
+    #[id = "limit_db"]
+    pub limit_db_spl: FloatParam,
+}
+
+impl EarParams {
+    /// The parameters of the output called `output` ("Main", "Cue 1" …; it starts every name).
+    pub fn new(output: &str) -> Self {
+        let (fs_lo, fs_hi) = FULL_SCALE_DBU_RANGE;
+        let (sens_lo, sens_hi) = SENSITIVITY_DB_SPL_PER_V_RANGE;
+        let (z_lo, z_hi) = IMPEDANCE_OHM_RANGE;
+        let (limit_lo, limit_hi) = LIMIT_DB_SPL_RANGE;
+        Self {
+            full_scale_dbu: FloatParam::new(
+                format!("{output} full scale"),
+                DEFAULT_FULL_SCALE_DBU,
+                FloatRange::Linear {
+                    min: fs_lo,
+                    max: fs_hi,
+                },
+            )
+            // No step: a full scale typed in volts stays exact.
+            .with_unit(" dBu")
+            .with_value_to_string(formatters::v2s_f32_rounded(1))
+            .with_string_to_value(Arc::new(full_scale_dbu_from_text)),
+            amp_gain_db: db_param(
+                &format!("{output} amp gain"),
+                DEFAULT_AMP_GAIN_DB,
+                AMP_GAIN_DB_RANGE.0,
+                AMP_GAIN_DB_RANGE.1,
+                0.1,
+            ),
+            sensitivity_db_spl: FloatParam::new(
+                format!("{output} sensitivity"),
+                DEFAULT_SENSITIVITY_DB_SPL_PER_V,
+                FloatRange::Linear {
+                    min: sens_lo,
+                    max: sens_hi,
+                },
+            )
+            .with_step_size(0.1)
+            .with_unit(" dB SPL")
+            .with_value_to_string(formatters::v2s_f32_rounded(1))
+            .with_string_to_value(Arc::new(number_before_unit)),
+            sensitivity_unit: EnumParam::new(
+                format!("{output} sensitivity unit"),
+                SensitivityUnitParam::PerVolt,
+            ),
+            impedance_ohm: FloatParam::new(
+                format!("{output} impedance"),
+                DEFAULT_IMPEDANCE_OHM,
+                FloatRange::Skewed {
+                    min: z_lo,
+                    max: z_hi,
+                    factor: FloatRange::skew_factor(-1.0),
+                },
+            )
+            .with_unit(" Ω")
+            // Whole ohms, but tenths under 10 Ω where a whole ohm is a big step.
+            .with_value_to_string(Arc::new(|ohm| match ohm < 9.95 {
+                true => format!("{ohm:.1}"),
+                false => format!("{ohm:.0}"),
+            }))
+            .with_string_to_value(Arc::new(number_before_unit)),
+            limit: BoolParam::new(format!("{output} level limit"), false),
+            limit_db_spl: FloatParam::new(
+                format!("{output} limit level"),
+                DEFAULT_LIMIT_DB_SPL,
+                FloatRange::Linear {
+                    min: limit_lo,
+                    max: limit_hi,
+                },
+            )
+            .with_step_size(0.5)
+            .with_unit(" dB(A)")
+            .with_value_to_string(formatters::v2s_f32_rounded(1))
+            .with_string_to_value(Arc::new(number_before_unit)),
+        }
+    }
+
+    /// The analog chain these parameters describe.
+    pub fn calibration(&self) -> Calibration {
+        let mut c = Calibration::default();
+        c.set_full_scale_dbu(self.full_scale_dbu.value());
+        c.set_amp_gain_db(self.amp_gain_db.value());
+        let sensitivity = self.sensitivity_db_spl.value();
+        match self.sensitivity_unit.value() {
+            SensitivityUnitParam::PerVolt => c.set_sensitivity_db_spl_per_v(sensitivity),
+            SensitivityUnitParam::PerMilliwatt => {
+                c.set_sensitivity_db_spl_per_mw(sensitivity, self.impedance_ohm.value())
+            }
+        }
+        c
+    }
+}
+
 /// One cue output's parameters (ids get the suffix _1 … _4).
 #[derive(Params)]
 pub struct CueParams {
@@ -192,6 +401,13 @@ pub struct CueParams {
     /// Whether this cue hears the talkback.
     #[id = "cue_talk"]
     pub talk: BoolParam,
+    /// Whether this cue's listener has the same interface output, amp and headphone as main
+    /// (then `ear`'s calibration is not used; its level limit is).
+    #[id = "cue_cal_main"]
+    pub calibration_as_main: BoolParam,
+    /// Calibration and level limit of this cue's listener.
+    #[nested(id_prefix = "cue")]
+    pub ear: EarParams,
 }
 
 impl CueParams {
@@ -217,6 +433,8 @@ impl CueParams {
                 0.1,
             ),
             talk: BoolParam::new(format!("Cue {number} talk"), true),
+            calibration_as_main: BoolParam::new(format!("Cue {number} calibration as main"), true),
+            ear: EarParams::new(&format!("Cue {number}")),
         }
     }
 
@@ -240,7 +458,8 @@ impl CueParams {
                 mute: self.mute.value(),
                 guard: true,
                 ceiling_db: self.ceiling_db.value(),
-                ..OutputSettings::default()
+                limit_on: self.ear.limit.value(),
+                limit_db_spl: self.ear.limit_db_spl.value(),
             },
         }
     }
@@ -301,6 +520,9 @@ pub struct MainParams {
     /// Which cue the main output carries, if any.
     #[id = "listen"]
     pub listen: EnumParam<ListenParam>,
+    /// Calibration and level limit of the main output's listener.
+    #[nested(id_prefix = "main")]
+    pub ear: EarParams,
 }
 
 /// Talkback parameters.
@@ -326,6 +548,9 @@ pub struct CuewireParams {
     /// Analog calibration, meter options and editor size, saved with the plugin state.
     #[persist = "settings"]
     pub settings: Arc<SharedSettings>,
+    /// Each listener's sound exposure and when it last grew, saved with the project.
+    #[persist = "exposure"]
+    pub exposure: Arc<ExposureStore>,
     /// The host's bypass switch.
     #[id = "bypass"]
     pub bypass: BoolParam,
@@ -341,6 +566,9 @@ pub struct CuewireParams {
     /// Talkback into the cues (and main).
     #[nested(group = "Talkback")]
     pub talk: TalkParams,
+    /// The weekly allowance every output's exposure is counted against.
+    #[id = "allowance"]
+    pub allowance: EnumParam<AllowanceParam>,
 }
 
 /// A dB parameter with 0.1 dB display and " dB" unit.
@@ -413,6 +641,7 @@ impl Default for MainParams {
             .with_value_to_string(formatters::v2s_f32_rounded(0)),
             crossfeed_feed_db: db_param("Crossfeed feed", 4.5, FEED_MIN_DB, FEED_MAX_DB, 0.1),
             listen: EnumParam::new("Listen", ListenParam::Off),
+            ear: EarParams::new("Main"),
         }
     }
 }
@@ -432,11 +661,13 @@ impl Default for CuewireParams {
     fn default() -> Self {
         Self {
             settings: Arc::new(SharedSettings::default()),
+            exposure: Arc::new(ExposureStore::default()),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             input: InputParams::default(),
             main: MainParams::default(),
             cues: std::array::from_fn(|i| CueParams::new(i + 1)),
             talk: TalkParams::default(),
+            allowance: EnumParam::new("Weekly allowance", AllowanceParam::Adult),
         }
     }
 }
@@ -459,7 +690,8 @@ impl CuewireParams {
                 mute: self.main.mute.value(),
                 guard: self.main.guard.value(),
                 ceiling_db: self.main.ceiling_db.value(),
-                ..OutputSettings::default()
+                limit_on: self.main.ear.limit.value(),
+                limit_db_spl: self.main.ear.limit_db_spl.value(),
             },
             crossfeed: match self.main.crossfeed.value() {
                 CrossfeedParam::Off => CrossfeedSetting::Off,
@@ -482,7 +714,68 @@ impl CuewireParams {
             },
             listen: self.main.listen.value().into(),
             pairs_on_aux: self.input.pairs_on_aux.value(),
-            ear: Default::default(),
+            ear: self.ear_settings(),
         }
+    }
+
+    /// What the ear-level meters need: each output's SPL at 0 dBFS (dB SPL; main, then each
+    /// cue, which takes main's while it is set to) and the allowance.
+    pub fn ear_settings(&self) -> EarSettings {
+        let main = self.main.ear.calibration().spl_at_0dbfs_db();
+        let cue = |c: &CueParams| match c.calibration_as_main.value() {
+            true => main,
+            false => c.ear.calibration().spl_at_0dbfs_db(),
+        };
+        EarSettings {
+            spl_at_0dbfs_db: std::array::from_fn(|i| match i {
+                0 => main,
+                n => cue(&self.cues[n - 1]),
+            }),
+            allowance: self.allowance.value().into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_scale_text_takes_dbu_dbv_and_volts() {
+        let close = |text: &str, want_dbu: f32| {
+            let got = full_scale_dbu_from_text(text).unwrap_or(f32::NAN);
+            assert!((got - want_dbu).abs() < 1e-3, "{text}: {got}");
+        };
+        close("10", 10.0);
+        close("+10.0 dBu", 10.0);
+        close("-7.8dBu", -7.8);
+        // 0 dBu = √0.6 V RMS = 0.7746 V, so 1 V = +2.218 dBu and 2.4495 V = +10 dBu.
+        close("1 V", 2.218);
+        close("0 dBV", 2.218);
+        close("-10 dBV", -7.782);
+        close("2.4495 V RMS", 10.0);
+        close("2.4495Vrms", 10.0);
+        close("1e0 V", 2.218);
+        for refused in [
+            "", "V", "loud", "10 dBFS", "0 V", "-1 V", "50 V", "31 dBu", "nan",
+        ] {
+            assert_eq!(full_scale_dbu_from_text(refused), None, "{refused}");
+        }
+        // The display text reads back.
+        let p = EarParams::new("Main");
+        let text = p.full_scale_dbu.normalized_value_to_string(0.7, true);
+        let back = p.full_scale_dbu.string_to_normalized_value(&text).unwrap();
+        assert!((back - 0.7).abs() < 1e-3, "{text}");
+    }
+
+    #[test]
+    fn units_after_numbers_are_ignored_where_the_parameter_has_one_unit() {
+        assert_eq!(number_before_unit("32 Ω"), Some(32.0));
+        assert_eq!(number_before_unit("32ohm"), Some(32.0));
+        assert_eq!(number_before_unit("102.5 dB SPL"), Some(102.5));
+        assert_eq!(number_before_unit("85 dB(A)"), Some(85.0));
+        assert_eq!(number_before_unit("2e1 eh"), Some(20.0));
+        assert_eq!(number_before_unit("ohm"), None);
+        assert_eq!(number_before_unit("inf"), None);
     }
 }

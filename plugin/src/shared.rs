@@ -10,8 +10,9 @@
 //! never stall the audio thread. `lib.rs`'s `process()` touches only these atomics and the
 //! parameters' own atomics.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use atomic_float::{AtomicF32, AtomicF64};
 use cuewire_dsp::autofix::AutoFixDecision;
@@ -19,14 +20,11 @@ use cuewire_dsp::cue::CUE_COUNT;
 use cuewire_dsp::engine::EngineReadings;
 use cuewire_dsp::meter::{
     ChannelReading, CommonModeReading, EarReading, LoudnessReading, OutputLoudness, OutputReading,
-    StereoReading,
+    StereoReading, EAR_OUTPUTS, EXPOSURE_PA2H_MAX,
 };
 use nice_plug::params::persist::PersistentField;
 use serde::{Deserialize, Serialize};
 
-/// Default interface full-scale output, dBu (a Scarlett 2i2's line out, as in "How to Connect a
-/// Headphone Amplifier to an Audio Interface").
-pub const DEFAULT_FULL_SCALE_DBU: f32 = 10.0;
 /// Default headphone-amp constant K of the gain helper, volts (the Objective2, as in "How to
 /// Connect a Headphone Amplifier to an Audio Interface").
 pub const DEFAULT_AMP_K_V: f32 = 14.0;
@@ -50,12 +48,11 @@ pub const MIN_UI_SCALE: f32 = 0.75;
 pub const MAX_UI_SCALE: f32 = 2.0;
 
 /// The persisted non-parameter settings, as saved in the plugin state. Fields missing from an
-/// older or hand-edited state take their defaults.
+/// older or hand-edited state take their defaults. (Older states also carry
+/// `full_scale_dbu`, which is now main's full-scale parameter: `state::complete` moves it.)
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
 #[serde(default)]
 pub struct SettingsData {
-    /// Interface output at 0 dBFS, dBu.
-    pub full_scale_dbu: f32,
     /// Gain helper constant K, volts.
     pub amp_k_v: f32,
     /// Peak hold time, ms (500..10000).
@@ -75,7 +72,6 @@ pub struct SettingsData {
 impl Default for SettingsData {
     fn default() -> Self {
         Self {
-            full_scale_dbu: DEFAULT_FULL_SCALE_DBU,
             amp_k_v: DEFAULT_AMP_K_V,
             hold_ms: DEFAULT_HOLD_MS,
             clip_run_samples: DEFAULT_CLIP_RUN_SAMPLES,
@@ -94,7 +90,6 @@ impl SettingsData {
         let d = Self::default();
         let finite_or = |v: f32, default: f32| if v.is_finite() { v } else { default };
         Self {
-            full_scale_dbu: finite_or(self.full_scale_dbu, d.full_scale_dbu).clamp(-20.0, 40.0),
             amp_k_v: finite_or(self.amp_k_v, d.amp_k_v).clamp(0.1, 100.0),
             hold_ms: finite_or(self.hold_ms, d.hold_ms).clamp(500.0, 10_000.0),
             clip_run_samples: self.clip_run_samples.clamp(1, 10),
@@ -110,7 +105,6 @@ impl SettingsData {
 /// Persisted through nice-plug's `#[persist]` by converting to and from [`SettingsData`].
 #[derive(Debug)]
 pub struct SharedSettings {
-    full_scale_dbu: AtomicF32,
     amp_k_v: AtomicF32,
     hold_ms: AtomicF32,
     clip_run_samples: AtomicU32,
@@ -128,7 +122,6 @@ impl Default for SharedSettings {
     fn default() -> Self {
         let d = SettingsData::default();
         Self {
-            full_scale_dbu: AtomicF32::new(d.full_scale_dbu),
             amp_k_v: AtomicF32::new(d.amp_k_v),
             hold_ms: AtomicF32::new(d.hold_ms),
             clip_run_samples: AtomicU32::new(d.clip_run_samples),
@@ -146,7 +139,6 @@ impl SharedSettings {
     /// A snapshot of every setting.
     pub fn get(&self) -> SettingsData {
         SettingsData {
-            full_scale_dbu: self.full_scale_dbu.load(Ordering::Relaxed),
             amp_k_v: self.amp_k_v.load(Ordering::Relaxed),
             hold_ms: self.hold_ms.load(Ordering::Relaxed),
             clip_run_samples: self.clip_run_samples.load(Ordering::Relaxed),
@@ -160,8 +152,6 @@ impl SharedSettings {
     /// Stores every setting (sanitised) and flags the change for the audio thread.
     pub fn set(&self, data: SettingsData) {
         let data = data.sanitised();
-        self.full_scale_dbu
-            .store(data.full_scale_dbu, Ordering::Relaxed);
         self.amp_k_v.store(data.amp_k_v, Ordering::Relaxed);
         self.hold_ms.store(data.hold_ms, Ordering::Relaxed);
         self.clip_run_samples
@@ -221,6 +211,114 @@ impl<'a> PersistentField<'a, SettingsData> for Arc<SharedSettings> {
     fn map<F, R>(&self, f: F) -> R
     where
         F: Fn(&SettingsData) -> R,
+    {
+        f(&self.get())
+    }
+}
+
+/// A saved exposure older than this (s) loads as 0: the weekly allowance of ITU-T H.870
+/// counts one week of listening.
+pub const EXPOSURE_MAX_AGE_S: u64 = 7 * 24 * 60 * 60;
+
+/// An exposure that changed by less than this fraction is not a change (restoring and reading
+/// back may differ in the last bits; silence adds far less than this).
+const EXPOSURE_CHANGE_REL: f64 = 1e-9;
+
+/// The wall-clock time, unix seconds (0 if the clock is before 1970). Reads the system clock
+/// only: no allocation or lock, so the audio thread may call it.
+pub fn unix_now_s() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
+/// Each listener's sound exposure as saved with the project, so a week's dose survives closing
+/// and reopening it. Fields missing from a state take their defaults (no exposure).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Default)]
+#[serde(default)]
+pub struct ExposureData {
+    /// Exposure per output, Pa²h: main, then each cue.
+    pub pa2h: [f64; EAR_OUTPUTS],
+    /// When each output's exposure last grew (or was cleared), unix seconds; 0 = never.
+    pub updated_unix_s: [u64; EAR_OUTPUTS],
+}
+
+impl ExposureData {
+    /// The exposure (Pa²h) to put back into the engine at `now_unix_s`, per output: the
+    /// saved value if it last changed less than [`EXPOSURE_MAX_AGE_S`] ago (a time in the
+    /// future counts as now), else 0; nonsense values load as 0, huge ones as the engine's
+    /// maximum. `None` for an output this data never recorded (time 0, e.g. a state saved
+    /// before anyone listened): whatever the engine holds stays.
+    pub fn restorable_pa2h(&self, now_unix_s: u64) -> [Option<f64>; EAR_OUTPUTS] {
+        std::array::from_fn(|i| {
+            let updated_unix_s = self.updated_unix_s[i];
+            let age_s = now_unix_s.saturating_sub(updated_unix_s);
+            let pa2h = self.pa2h[i];
+            (updated_unix_s != 0).then(|| {
+                if age_s < EXPOSURE_MAX_AGE_S && pa2h.is_finite() && pa2h > 0.0 {
+                    pa2h.min(EXPOSURE_PA2H_MAX)
+                } else {
+                    0.0
+                }
+            })
+        })
+    }
+}
+
+/// [`ExposureData`] in atomics: the audio thread records the engine's exposure at each meter
+/// publication, a save reads it, a state load writes it. Persisted through nice-plug's
+/// `#[persist]`.
+#[derive(Debug, Default)]
+pub struct ExposureStore {
+    pa2h: [AtomicF64; EAR_OUTPUTS],
+    updated_unix_s: [AtomicU64; EAR_OUTPUTS],
+    /// Set when a state brought an exposure, so the audio thread restores it.
+    loaded: AtomicBool,
+}
+
+impl ExposureStore {
+    /// A snapshot of every output's exposure and time.
+    pub fn get(&self) -> ExposureData {
+        ExposureData {
+            pa2h: std::array::from_fn(|i| self.pa2h[i].load(Ordering::Relaxed)),
+            updated_unix_s: std::array::from_fn(|i| self.updated_unix_s[i].load(Ordering::Relaxed)),
+        }
+    }
+
+    /// Audio thread: records the engine's exposure per output (Pa²h). An output whose exposure
+    /// changed gets the time `now_unix_s()`, which is asked at most once per call.
+    pub fn record(&self, pa2h: [f64; EAR_OUTPUTS], now_unix_s: impl Fn() -> u64) {
+        let mut now = None;
+        for (i, &value) in pa2h.iter().enumerate() {
+            let stored = self.pa2h[i].load(Ordering::Relaxed);
+            if (value - stored).abs() <= stored.abs() * EXPOSURE_CHANGE_REL {
+                continue;
+            }
+            let t = *now.get_or_insert_with(&now_unix_s);
+            self.pa2h[i].store(value, Ordering::Relaxed);
+            self.updated_unix_s[i].store(t, Ordering::Relaxed);
+        }
+    }
+
+    /// True (once) if a loaded state brought an exposure since the last call.
+    pub fn take_loaded(&self) -> bool {
+        self.loaded.swap(false, Ordering::Acquire)
+    }
+}
+
+impl<'a> PersistentField<'a, ExposureData> for Arc<ExposureStore> {
+    // Only state loading calls this.
+    fn set(&self, new_value: ExposureData) {
+        for i in 0..EAR_OUTPUTS {
+            self.pa2h[i].store(new_value.pa2h[i], Ordering::Relaxed);
+            self.updated_unix_s[i].store(new_value.updated_unix_s[i], Ordering::Relaxed);
+        }
+        self.loaded.store(true, Ordering::Release);
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&ExposureData) -> R,
     {
         f(&self.get())
     }
@@ -733,8 +831,8 @@ mod tests {
 
     #[test]
     fn settings_missing_from_a_state_take_defaults_and_nonsense_is_clamped() {
-        let partial: SettingsData = serde_json::from_str(r#"{"full_scale_dbu": 4.0}"#).unwrap();
-        assert_eq!(partial.full_scale_dbu, 4.0);
+        let partial: SettingsData = serde_json::from_str(r#"{"amp_k_v": 4.0}"#).unwrap();
+        assert_eq!(partial.amp_k_v, 4.0);
         assert_eq!(partial.hold_ms, DEFAULT_HOLD_MS);
         assert_eq!(partial.clip_run_samples, DEFAULT_CLIP_RUN_SAMPLES);
         let wild = SettingsData {
@@ -791,7 +889,7 @@ mod tests {
     fn persisting_round_trips_and_flags_a_state_load() {
         let settings = Arc::new(SharedSettings::default());
         let data = SettingsData {
-            full_scale_dbu: 18.0,
+            amp_k_v: 18.0,
             hold_ms: 3500.0,
             ..SettingsData::default()
         };
@@ -804,6 +902,84 @@ mod tests {
         assert_eq!(back, data);
         // Serialising is deterministic, byte for byte.
         assert_eq!(json, serde_json::to_string(&settings.get()).unwrap());
+    }
+
+    #[test]
+    fn saved_exposure_restores_for_a_week_and_then_loads_as_zero() {
+        let now = 1_800_000_000;
+        let day = 24 * 60 * 60;
+        let data = ExposureData {
+            pa2h: [0.5, 0.25, f64::NAN, -1.0, 1e9],
+            updated_unix_s: [now - 7 * day + 1, now - 7 * day, now, now + day, now],
+        };
+        assert_eq!(
+            data.restorable_pa2h(now),
+            [0.5, 0.0, 0.0, 0.0, EXPOSURE_PA2H_MAX].map(Some)
+        );
+        // A clock set back (saved "in the future") restores rather than losing the dose.
+        let ahead = ExposureData {
+            pa2h: [0.3; EAR_OUTPUTS],
+            updated_unix_s: [now + day; EAR_OUTPUTS],
+        };
+        assert_eq!(ahead.restorable_pa2h(now), [Some(0.3); EAR_OUTPUTS]);
+        // Never recorded (a state saved before anyone listened): the engine's value stays.
+        assert_eq!(
+            ExposureData::default().restorable_pa2h(now),
+            [None; EAR_OUTPUTS]
+        );
+        let partly = ExposureData {
+            pa2h: [0.2; EAR_OUTPUTS],
+            updated_unix_s: [now, 0, 0, 0, 0],
+        };
+        assert_eq!(
+            partly.restorable_pa2h(now),
+            [Some(0.2), None, None, None, None]
+        );
+    }
+
+    #[test]
+    fn exposure_is_recorded_with_the_time_it_last_grew() {
+        let store = ExposureStore::default();
+        let clock_reads = AtomicU32::new(0);
+        let clock = |t: u64| {
+            let reads = &clock_reads;
+            move || {
+                reads.fetch_add(1, Ordering::Relaxed);
+                t
+            }
+        };
+        store.record([0.1, 0.0, 0.0, 0.0, 0.2], clock(100));
+        assert_eq!(
+            clock_reads.load(Ordering::Relaxed),
+            1,
+            "one clock read per call"
+        );
+        assert_eq!(store.get().pa2h, [0.1, 0.0, 0.0, 0.0, 0.2]);
+        assert_eq!(store.get().updated_unix_s, [100, 0, 0, 0, 100]);
+        // Main grows, cue 4 reads back in its last bits only: only main's time moves.
+        store.record([0.15, 0.0, 0.0, 0.0, 0.2 * (1.0 + 1e-14)], clock(200));
+        assert_eq!(store.get().updated_unix_s, [200, 0, 0, 0, 100]);
+        assert_eq!(store.get().pa2h[4], 0.2);
+        // Nothing changed: the clock is not read at all.
+        store.record([0.15, 0.0, 0.0, 0.0, 0.2], clock(300));
+        assert_eq!(clock_reads.load(Ordering::Relaxed), 2);
+        // A reset to 0 is a change.
+        store.record([0.0, 0.0, 0.0, 0.0, 0.2], clock(400));
+        assert_eq!(store.get().pa2h[0], 0.0);
+        assert_eq!(store.get().updated_unix_s[0], 400);
+        assert!(!store.take_loaded(), "recording is not a state load");
+
+        // Saved and loaded: the same data, and the audio thread is told to restore it.
+        let store = Arc::new(store);
+        let json = serde_json::to_string(&PersistentField::map(&store, |d| *d)).unwrap();
+        let loaded = Arc::new(ExposureStore::default());
+        PersistentField::set(&loaded, serde_json::from_str(&json).unwrap());
+        assert_eq!(loaded.get(), store.get());
+        assert!(loaded.take_loaded());
+        assert!(!loaded.take_loaded());
+        // A state without the field, or with some of it, fills in defaults.
+        let partial: ExposureData = serde_json::from_str(r#"{"pa2h": [1, 2, 3, 4, 5]}"#).unwrap();
+        assert_eq!(partial.updated_unix_s, [0; EAR_OUTPUTS]);
     }
 
     #[test]

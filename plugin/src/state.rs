@@ -7,14 +7,48 @@
 //! Every repair is logged with its reason. Parameter ids never change meaning (they are only
 //! ever added), so a newer version's state loads everything this version understands.
 
+use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::*;
 
 use crate::param_access::{ParamAccess, Rejection};
-use crate::params::CuewireParams;
-use crate::shared::SettingsData;
+use crate::params::{CuewireParams, FULL_SCALE_DBU_RANGE};
+use crate::shared::{ExposureData, SettingsData};
 
 /// The key of the persisted settings in the state's fields (`#[persist = "settings"]`).
 pub const SETTINGS_FIELD: &str = "settings";
+
+/// The key of the saved exposure in the state's fields (`#[persist = "exposure"]`).
+pub const EXPOSURE_FIELD: &str = "exposure";
+
+/// The id of main's full-scale parameter, which older states kept as the setting
+/// `full_scale_dbu` (dBu).
+pub const MAIN_FULL_SCALE_ID: &str = "main_fullscale";
+
+/// An older state's full-scale setting becomes main's full-scale parameter, unless the state
+/// has that parameter already (cues follow main's calibration by default, so they get it too).
+fn migrate_full_scale(state: &mut PluginState) {
+    if state.params.contains_key(MAIN_FULL_SCALE_ID) {
+        return;
+    }
+    let old_dbu = state
+        .fields
+        .get(SETTINGS_FIELD)
+        .and_then(|json| serde_json::from_str::<serde_json::Value>(json).ok())
+        .and_then(|settings| settings.get("full_scale_dbu")?.as_f64())
+        .map(|dbu| dbu as f32)
+        .filter(|dbu| dbu.is_finite());
+    if let Some(dbu) = old_dbu {
+        let (lo, hi) = FULL_SCALE_DBU_RANGE;
+        let dbu = dbu.clamp(lo, hi);
+        nice_warn!(
+            "Cuewire state: the full-scale setting ({dbu} dBu) moved to parameter \
+             {MAIN_FULL_SCALE_ID}"
+        );
+        state
+            .params
+            .insert(MAIN_FULL_SCALE_ID.to_owned(), ParamValue::F32(dbu));
+    }
+}
 
 /// A version string as comparable numbers ("0.1.0" → [0, 1, 0]); unparsable parts count as 0.
 fn version_numbers(version: &str) -> Vec<u64> {
@@ -36,6 +70,8 @@ pub fn complete(state: &mut PluginState) {
             state.version
         );
     }
+
+    migrate_full_scale(state);
 
     // Throwaway parameters at their defaults: the reference for ids, kinds and defaults.
     let fresh = CuewireParams::default();
@@ -70,6 +106,17 @@ pub fn complete(state: &mut PluginState) {
         if let Ok(defaults) = serde_json::to_string(&SettingsData::default()) {
             state.fields.insert(SETTINGS_FIELD.to_owned(), defaults);
         }
+    }
+
+    // A state without an exposure (older, or a hand-made preset) leaves the listeners' current
+    // exposure alone; an unreadable one is dropped the same way.
+    let exposure_unreadable = state
+        .fields
+        .get(EXPOSURE_FIELD)
+        .is_some_and(|json| serde_json::from_str::<ExposureData>(json).is_err());
+    if exposure_unreadable {
+        nice_warn!("Cuewire state: exposure unreadable; keeping the current exposure");
+        state.fields.remove(EXPOSURE_FIELD);
     }
 }
 

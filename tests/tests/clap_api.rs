@@ -423,6 +423,79 @@ fn expected_params() -> Vec<Expected> {
             ),
         ]);
     }
+    // Each listener's analog chain and level limit (cues also follow main's by default).
+    let ear = |prefix: &str, suffix: &str, name: &str, module: &str| {
+        let id = |what: &str| format!("{prefix}_{what}{suffix}");
+        vec![
+            float(
+                &id("fullscale"),
+                &format!("{name} full scale"),
+                module,
+                "-20.0 dBu".into(),
+                "30.0 dBu".into(),
+                "10.0 dBu".into(),
+            ),
+            float(
+                &id("amp"),
+                &format!("{name} amp gain"),
+                module,
+                db1(-40.0),
+                db1(40.0),
+                db1(0.0),
+            ),
+            float(
+                &id("sens"),
+                &format!("{name} sensitivity"),
+                module,
+                "60.0 dB SPL".into(),
+                "150.0 dB SPL".into(),
+                "100.0 dB SPL".into(),
+            ),
+            stepped(
+                &id("sens_unit"),
+                &format!("{name} sensitivity unit"),
+                module,
+                1,
+                "dB SPL/V",
+            ),
+            float(
+                &id("imped"),
+                &format!("{name} impedance"),
+                module,
+                "1.0 Ω".into(),
+                "2000 Ω".into(),
+                "32 Ω".into(),
+            ),
+            stepped(
+                &id("limit"),
+                &format!("{name} level limit"),
+                module,
+                1,
+                "Off",
+            ),
+            float(
+                &id("limit_db"),
+                &format!("{name} limit level"),
+                module,
+                "60.0 dB(A)".into(),
+                "100.0 dB(A)".into(),
+                "80.0 dB(A)".into(),
+            ),
+        ]
+    };
+    v.extend(ear("main", "", "Main", "Main"));
+    for n in 1..=4 {
+        let module = format!("Cue {n}");
+        v.extend(ear("cue", &format!("_{n}"), &module, &module));
+        v.push(stepped(
+            &format!("cue_cal_main_{n}"),
+            &format!("Cue {n} calibration as main"),
+            &module,
+            1,
+            "On",
+        ));
+    }
+    v.push(stepped("allowance", "Weekly allowance", "", 1, "Adult"));
     v
 }
 
@@ -431,7 +504,7 @@ fn every_parameter_id_name_range_and_default() {
     let plugin = cuewire();
     let params = plugin.params();
     let expected = expected_params();
-    assert_eq!(params.len(), 48);
+    assert_eq!(params.len(), 88);
     assert_eq!(params.len(), expected.len());
     for want in &expected {
         let id = pid(&want.id);
@@ -487,11 +560,11 @@ fn every_parameter_id_name_range_and_default() {
             );
         }
     }
-    // Ids are unique (the hash of 48 strings must not collide).
+    // Ids are unique (the hash of 88 strings must not collide).
     let mut ids: Vec<u32> = params.iter().map(|p| p.id).collect();
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!(ids.len(), 48);
+    assert_eq!(ids.len(), 88);
 }
 
 #[test]
@@ -538,9 +611,14 @@ fn value_text_round_trips() {
             checked += 1;
         }
     }
-    // 16 continuous params × 21 values, 21 bools × 2, in_mode 7, crossfeed 5, cue source 2 × 4,
-    // cue mode 4 × 4, listen 5.
-    assert_eq!(checked, 16 * 21 + 21 * 2 + 7 + 5 + 8 + 16 + 5);
+    // 16 continuous params + 5 per listener (full scale, amp, sensitivity, impedance, limit
+    // level) × 21 values, 21 bools + the 5 limits + 4 "calibration as main" × 2, in_mode 7,
+    // crossfeed 5, cue source 2 × 4, cue mode 4 × 4, listen 5, sensitivity unit 2 × 5,
+    // allowance 2.
+    assert_eq!(
+        checked,
+        (16 + 5 * 5) * 21 + (21 + 5 + 4) * 2 + 7 + 5 + 8 + 16 + 5 + 10 + 2
+    );
     // Texts that mean nothing are refused.
     assert_eq!(plugin.text_to_value(pid("main_gain"), "loud"), None);
     assert_eq!(plugin.text_to_value(pid("in_mode"), "Sideways"), None);

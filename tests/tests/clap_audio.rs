@@ -332,7 +332,7 @@ fn state_round_trip_gives_identical_parameters_output_and_bytes() {
     assert_eq!(json["params"]["main_xfeed"]["string"], "bs2b");
     assert_eq!(json["params"]["cue_mode_4"]["string"], "left");
     assert_eq!(json["params"]["in_inv_r"]["bool"], true);
-    assert_eq!(json["params"].as_object().unwrap().len(), 48);
+    assert_eq!(json["params"].as_object().unwrap().len(), 88);
     assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
 
     let mut b = cuewire();

@@ -306,7 +306,7 @@ impl EditorApp {
                 if self.monitor {
                     self.talk_panel(ui, setter);
                 }
-                self.settings_panel(ui);
+                self.settings_panel(ui, setter);
             });
             column(ui, right_w, height, |ui| {
                 if self.monitor {

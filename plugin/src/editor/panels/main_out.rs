@@ -20,7 +20,7 @@ impl EditorApp {
         peak_db: [f32; 2],
     ) {
         let p = &self.params.main;
-        let settings = self.params.settings.get();
+        let full_scale_dbu = p.ear.full_scale_dbu.value();
         panel(ui, "MAIN", |ui| {
             let w = ui.available_width();
             let label_w = MAIN_LABEL_WIDTH;
@@ -95,7 +95,7 @@ impl EditorApp {
             });
             let rms_db = lin_to_db(louder(main.rms_lin));
             let (dbu, v) = if rms_db > meter_math::SILENT_BELOW_DB {
-                let dbu = dbfs_to_dbu(rms_db, settings.full_scale_dbu);
+                let dbu = dbfs_to_dbu(rms_db, full_scale_dbu);
                 (
                     level_text(dbu, "dBu"),
                     format!("{:.3} V RMS", dbu_to_v_rms(dbu)),
@@ -112,7 +112,7 @@ impl EditorApp {
             .response
             .on_hover_text(format!(
                 "Main output RMS level (louder channel), digital and at the interface's analog output ({:.1} dBu at 0 dBFS; change in Settings).",
-                settings.full_scale_dbu
+                full_scale_dbu
             ));
             ear_row(ui, 0, &self.shared, meter_bits::MAIN, EAR_PT, None);
             loudness_rows(ui, &self.shared.main.loudness.get());

@@ -2,13 +2,15 @@
 
 use cuewire_dsp::units::{amp_max_gain_factor, dbu_to_v_rms, lin_to_db};
 use egui::{RichText, Ui};
+use nice_plug::prelude::ParamSetter;
 
 use super::{heading, panel};
 use crate::editor::theme::{DIM_TEXT, GRID_SPACING};
-use crate::editor::EditorApp;
+use crate::editor::{widgets, EditorApp};
 
 impl EditorApp {
-    pub(crate) fn settings_panel(&mut self, ui: &mut Ui) {
+    pub(crate) fn settings_panel(&mut self, ui: &mut Ui, setter: &ParamSetter) {
+        let full_scale = &self.params.main.ear.full_scale_dbu;
         let settings = &self.params.settings;
         let mut data = settings.get();
         let before = data;
@@ -19,14 +21,13 @@ impl EditorApp {
                 .show(ui, |ui| {
             egui::Grid::new("settings-grid").num_columns(2).spacing(GRID_SPACING).show(ui, |ui| {
                 ui.label("Full scale");
-                ui.add(egui::DragValue::new(&mut data.full_scale_dbu).range(-20.0..=40.0).speed(0.1).suffix(" dBu"))
-                    .on_hover_text("Analog calibration: the dBu your interface's output produces at 0 dBFS (e.g. +10 dBu for a Scarlett 2i2 line out). Drag, or click to type.");
+                widgets::slider(ui, setter, full_scale, crate::editor::theme::MIN_SLIDER_WIDTH, "Analog calibration of the main output: the dBu your interface's output produces at 0 dBFS (e.g. +10 dBu for a Scarlett 2i2 line out; typing volts, e.g. 2.45 V, works too).");
                 ui.end_row();
                 ui.label("Amp K");
                 ui.add(egui::DragValue::new(&mut data.amp_k_v).range(0.1..=100.0).speed(0.1).suffix(" V"))
                     .on_hover_text("Headphone amp constant K in volts (14 V for an Objective2): the gain helper divides it by the interface's full-scale voltage.");
                 ui.end_row();
-                let v_fs = dbu_to_v_rms(data.full_scale_dbu);
+                let v_fs = dbu_to_v_rms(full_scale.value());
                 let gain = amp_max_gain_factor(data.amp_k_v, v_fs);
                 ui.label("Full scale =");
                 ui.label(format!("{v_fs:.3} V RMS"))
