@@ -16,7 +16,7 @@ use nice_plug::prelude::*;
 
 #[cfg(feature = "standalone")]
 mod demo;
-mod editor;
+pub mod editor;
 pub mod param_access;
 pub mod params;
 pub mod shared;

@@ -2,12 +2,15 @@
 //! raw [`ParamPtr`]s (`Params::param_map`); every use of one is `unsafe` because the pointer must
 //! not outlive its parameter object. [`ParamAccess`] borrows the [`CuewireParams`] for as long as
 //! it hands out [`ParamRef`]s, so that is checked by the compiler, and this module holds the only
-//! `unsafe` blocks outside the engine's CPU dispatch.
+//! `unsafe` blocks outside the engine's CPU dispatch. [`RecordingGuiContext`] stands in for the
+//! host behind the editor's `ParamSetter` where there is none (tests and benches).
 
 use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
 
+use nice_plug::context::gui::GuiContextInner;
 use nice_plug::params::InternalParamMut;
-use nice_plug::plugin::ParamValue;
+use nice_plug::plugin::{ParamValue, PluginState};
 use nice_plug::prelude::*;
 
 use crate::params::CuewireParams;
@@ -46,6 +49,11 @@ impl<'a> ParamAccess<'a> {
     /// Every `(id, parameter)` in the plugin's order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, ParamRef<'a>)> + '_ {
         self.params.iter().map(|(id, param)| (id.as_str(), *param))
+    }
+
+    /// The stable id and the parameter a raw pointer (from a `ParamSetter` call) stands for.
+    pub fn find_ptr(&self, ptr: ParamPtr) -> Option<(&str, ParamRef<'a>)> {
+        self.iter().find(|(_, param)| param.ptr == ptr)
     }
 }
 
@@ -203,6 +211,136 @@ impl ParamRef<'_> {
             }
         }
     }
+}
+
+/// One call the editor made through its `ParamSetter`, by the parameter's stable id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GestureCall {
+    /// `begin_set_parameter`.
+    Begin(String),
+    /// `set_parameter` / `set_parameter_normalized`, with the normalized value (0..1).
+    Set(String, f32),
+    /// `end_set_parameter`.
+    End(String),
+}
+
+/// A stand-in for the host behind nice-plug's `GuiContext`, for driving the editor without one
+/// (tests, benches): it records every begin/set/end call and applies each set to the parameters
+/// at once, as a host that echoes the change back would.
+pub struct RecordingGuiContext {
+    params: Arc<CuewireParams>,
+    calls: Mutex<Vec<GestureCall>>,
+}
+
+impl RecordingGuiContext {
+    /// A recorder over `params`, with no calls yet.
+    pub fn new(params: Arc<CuewireParams>) -> Self {
+        Self {
+            params,
+            calls: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Every call so far, oldest first.
+    pub fn calls(&self) -> Vec<GestureCall> {
+        self.lock().clone()
+    }
+
+    /// Every call so far, clearing the record.
+    pub fn take_calls(&self) -> Vec<GestureCall> {
+        std::mem::take(&mut *self.lock())
+    }
+
+    /// The gesture rules a host relies on that the calls so far break, in words: a set outside
+    /// a begin/end pair, a begin while the same parameter's gesture is open, an end without a
+    /// begin, or a gesture still open.
+    pub fn gesture_errors(&self) -> Vec<String> {
+        let mut open: Vec<&str> = Vec::new();
+        let mut errors = Vec::new();
+        let calls = self.lock();
+        for call in calls.iter() {
+            match call {
+                GestureCall::Begin(id) if open.contains(&id.as_str()) => {
+                    errors.push(format!("begin of {id} while its gesture is open"));
+                }
+                GestureCall::Begin(id) => open.push(id),
+                GestureCall::Set(id, _) if !open.contains(&id.as_str()) => {
+                    errors.push(format!("set of {id} outside a gesture"));
+                }
+                GestureCall::Set(..) => {}
+                GestureCall::End(id) => match open.iter().position(|o| o == id) {
+                    Some(i) => {
+                        open.remove(i);
+                    }
+                    None => errors.push(format!("end of {id} without a begin")),
+                },
+            }
+        }
+        errors.extend(open.iter().map(|id| format!("gesture of {id} left open")));
+        errors
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<GestureCall>> {
+        // A test that panicked mid-call leaves a usable record.
+        self.calls.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records one call on the parameter `ptr` points to; a pointer into other parameters is
+    /// recorded under "?".
+    fn record(&self, ptr: ParamPtr, call: impl FnOnce(String) -> GestureCall) {
+        let access = ParamAccess::new(&self.params);
+        let id = access
+            .find_ptr(ptr)
+            .map_or_else(|| "?".to_owned(), |(id, _)| id.to_owned());
+        self.lock().push(call(id));
+    }
+}
+
+// The trait's methods are declared `unsafe` by nice-plug; these bodies need no unsafe operation:
+// a pointer is only compared with the ones `ParamAccess` hands out, and values are set through
+// the safe `ParamRef`.
+impl GuiContextInner for RecordingGuiContext {
+    fn plugin_api(&self) -> PluginApi {
+        PluginApi::Clap
+    }
+
+    unsafe fn raw_begin_set_parameter(&self, param: ParamPtr) {
+        self.record(param, GestureCall::Begin);
+    }
+
+    unsafe fn raw_set_parameter_normalized(&self, param: ParamPtr, normalized: f32) {
+        self.record(param, |id| GestureCall::Set(id, normalized));
+        if let Some((_, p)) = ParamAccess::new(&self.params).find_ptr(param) {
+            p.set_normalized(normalized);
+        }
+    }
+
+    unsafe fn raw_end_set_parameter(&self, param: ParamPtr) {
+        self.record(param, GestureCall::End);
+    }
+
+    fn get_state(&self) -> PluginState {
+        PluginState {
+            version: String::new(),
+            params: ParamAccess::new(&self.params)
+                .iter()
+                .map(|(id, p)| (id.to_owned(), p.saved_value()))
+                .collect(),
+            fields: Default::default(),
+        }
+    }
+
+    fn set_state(&self, state: PluginState) {
+        let access = ParamAccess::new(&self.params);
+        for (id, value) in &state.params {
+            if let Some(p) = access.get(id) {
+                // A rejected value leaves the parameter as it was, as a host's load does.
+                let _ = p.load_saved_value(value);
+            }
+        }
+    }
+
+    fn request_restart(&self) {}
 }
 
 #[cfg(test)]

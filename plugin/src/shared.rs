@@ -667,6 +667,11 @@ impl SampleRing {
             .store(start.wrapping_add(len), Ordering::Release);
     }
 
+    /// GUI: the running count of samples written, to see whether new ones arrived.
+    pub fn written(&self) -> usize {
+        self.written.load(Ordering::Acquire)
+    }
+
     /// GUI: copies the newest `out.len()` samples (oldest first; zeros before the first write)
     /// and returns the running count of samples written, so the caller can skip unchanged data.
     pub fn read_latest(&self, out: &mut [f32]) -> usize {

@@ -11,6 +11,7 @@
 //! | −20 …   0   | 0.30 … 0.90         |
 //! |   0 …  +6   | 0.90 … 1.00         |
 
+use cuewire_dsp::meter::OutputReading;
 use cuewire_dsp::units::lin_to_db;
 
 /// Bottom of every meter bar, dBFS.
@@ -57,6 +58,21 @@ pub fn lin_to_fraction(lin: f32) -> f32 {
 /// Every scale mark as (dBFS, fraction of the bar), bottom first.
 pub fn scale_marks() -> impl Iterator<Item = (f32, f32)> {
     SCALE_MARKS_DB.iter().map(|&db| (db, db_to_fraction(db)))
+}
+
+/// Whether a meter shows nothing: its peak, true peak, RMS and held peak all under the bar's
+/// floor ([`METER_MIN_DB`]).
+pub fn reading_silent(r: &OutputReading) -> bool {
+    let floor_lin = 10f32.powf(METER_MIN_DB / 20.0);
+    [
+        r.sample_peak_lin,
+        r.true_peak_lin,
+        r.rms_lin,
+        r.held_peak_lin,
+    ]
+    .iter()
+    .flatten()
+    .all(|&lin| lin < floor_lin || lin.is_nan())
 }
 
 /// The peak level the bar shows now, dBFS: the new block peak if it is higher, otherwise the

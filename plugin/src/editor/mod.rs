@@ -3,8 +3,10 @@
 //! the host's parameter gestures or [`crate::shared::SharedSettings`], so the audio thread never
 //! waits for it and the toolkit stays replaceable.
 
+pub mod headless;
 pub mod meter_math;
 mod panels;
+pub mod repaint;
 mod spectrum;
 mod theme;
 mod vectorscope;
@@ -12,7 +14,6 @@ mod widgets;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
 
 use cuewire_dsp::cue::CUE_COUNT;
 use cuewire_dsp::meter::{OutputReading, TruePeakMeter};
@@ -33,11 +34,14 @@ use spectrum::Analyser;
 use theme::*;
 use widgets::PeakBallistics;
 
-/// Frame interval while the editor is open (60 fps meters).
-const FRAME: Duration = Duration::from_micros(16_667);
 /// Index of the talk meter's falling peak among [`EditorApp`]'s ballistics (after the input,
 /// main and the cues).
 const TALK_BALLISTICS: usize = 2 + CUE_COUNT;
+
+/// The talk meter's floor (−60 dBFS, the bars' floor), linear.
+const TALK_SILENT_BELOW_LIN: f32 = 1e-3;
+/// A spectrum whose bins all changed by less than this since the last frame looks still, dB.
+const SPECTRUM_STILL_DB: f32 = 0.5;
 
 /// The UI scales offered, factors.
 const UI_SCALES: [f32; 6] = [0.75, 1.0, 1.25, 1.5, 1.75, 2.0];
@@ -92,6 +96,10 @@ pub struct EditorApp {
     restore_pending: bool,
     /// The sample rate (Hz) the true-peak factor was found for, and the factor (4, 2 or 1).
     true_peak_rate: (f32, u32),
+    /// egui's clock (s) at the last frame that brought input.
+    last_input_s: f64,
+    /// The numeric readouts as last drawn, at their display resolution, to see them move.
+    readouts: Vec<i64>,
 }
 
 impl EditorApp {
@@ -109,6 +117,8 @@ impl EditorApp {
             talk_press: TalkPress::Up,
             restore_pending: true,
             true_peak_rate: (0.0, 0),
+            last_input_s: f64::NEG_INFINITY,
+            readouts: Vec::new(),
         }
     }
 
@@ -131,21 +141,7 @@ impl NiceEguiApp for EditorApp {
         nice_gui_ctx: GuiContext,
         _frame: &mut nice_plug_egui::Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        let mut style = (*egui_ctx.global_style()).clone();
-        style.visuals = egui::Visuals::dark();
-        style.visuals.panel_fill = BG;
-        style.visuals.override_text_color = Some(TEXT);
-        style.spacing.item_spacing = ITEM_SPACING;
-        style.spacing.interact_size.y = CONTROL_HEIGHT;
-        for (text_style, font) in style.text_styles.iter_mut() {
-            font.size = match text_style {
-                egui::TextStyle::Small => SMALL_PT,
-                egui::TextStyle::Heading => TITLE_PT,
-                _ => BODY_PT,
-            };
-        }
-        egui_ctx.set_global_style(style);
-        egui_ctx.set_fonts(fonts());
+        setup_context(&egui_ctx);
         self.gui = Some(nice_gui_ctx);
         self.restore_pending = true;
         Ok(())
@@ -155,7 +151,32 @@ impl NiceEguiApp for EditorApp {
         let Some(gui) = self.gui.clone() else {
             return;
         };
-        let setter = gui.param_setter();
+        self.draw(ui, &gui.param_setter());
+    }
+}
+
+/// The editor's style and fonts on `ctx`, once when the window opens.
+pub(crate) fn setup_context(ctx: &egui::Context) {
+    let mut style = (*ctx.global_style()).clone();
+    style.visuals = egui::Visuals::dark();
+    style.visuals.panel_fill = BG;
+    style.visuals.override_text_color = Some(TEXT);
+    style.spacing.item_spacing = ITEM_SPACING;
+    style.spacing.interact_size.y = CONTROL_HEIGHT;
+    for (text_style, font) in style.text_styles.iter_mut() {
+        font.size = match text_style {
+            egui::TextStyle::Small => SMALL_PT,
+            egui::TextStyle::Heading => TITLE_PT,
+            _ => BODY_PT,
+        };
+    }
+    ctx.set_global_style(style);
+    ctx.set_fonts(fonts());
+}
+
+impl EditorApp {
+    /// One frame of the whole editor into `ui`, parameter changes going through `setter`.
+    pub(crate) fn draw(&mut self, ui: &mut Ui, setter: &ParamSetter) {
         let ctx = ui.ctx().clone();
         let prefs = self.params.settings.get();
         if self.restore_pending {
@@ -177,6 +198,13 @@ impl NiceEguiApp for EditorApp {
             }
         }
 
+        let (input_now, since_input_s) = self.input_activity(&ctx);
+        let mut activity = repaint::FrameActivity {
+            meters_silent: false,
+            moving: true,
+            input_now,
+            since_input_s,
+        };
         let min = Vec2::new(MIN_EDITOR_WIDTH as f32, MIN_EDITOR_HEIGHT as f32);
         ResizableWindow::new("cuewire-window")
             .min_size(min)
@@ -188,13 +216,66 @@ impl NiceEguiApp for EditorApp {
                             .inner_margin(PANEL_MARGIN)
                             .show(ui, |ui| {
                                 ui.set_min_size(min - WINDOW_CHROME);
-                                self.top_bar(ui, &setter);
+                                self.top_bar(ui, setter);
                                 ui.add_space(4.0);
-                                self.body(ui, &setter);
+                                let shown = self.body(ui, setter);
+                                activity.meters_silent = shown.meters_silent;
+                                activity.moving = shown.moving;
                             });
                     });
             });
-        ctx.request_repaint_after(FRAME);
+        ctx.request_repaint_after(repaint::repaint_interval(activity));
+    }
+
+    /// Whether this frame brought input, and how long ago (s) the last input came.
+    fn input_activity(&mut self, ctx: &egui::Context) -> (bool, f64) {
+        let (now_s, input_now) = ctx.input(|i| {
+            let input = !i.events.is_empty()
+                || i.pointer.any_down()
+                || !i.raw.dropped_files.is_empty()
+                || !i.raw.hovered_files.is_empty();
+            (i.time, input)
+        });
+        // A field holding the keyboard is being used even between keystrokes.
+        let input_now = input_now || ctx.memory(|m| m.focused().is_some());
+        if input_now {
+            self.last_input_s = now_s;
+        }
+        (input_now, now_s - self.last_input_s)
+    }
+
+    /// Whether any numeric readout (loudness, ear level, dose, correlation, balance) shows
+    /// another value than last frame; remembers this frame's.
+    fn readouts_moved(&mut self) -> bool {
+        let tenths = |v: f64| {
+            if v.is_finite() {
+                (v * 10.0).round() as i64
+            } else {
+                i64::MIN
+            }
+        };
+        let mut now = Vec::with_capacity(self.readouts.len());
+        let outputs = std::iter::once(&self.shared.main).chain(self.shared.cues.iter());
+        for meter in std::iter::once(&self.shared.input).chain(outputs) {
+            let l = meter.loudness.get().reading;
+            let ear = meter.ear.get();
+            now.extend([
+                tenths(f64::from(l.momentary_lufs)),
+                tenths(f64::from(l.short_term_lufs)),
+                tenths(f64::from(l.integrated_lufs)),
+                tenths(f64::from(ear.louder_laeq_1s_db)),
+                tenths(ear.dose_percent),
+                tenths(ear.time_left_s.unwrap_or(f64::NAN) / 60.0),
+            ]);
+        }
+        let stereo = self.shared.main_extras.stereo();
+        now.extend([
+            tenths(f64::from(stereo.correlation) * 10.0),
+            tenths(f64::from(stereo.balance_db)),
+        ]);
+        let moved = now != self.readouts;
+        self.readouts = now;
+        moved
     }
 }
 
@@ -271,7 +352,8 @@ impl EditorApp {
         ui.separator();
     }
 
-    fn body(&mut self, ui: &mut Ui, setter: &ParamSetter) {
+    /// The panels of the chosen view; returns what moves on screen (input left unset).
+    fn body(&mut self, ui: &mut Ui, setter: &ParamSetter) -> repaint::FrameActivity {
         let dt_s = ui.input(|i| i.stable_dt).min(0.1);
         let input = self.shared.input.take();
         let main = self.shared.main.take();
@@ -280,6 +362,13 @@ impl EditorApp {
         let main_peak = self.ballistics[1].update(&main, dt_s);
         let cue_peaks: [[f32; 2]; CUE_COUNT] =
             std::array::from_fn(|i| self.ballistics[2 + i].update(&cues[i], dt_s));
+        let talk_rms_lin = self.shared.monitor.talk_rms_lin();
+        let talk_silent = talk_rms_lin < TALK_SILENT_BELOW_LIN || talk_rms_lin.is_nan();
+        let meters_silent = meter_math::reading_silent(&input)
+            && meter_math::reading_silent(&main)
+            && cues.iter().all(meter_math::reading_silent)
+            && talk_silent;
+        let readouts_moved = self.readouts_moved();
 
         // Below the minimum size the scroll area scrolls instead of squeezing the layout.
         let avail = ui
@@ -293,7 +382,7 @@ impl EditorApp {
         if self.params.settings.get().big_view {
             let meter_h = ui.ctx().content_rect().height() * BIG_METER_SHARE;
             self.big_view(ui, (&main, main_peak), (&cues, &cue_peaks), meter_h);
-            return;
+            return self.activity(meters_silent, readouts_moved, false);
         }
         ui.horizontal_top(|ui| {
             column(ui, left_w, height, |ui| {
@@ -322,6 +411,31 @@ impl EditorApp {
                 }
             });
         });
+        let spectrum_moved = self
+            .main_fft
+            .last_change_db()
+            .max(self.cm_fft.last_change_db())
+            > SPECTRUM_STILL_DB;
+        self.activity(meters_silent, readouts_moved, spectrum_moved)
+    }
+
+    /// What moves on screen this frame: a falling or held peak bar, a readout, the spectrum.
+    fn activity(
+        &self,
+        meters_silent: bool,
+        readouts_moved: bool,
+        spectrum_moved: bool,
+    ) -> repaint::FrameActivity {
+        let bars_moving = self
+            .ballistics
+            .iter()
+            .any(|b| b.shown_db().iter().any(|&db| db > meter_math::METER_MIN_DB));
+        repaint::FrameActivity {
+            meters_silent,
+            moving: bars_moving || readouts_moved || spectrum_moved,
+            input_now: false,
+            since_input_s: f64::INFINITY,
+        }
     }
 }
 

@@ -12,6 +12,7 @@ mod talk;
 
 pub(crate) use talk::TalkPress;
 
+use super::widgets::HoverFmt;
 use cuewire_dsp::meter::{OutputLoudness, OutputReading, LOUDNESS_FLOOR_LUFS};
 use cuewire_dsp::units::lin_to_db;
 use egui::{Align, FontId, Layout, RichText, Ui, Vec2};
@@ -112,10 +113,12 @@ fn readout_rows(
         ui.label(level_text(max_tp, "dBTP"));
     })
     .response
-    .on_hover_text(format!(
-        "Held sample peak and the highest true peak since the last reset ({}).",
-        true_peak_method(true_peak_factor)
-    ));
+    .on_hover_fmt(|| {
+        format!(
+            "Held sample peak and the highest true peak since the last reset ({}).",
+            true_peak_method(true_peak_factor)
+        )
+    });
     ui.horizontal(|ui| {
         clip_led(
             ui,
@@ -157,7 +160,7 @@ fn ear_row(
                 .font(FontId::proportional(numeral_pt))
                 .color(EAR_BANDS[ear_band(level)]),
         )
-        .on_hover_text(format!(
+        .on_hover_fmt(|| format!(
             "Level at the ear: A-weighted over the last second, louder ear (max since reset {} dB(A)). Under 80 dB(A) green, 80–85 yellow, 85–94 orange, above 94 red. {EAR_ESTIMATE_NOTE}",
             ear_text(ear.louder_max_laeq_1s_db)
         ));
@@ -177,7 +180,7 @@ fn ear_row(
         ui.vertical(|ui| {
             let width = ui.available_width().max(MIN_CUE_CONTROL_WIDTH);
             if widgets::dose_bar(ui, ear.dose_percent, &caption, Vec2::new(width, DOSE_BAR_HEIGHT))
-                .on_hover_text(format!(
+                .on_hover_fmt(|| format!(
                     "Sound exposure since the last reset as a share of the adult weekly allowance of ITU-T H.870 (80 dB(A) for 40 h, 1.6 Pa²h; now {:.3} Pa²h), and the time at the current level until it is used up. Click to reset this output's exposure and meters. {EAR_ESTIMATE_NOTE}",
                     ear.exposure_pa2h
                 ))

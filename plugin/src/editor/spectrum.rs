@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use cuewire_dsp::units::lin_to_db;
 use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 
@@ -26,8 +25,15 @@ pub const VIEW_MAX_DB: f32 = 0.0;
 pub const FREQ_MARKS_HZ: [f32; 10] = [
     20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0, 20_000.0,
 ];
-/// Smoothing of successive frames (0 = none): the share of the previous frame kept.
+/// Smoothing of successive analyses (0 = none): the share of the previous spectrum kept per
+/// [`SMOOTHING_PERIOD_S`] of new audio, so the display's time constant does not depend on how
+/// often it is analysed.
 const SMOOTHING: f32 = 0.6;
+/// See [`SMOOTHING`]: one 60 fps frame, seconds.
+const SMOOTHING_PERIOD_S: f32 = 1.0 / 60.0;
+/// An analysis runs once this share of its window is new audio (75 % overlap, the usual hop
+/// of a Hann-windowed short-time spectrum): a newer spectrum would show nothing new.
+const HOP_SHARE: usize = 4;
 
 /// Horizontal position (0..1) of a frequency on the log axis; clamped, NaN gives 0.
 pub fn freq_to_fraction(hz: f32) -> f32 {
@@ -64,6 +70,8 @@ pub struct Analyser {
     bins_db: Vec<f32>,
     /// The ring's write count at the last analysis, to skip frames without new audio.
     last_written: usize,
+    /// The largest change of any bin in the last update, dB (0 when no new audio came).
+    last_change_db: f32,
 }
 
 impl Analyser {
@@ -88,15 +96,25 @@ impl Analyser {
             window,
             window_sum,
             last_written: usize::MAX,
+            last_change_db: 0.0,
         }
     }
 
-    /// Analyses the ring's newest samples if new ones arrived; returns the level per bin, dBFS
-    /// (a full-scale sine reads 0 dBFS at its bin).
-    pub fn update(&mut self, ring: &SampleRing) -> &[f32] {
-        let written = ring.read_latest(&mut self.samples);
-        if written != self.last_written {
-            self.last_written = written;
+    /// Analyses the ring's newest samples once a hop (a quarter window) of new ones arrived at
+    /// `sample_rate_hz`; returns the level per bin, dBFS (a full-scale sine reads 0 dBFS at its
+    /// bin).
+    pub fn update(&mut self, ring: &SampleRing, sample_rate_hz: f32) -> &[f32] {
+        self.last_change_db = 0.0;
+        let len = self.samples.len();
+        let new = if self.last_written == usize::MAX {
+            len
+        } else {
+            ring.written().wrapping_sub(self.last_written).min(len)
+        };
+        if new >= (len / HOP_SHARE).max(1) {
+            self.last_written = ring.read_latest(&mut self.samples);
+            let periods = new as f32 / (sample_rate_hz.max(1.0) * SMOOTHING_PERIOD_S);
+            let keep = SMOOTHING.powf(periods);
             for ((x, &s), &w) in self.input.iter_mut().zip(&self.samples).zip(&self.window) {
                 *x = s * w;
             }
@@ -106,13 +124,25 @@ impl Analyser {
                 .is_ok()
             {
                 let scale = 2.0 / self.window_sum;
+                let scale_sq = scale * scale;
+                let mut change_db = 0.0f32;
                 for (db, c) in self.bins_db.iter_mut().zip(&self.output) {
-                    let now = lin_to_db(c.norm() * scale).max(VIEW_MIN_DB);
-                    *db = SMOOTHING * *db + (1.0 - SMOOTHING) * now;
+                    // Power in dB: the same as the magnitude's, without a square root.
+                    let now = (10.0 * (c.norm_sqr() * scale_sq).log10()).max(VIEW_MIN_DB);
+                    let next = keep * *db + (1.0 - keep) * now;
+                    change_db = change_db.max((next - *db).abs());
+                    *db = next;
                 }
+                self.last_change_db = change_db;
             }
         }
         &self.bins_db
+    }
+
+    /// The largest change of any bin in the last [`update`](Self::update), dB: 0 when no new
+    /// audio arrived, small once the spectrum has settled.
+    pub fn last_change_db(&self) -> f32 {
+        self.last_change_db
     }
 }
 
@@ -171,12 +201,12 @@ mod tests {
         let mut level = 0.0;
         for n in 0..40 {
             ring.push_with(FFT_LEN, |i| sine(n * FFT_LEN + i));
-            let bins = analyser.update(&ring);
+            let bins = analyser.update(&ring, 48_000.0);
             level = column_level_db(bins, sample_rate_hz, hz - 1.0, hz + 1.0);
         }
         assert!((level + 6.0206).abs() < 0.05, "{level}");
         // Far from the tone the Hann window leaves nothing above the view's floor region.
-        let bins = analyser.update(&ring);
+        let bins = analyser.update(&ring, 48_000.0);
         let far = column_level_db(bins, sample_rate_hz, 5000.0, 6000.0);
         assert!(far < -90.0, "{far}");
     }
@@ -194,7 +224,7 @@ mod tests {
         let mut bins = Vec::new();
         for n in 0..20 {
             ring.push_with(HUM_FFT_LEN, |i| hum(n * HUM_FFT_LEN + i));
-            bins = analyser.update(&ring).to_vec();
+            bins = analyser.update(&ring, 48_000.0).to_vec();
         }
         // The view's columns at 1 Hz steps from 40 to 70 Hz.
         let level = |hz: f32| column_level_db(&bins, sample_rate_hz, hz - 0.5, hz + 0.5);
@@ -214,7 +244,7 @@ mod tests {
         assert_eq!(peaks, 2);
         // The main spectrum's 4096 points cannot tell them apart: one lump.
         let mut coarse = Analyser::new(&mut RealFftPlanner::new(), FFT_LEN);
-        let coarse_bins = coarse.update(&ring).to_vec();
+        let coarse_bins = coarse.update(&ring, 48_000.0).to_vec();
         let coarse_level =
             |hz: f32| column_level_db(&coarse_bins, sample_rate_hz, hz - 0.5, hz + 0.5);
         assert!(coarse_level(55.0) > coarse_level(50.0) - 6.0);

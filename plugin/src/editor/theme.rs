@@ -121,8 +121,9 @@ pub const TALK_BUTTON_HEIGHT: f32 = 44.0;
 pub const TALK_BUTTON_PT: f32 = 20.0;
 /// Height of the talk meter, points.
 pub const TALK_METER_HEIGHT: f32 = 14.0;
-/// The spectrum panel's smallest height, points.
-pub const MIN_SPECTRUM_PANEL_HEIGHT: f32 = 170.0;
+/// The spectrum panel's smallest height, points: at the minimum window size Cuewire Monitor's
+/// spectrum gets this much above the cue grid.
+pub const MIN_SPECTRUM_PANEL_HEIGHT: f32 = 150.0;
 /// What the spectrum panel's title, legend and margins take, points.
 pub const SPECTRUM_CHROME_HEIGHT: f32 = 60.0;
 /// The spectrum plot's smallest height, points.

@@ -1,9 +1,10 @@
 //! The parameter widgets every control uses, and the meter drawing. Each parameter change goes
 //! through the host's begin/set/end gesture so automation records one clean gesture.
 
+use egui::accesskit::Role;
 use egui::{
     Align2, Color32, CornerRadius, FontId, Key, Rect, Response, Sense, Stroke, StrokeKind,
-    TextEdit, Ui, Vec2,
+    TextEdit, Ui, Vec2, WidgetInfo,
 };
 use nice_plug::prelude::{Param, ParamSetter};
 
@@ -64,6 +65,15 @@ pub fn slider<P: Param>(
     let height = ui.spacing().interact_size.y;
     let (rect, response) =
         ui.allocate_exact_size(Vec2::new(width, height), Sense::click_and_drag());
+    response.widget_info(|| {
+        let mut info = WidgetInfo::slider(
+            true,
+            f64::from(param.modulated_normalized_value()),
+            param.name(),
+        );
+        info.current_text_value = Some(param.to_string());
+        info
+    });
     let id = response.id;
     let edit_id = id.with("typed");
     let editing: Option<String> = ui.data(|d| d.get_temp(edit_id));
@@ -177,7 +187,29 @@ pub fn slider<P: Param>(
             Color32::WHITE,
         );
     }
-    response.on_hover_text(format!("{}: {tooltip}\n{SLIDER_HINT}", param.name()))
+    hover_text(response, || {
+        format!("{}: {tooltip}\n{SLIDER_HINT}", param.name())
+    })
+}
+
+/// [`hover_text`] as a method of a response.
+pub trait HoverFmt {
+    /// The tooltip `text()` makes, made only while hovered.
+    fn on_hover_fmt(self, text: impl FnOnce() -> String) -> Response;
+}
+
+impl HoverFmt for Response {
+    fn on_hover_fmt(self, text: impl FnOnce() -> String) -> Response {
+        hover_text(self, text)
+    }
+}
+
+/// Shows the text `text()` makes as the tooltip of `response`; the text is only made while the
+/// pointer rests on it, not on every frame.
+pub fn hover_text(response: Response, text: impl FnOnce() -> String) -> Response {
+    response.on_hover_ui(|ui| {
+        ui.label(text());
+    })
 }
 
 /// A latching button for a boolean parameter.
@@ -203,11 +235,13 @@ pub fn toggle<P: Param<Plain = bool>>(
         setter.set_parameter(param, !on);
         setter.end_set_parameter(param);
     }
-    response.on_hover_text(format!(
-        "{}: {tooltip}\nClick to switch {}.",
-        param.name(),
-        if on { "off" } else { "on" }
-    ))
+    hover_text(response, || {
+        format!(
+            "{}: {tooltip}\nClick to switch {}.",
+            param.name(),
+            if on { "off" } else { "on" }
+        )
+    })
 }
 
 /// A drop-down for any stepped parameter (an enum): lists every value by its name.
@@ -236,7 +270,8 @@ pub fn choice<P: Param>(
             }
         })
         .response;
-    response.on_hover_text(format!("{}: {tooltip}", param.name()))
+    response.widget_info(|| WidgetInfo::labeled(Role::ComboBox, true, param.name()));
+    hover_text(response, || format!("{}: {tooltip}", param.name()))
 }
 
 /// A round LED with a caption; returns the response so a click can reset what it shows.
@@ -250,6 +285,7 @@ pub fn led(ui: &mut Ui, lit: bool, color: Color32, caption: &str, tooltip: &str)
     let d = ui.spacing().interact_size.y * 0.6;
     let (rect, response) =
         ui.allocate_exact_size(Vec2::new(d + 4.0 + text_w, d.max(14.0)), Sense::click());
+    response.widget_info(|| WidgetInfo::labeled(Role::Button, true, caption));
     let center = egui::pos2(rect.left() + d / 2.0, rect.center().y);
     let painter = ui.painter();
     painter.circle(
@@ -283,6 +319,11 @@ impl Default for PeakBallistics {
 }
 
 impl PeakBallistics {
+    /// The displayed peak per channel, dBFS (the bar's floor or below when empty).
+    pub fn shown_db(&self) -> [f32; 2] {
+        self.shown_db
+    }
+
     /// Folds this frame's block peaks in; returns the displayed peak per channel, dBFS.
     pub fn update(&mut self, reading: &OutputReading, dt_s: f32) -> [f32; 2] {
         for (ch, shown) in self.shown_db.iter_mut().enumerate() {
@@ -304,6 +345,7 @@ pub fn meter(
 ) -> Response {
     let scale_h = if scale { theme::SMALL_PT + 4.0 } else { 0.0 };
     let (rect, response) = ui.allocate_exact_size(size + Vec2::new(0.0, scale_h), Sense::click());
+    response.widget_info(|| WidgetInfo::labeled(Role::Meter, true, tooltip));
     let bars = Rect::from_min_size(rect.min, size);
     let painter = ui.painter_at(rect.expand(1.0));
     painter.rect_filled(bars, CornerRadius::same(2), theme::METER_BG);
@@ -370,9 +412,11 @@ pub fn meter(
             }
         }
     }
-    response.on_hover_text(format!(
+    hover_text(response, || {
+        format!(
         "{tooltip}\nBar: peak (falls 20 dB/s); inner bar: RMS (300 ms); thin tick: true peak; thick tick: held peak. Click to reset the held peak, headroom and clip count."
-    ))
+    )
+    })
 }
 
 /// Fills `row` from its left edge (its bottom edge when `vertical`) to `fraction` of its
@@ -407,6 +451,7 @@ pub fn vertical_meter(
     size: Vec2,
 ) -> Response {
     let (rect, response) = ui.allocate_exact_size(size, Sense::click());
+    response.widget_info(|| WidgetInfo::labeled(Role::Meter, true, "meter"));
     let painter = ui.painter_at(rect.expand(1.0));
     let font = FontId::proportional(theme::SMALL_PT);
     let scale_w = 2.5 * theme::SMALL_PT;
@@ -475,6 +520,7 @@ pub fn big_led(ui: &mut Ui, lit: bool, caption: &str) -> Response {
     let d = theme::BIG_LED;
     let size = Vec2::new(d + 6.0 + galley.size().x, d);
     let (rect, response) = ui.allocate_exact_size(size, Sense::click());
+    response.widget_info(|| WidgetInfo::labeled(Role::Button, true, caption));
     let painter = ui.painter();
     painter.circle(
         egui::pos2(rect.left() + d / 2.0, rect.center().y),
@@ -497,6 +543,7 @@ pub fn big_led(ui: &mut Ui, lit: bool, caption: &str) -> Response {
 /// returns the click response (the caller resets the exposure).
 pub fn dose_bar(ui: &mut Ui, dose_percent: f64, caption: &str, size: Vec2) -> Response {
     let (rect, response) = ui.allocate_exact_size(size, Sense::click());
+    response.widget_info(|| WidgetInfo::labeled(Role::Meter, true, caption));
     let painter = ui.painter();
     painter.rect_filled(rect, CornerRadius::same(2), theme::METER_BG);
     let share = if dose_percent.is_finite() {
@@ -530,6 +577,7 @@ pub fn vectorscope(
     size: Vec2,
 ) -> Response {
     let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
+    response.widget_info(|| WidgetInfo::labeled(Role::Image, true, "vectorscope"));
     if !ui.is_rect_visible(rect) {
         return response;
     }
@@ -563,6 +611,7 @@ pub fn vectorscope(
 /// A horizontal bar centred on zero for a value in `range` (correlation, balance).
 pub fn centre_bar(ui: &mut Ui, value: f32, range: f32, size: Vec2, color: Color32) -> Response {
     let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
+    response.widget_info(|| WidgetInfo::labeled(Role::Meter, true, "centre bar"));
     let painter = ui.painter();
     painter.rect_filled(rect, CornerRadius::same(2), theme::METER_BG);
     let mid = rect.center().x;

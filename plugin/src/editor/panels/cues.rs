@@ -1,6 +1,7 @@
 //! The four cue strips in a 2 × 2 grid: on, mute, talk, listen, source, fold, gain, meter and
 //! headroom.
 
+use crate::editor::widgets::HoverFmt;
 use std::sync::atomic::Ordering;
 
 use cuewire_dsp::cue::CUE_COUNT;
@@ -140,7 +141,7 @@ impl EditorApp {
         let button = egui::Button::new(RichText::new("Listen").color(if on { BG } else { TEXT }))
             .fill(if on { LISTEN_LIT } else { SLIDER_BG })
             .min_size(Vec2::new(0.0, ui.spacing().interact_size.y));
-        let response = ui.add(button).on_hover_text(format!(
+        let response = ui.add(button).on_hover_fmt(|| format!(
             "Listen: main carries cue {} as its listener hears it (gain, fold and talk; main's ear guard applies). Only one cue at a time; click again to return main to its own signal.",
             index + 1
         ));

@@ -1,5 +1,6 @@
 //! The main output panel: gain, ceiling, dim, mute, ear guard, meter, headroom and level.
 
+use crate::editor::widgets::HoverFmt;
 use cuewire_dsp::engine::meter_bits;
 use cuewire_dsp::meter::OutputReading;
 use cuewire_dsp::units::{dbfs_to_dbu, dbu_to_v_rms, lin_to_db};
@@ -110,7 +111,7 @@ impl EditorApp {
                 ui.label(v);
             })
             .response
-            .on_hover_text(format!(
+            .on_hover_fmt(|| format!(
                 "Main output RMS level (louder channel), digital and at the interface's analog output ({:.1} dBu at 0 dBFS; change in Settings).",
                 full_scale_dbu
             ));

@@ -15,9 +15,9 @@ impl EditorApp {
         let feed = &self.shared.spectrum;
         let rate = feed.sample_rate_hz.load(Ordering::Relaxed);
         let cm_live = feed.common_mode_live.load(Ordering::Relaxed);
-        let main_bins = self.main_fft.update(&feed.main);
+        let main_bins = self.main_fft.update(&feed.main, rate);
         let cm_bins = if cm_live {
-            Some(self.cm_fft.update(&feed.common_mode))
+            Some(self.cm_fft.update(&feed.common_mode, rate))
         } else {
             None
         };

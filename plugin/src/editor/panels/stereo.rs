@@ -1,5 +1,6 @@
 //! The stereo panel: the vectorscope beside correlation and balance of the main output.
 
+use crate::editor::widgets::HoverFmt;
 use egui::{RichText, Ui, Vec2};
 
 use crate::editor::theme::*;
@@ -18,7 +19,7 @@ impl EditorApp {
             ui.horizontal_top(|ui| {
                 let (points, zoom) = self.scope.points();
                 widgets::vectorscope(ui, points, Vec2::splat(side))
-                    .on_hover_text(format!(
+                    .on_hover_fmt(|| format!(
                         "Vectorscope of the main output (the last 43 ms, older points fainter): mid up, side across. Mono is a vertical line, a wide mix a cloud, one ear alone leans 45° to its side, anti-phase lies flat. Zoomed ×{zoom:.1} to fit."
                     ));
                 ui.vertical(|ui| {
