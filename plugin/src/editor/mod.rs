@@ -16,7 +16,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use cuewire_dsp::cue::CUE_COUNT;
-use cuewire_dsp::meter::{OutputReading, TruePeakMeter};
+use cuewire_dsp::meter::{
+    CommonModeReading, EarReading, OutputLoudness, OutputReading, StereoReading, TruePeakMeter,
+};
 use egui::{Align, FontId, Layout, RichText, Ui, Vec2};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::LogicalSize;
@@ -38,6 +40,9 @@ use widgets::PeakBallistics;
 /// main and the cues).
 const TALK_BALLISTICS: usize = 2 + CUE_COUNT;
 
+/// How often the numbers the editor writes out change, seconds (10 Hz: a number that changes
+/// faster cannot be read, and each new text costs a layout).
+const READOUT_PERIOD_S: f64 = 0.1;
 /// The talk meter's floor (−60 dBFS, the bars' floor), linear.
 const TALK_SILENT_BELOW_LIN: f32 = 1e-3;
 /// A spectrum whose bins all changed by less than this since the last frame looks still, dB.
@@ -77,6 +82,30 @@ pub fn create(
     )
 }
 
+/// The readings the editor writes out as numbers, taken every [`READOUT_PERIOD_S`]; bars,
+/// LEDs' light, the spectrum and the scope follow every frame.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Readouts {
+    /// The decoded input's meter.
+    pub input: OutputReading,
+    /// The main output's meter.
+    pub main: OutputReading,
+    /// Each cue's meter.
+    pub cues: [OutputReading; CUE_COUNT],
+    /// The main output's loudness.
+    pub main_loudness: OutputLoudness,
+    /// Each cue's loudness.
+    pub cue_loudness: [OutputLoudness; CUE_COUNT],
+    /// Level at the ear: main, then each cue.
+    pub ear: [EarReading; 1 + CUE_COUNT],
+    /// The level limit's gain reduction, dB: main, then each cue.
+    pub limit_gr_db: [f32; 1 + CUE_COUNT],
+    /// Correlation and balance of the main output.
+    pub stereo: StereoReading,
+    /// Common mode and rejection per ear.
+    pub common_mode: [CommonModeReading; 2],
+}
+
 /// The editor's GUI-thread state.
 pub struct EditorApp {
     params: Arc<CuewireParams>,
@@ -99,7 +128,10 @@ pub struct EditorApp {
     /// egui's clock (s) at the last frame that brought input.
     last_input_s: f64,
     /// The numeric readouts as last drawn, at their display resolution, to see them move.
-    readouts: Vec<i64>,
+    readout_tenths: Vec<i64>,
+    /// The numbers on screen, and egui's clock (s) when they were taken.
+    readouts: Readouts,
+    readouts_at_s: f64,
 }
 
 impl EditorApp {
@@ -118,7 +150,9 @@ impl EditorApp {
             restore_pending: true,
             true_peak_rate: (0.0, 0),
             last_input_s: f64::NEG_INFINITY,
-            readouts: Vec::new(),
+            readout_tenths: Vec::new(),
+            readouts: Readouts::default(),
+            readouts_at_s: f64::NEG_INFINITY,
         }
     }
 
@@ -254,7 +288,7 @@ impl EditorApp {
                 i64::MIN
             }
         };
-        let mut now = Vec::with_capacity(self.readouts.len());
+        let mut now = Vec::with_capacity(self.readout_tenths.len());
         let outputs = std::iter::once(&self.shared.main).chain(self.shared.cues.iter());
         for meter in std::iter::once(&self.shared.input).chain(outputs) {
             let l = meter.loudness.get().reading;
@@ -273,8 +307,8 @@ impl EditorApp {
             tenths(f64::from(stereo.correlation) * 10.0),
             tenths(f64::from(stereo.balance_db)),
         ]);
-        let moved = now != self.readouts;
-        self.readouts = now;
+        let moved = now != self.readout_tenths;
+        self.readout_tenths = now;
         moved
     }
 }
@@ -362,6 +396,25 @@ impl EditorApp {
         let main_peak = self.ballistics[1].update(&main, dt_s);
         let cue_peaks: [[f32; 2]; CUE_COUNT] =
             std::array::from_fn(|i| self.ballistics[2 + i].update(&cues[i], dt_s));
+        let now_s = ui.input(|i| i.time);
+        if !(now_s - self.readouts_at_s < READOUT_PERIOD_S && now_s >= self.readouts_at_s) {
+            self.readouts_at_s = now_s;
+            let s = &self.shared;
+            self.readouts = Readouts {
+                input,
+                main,
+                cues,
+                main_loudness: s.main.loudness.get(),
+                cue_loudness: std::array::from_fn(|i| s.cues[i].loudness.get()),
+                ear: std::array::from_fn(|o| match o {
+                    0 => s.main.ear.get(),
+                    _ => s.cues[o - 1].ear.get(),
+                }),
+                limit_gr_db: std::array::from_fn(|o| s.monitor.limit_gr_db(o)),
+                stereo: s.main_extras.stereo(),
+                common_mode: s.main_extras.common_mode(),
+            };
+        }
         let talk_rms_lin = self.shared.monitor.talk_rms_lin();
         let talk_silent = talk_rms_lin < TALK_SILENT_BELOW_LIN || talk_rms_lin.is_nan();
         let meters_silent = meter_math::reading_silent(&input)

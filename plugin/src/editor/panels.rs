@@ -142,18 +142,15 @@ const EAR_ESTIMATE_NOTE: &str = "An estimate from the calibration entered in Set
 fn ear_row(
     ui: &mut Ui,
     output: usize,
+    readouts: &super::Readouts,
     shared: &Shared,
     bit: u32,
     numeral_pt: f32,
     loudness: Option<&OutputLoudness>,
 ) {
-    let ear = if output == 0 {
-        shared.main.ear.get()
-    } else {
-        shared.cues[output - 1].ear.get()
-    };
+    let ear = readouts.ear[output];
     let level = ear.louder_laeq_1s_db;
-    let gr_db = shared.monitor.limit_gr_db(output);
+    let gr_db = readouts.limit_gr_db[output];
     ui.horizontal(|ui| {
         ui.label(
             RichText::new(ear_text(level))

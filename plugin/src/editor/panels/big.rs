@@ -18,6 +18,8 @@ struct Strip<'a> {
     title: String,
     reading: &'a OutputReading,
     peak_db: [f32; 2],
+    /// The reading the numbers are written from (refreshed at the readout rate).
+    text: OutputReading,
     loudness: OutputLoudness,
     bit: u32,
 }
@@ -35,7 +37,8 @@ impl EditorApp {
             title: "MAIN".to_owned(),
             reading: main.0,
             peak_db: main.1,
-            loudness: self.shared.main.loudness.get(),
+            text: self.readouts.main,
+            loudness: self.readouts.main_loudness,
             bit: meter_bits::MAIN,
         }];
         for i in 0..CUE_COUNT {
@@ -44,7 +47,8 @@ impl EditorApp {
                     title: format!("CUE {}", i + 1),
                     reading: &cues.0[i],
                     peak_db: cues.1[i],
-                    loudness: self.shared.cues[i].loudness.get(),
+                    text: self.readouts.cues[i],
+                    loudness: self.readouts.cue_loudness[i],
                     bit: meter_bits::CUE_0 << i,
                 });
             }
@@ -64,7 +68,7 @@ impl EditorApp {
             ui.with_layout(Layout::top_down(Align::Center), |ui| {
                 ui.horizontal(|ui| {
                     ui.label(heading(&s.title));
-                    let clips = s.reading.clip_events[0] + s.reading.clip_events[1];
+                    let clips = s.text.clip_events[0] + s.text.clip_events[1];
                     if widgets::big_led(ui, clips > 0, &format!("Clip {clips}"))
                         .on_hover_text("Clip events (runs of full-scale samples). Click to reset this output's meters.")
                         .clicked()
@@ -78,7 +82,7 @@ impl EditorApp {
                 {
                     self.shared.request_meter_reset(s.bit);
                 }
-                let headroom = tighter(s.reading.headroom_db);
+                let headroom = tighter(s.text.headroom_db);
                 let color = if headroom.is_finite() && headroom < 0.0 {
                     RED
                 } else {

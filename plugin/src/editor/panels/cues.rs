@@ -104,10 +104,12 @@ impl EditorApp {
             {
                 self.shared.request_meter_reset(bit);
             }
-            let loudness = self.shared.cues[index].loudness.get();
+            let text = self.readouts.cues[index];
+            let loudness = self.readouts.cue_loudness[index];
             ear_row(
                 ui,
                 1 + index,
+                &self.readouts,
                 &self.shared,
                 bit,
                 CUE_EAR_PT,
@@ -116,13 +118,13 @@ impl EditorApp {
             ui.horizontal(|ui| {
                 clip_led(
                     ui,
-                    reading,
+                    &text,
                     &self.shared,
                     bit,
                     "Clip events on this cue. Click to reset.",
                 );
                 let text = if active {
-                    format!("headroom {}", headroom_text(tighter(reading.headroom_db)))
+                    format!("headroom {}", headroom_text(tighter(text.headroom_db)))
                 } else {
                     "off / not connected".to_owned()
                 };

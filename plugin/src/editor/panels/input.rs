@@ -96,7 +96,7 @@ impl EditorApp {
                 );
             });
             if self.shared.status.balanced_active.load(Ordering::Relaxed) {
-                for (ear, cm) in ["L", "R"].iter().zip(self.shared.main_extras.common_mode()) {
+                for (ear, cm) in ["L", "R"].iter().zip(self.readouts.common_mode) {
                     let text = if cm.cm_present {
                         format!(
                             "CM {ear}: {}   rejection {}",
@@ -140,9 +140,10 @@ impl EditorApp {
             {
                 self.shared.request_meter_reset(meter_bits::INPUT);
             }
+            let text = self.readouts.input;
             readout_rows(
                 ui,
-                input,
+                &text,
                 &self.shared,
                 meter_bits::INPUT,
                 "Input",

@@ -22,6 +22,7 @@ impl EditorApp {
     ) {
         let p = &self.params.main;
         let full_scale_dbu = p.ear.full_scale_dbu.value();
+        let text = self.readouts.main;
         panel(ui, "MAIN", |ui| {
             let w = ui.available_width();
             let label_w = MAIN_LABEL_WIDTH;
@@ -80,9 +81,9 @@ impl EditorApp {
                 self.shared.request_meter_reset(meter_bits::MAIN);
             }
             ui.horizontal(|ui| {
-                clip_led(ui, main, &self.shared, meter_bits::MAIN, "Clip events on the main output (runs of full-scale samples). Click to reset.");
+                clip_led(ui, &text, &self.shared, meter_bits::MAIN, "Clip events on the main output (runs of full-scale samples). Click to reset.");
                 ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                    let headroom = tighter(main.headroom_db);
+                    let headroom = tighter(text.headroom_db);
                     let color = if headroom.is_finite() && headroom < 0.0 { RED } else { TEXT };
                     if ui
                         .add(egui::Label::new(RichText::new(headroom_text(headroom)).font(FontId::proportional(BIG_PT)).color(color)).sense(egui::Sense::click()))
@@ -94,7 +95,7 @@ impl EditorApp {
                     ui.label(RichText::new("headroom").color(DIM_TEXT));
                 });
             });
-            let rms_db = lin_to_db(louder(main.rms_lin));
+            let rms_db = lin_to_db(louder(text.rms_lin));
             let (dbu, v) = if rms_db > meter_math::SILENT_BELOW_DB {
                 let dbu = dbfs_to_dbu(rms_db, full_scale_dbu);
                 (
@@ -115,8 +116,16 @@ impl EditorApp {
                 "Main output RMS level (louder channel), digital and at the interface's analog output ({:.1} dBu at 0 dBFS; change in Settings).",
                 full_scale_dbu
             ));
-            ear_row(ui, 0, &self.shared, meter_bits::MAIN, EAR_PT, None);
-            loudness_rows(ui, &self.shared.main.loudness.get());
+            ear_row(
+                ui,
+                0,
+                &self.readouts,
+                &self.shared,
+                meter_bits::MAIN,
+                EAR_PT,
+                None,
+            );
+            loudness_rows(ui, &self.readouts.main_loudness);
         });
     }
 }

@@ -11,7 +11,7 @@ const BALANCE_RANGE_DB: f32 = 12.0;
 
 impl EditorApp {
     pub(crate) fn stereo_panel(&mut self, ui: &mut Ui) {
-        let stereo = self.shared.main_extras.stereo();
+        let stereo = self.readouts.stereo;
         self.scope.update(&self.shared.spectrum.main_stereo);
         super::panel(ui, "STEREO", |ui| {
             let w = ui.available_width();
