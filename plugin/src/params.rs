@@ -234,6 +234,22 @@ fn number_before_unit(text: &str) -> Option<f32> {
     split_number(text).map(|(number, _)| number)
 }
 
+/// A level-like parameter from `lo_hi` (its unit) in steps of `step`, shown to a tenth and
+/// typed with or without its unit.
+fn level_param(
+    name: String,
+    default: f32,
+    (min, max): (f32, f32),
+    step: f32,
+    unit: &'static str,
+) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min, max })
+        .with_step_size(step)
+        .with_unit(unit)
+        .with_value_to_string(formatters::v2s_f32_rounded(1))
+        .with_string_to_value(Arc::new(number_before_unit))
+}
+
 /// A full-scale level typed as dBu ("10", "+10 dBu"), dBV ("0 dBV") or volts RMS ("2.45 V",
 /// "2.45 Vrms", "2.45 V RMS"), in dBu; `None` for anything else or a level outside
 /// [`FULL_SCALE_DBU_RANGE`].
@@ -313,18 +329,13 @@ impl EarParams {
                 AMP_GAIN_DB_RANGE.1,
                 0.1,
             ),
-            sensitivity_db_spl: FloatParam::new(
+            sensitivity_db_spl: level_param(
                 format!("{output} sensitivity"),
                 DEFAULT_SENSITIVITY_DB_SPL_PER_V,
-                FloatRange::Linear {
-                    min: sens_lo,
-                    max: sens_hi,
-                },
-            )
-            .with_step_size(0.1)
-            .with_unit(" dB SPL")
-            .with_value_to_string(formatters::v2s_f32_rounded(1))
-            .with_string_to_value(Arc::new(number_before_unit)),
+                (sens_lo, sens_hi),
+                0.1,
+                " dB SPL",
+            ),
             sensitivity_unit: EnumParam::new(
                 format!("{output} sensitivity unit"),
                 SensitivityUnitParam::PerVolt,
@@ -346,18 +357,13 @@ impl EarParams {
             }))
             .with_string_to_value(Arc::new(number_before_unit)),
             limit: BoolParam::new(format!("{output} level limit"), false),
-            limit_db_spl: FloatParam::new(
+            limit_db_spl: level_param(
                 format!("{output} limit level"),
                 DEFAULT_LIMIT_DB_SPL,
-                FloatRange::Linear {
-                    min: limit_lo,
-                    max: limit_hi,
-                },
-            )
-            .with_step_size(0.5)
-            .with_unit(" dB(A)")
-            .with_value_to_string(formatters::v2s_f32_rounded(1))
-            .with_string_to_value(Arc::new(number_before_unit)),
+                (limit_lo, limit_hi),
+                0.5,
+                " dB(A)",
+            ),
         }
     }
 

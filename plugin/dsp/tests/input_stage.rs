@@ -59,8 +59,9 @@ fn hum_and_noise(seed: u64, len: usize) -> Vec<f64> {
     n
 }
 
-/// Music-like test signal: a few partials with slow tremolo plus noise, −20 dBFS RMS.
-fn music(seed: u64, len: usize) -> Vec<f32> {
+/// A mono music-like signal for the one-ear detector: a few partials with slow tremolo plus
+/// noise, −20 dBFS RMS (the test kit's `music` is a stereo mix with a correlated centre).
+fn tremolo_partials(seed: u64, len: usize) -> Vec<f32> {
     let mut rng = SmallRng::seed_from_u64(seed);
     let base = rng.gen_range(90.0..300.0);
     let partials: Vec<(f64, f64, f64, f64)> = (1..=5)
@@ -372,7 +373,7 @@ fn balanced_pair_mismatched_legs_match_analytic_rejection() {
 
 #[test]
 fn autofix_one_ear_goes_to_both_ears_within_300_ms() {
-    let x = music(10, 3 * FS);
+    let x = tremolo_partials(10, 3 * FS);
     let silent = vec![0.0f32; x.len()];
     for (left, name) in [(true, "left"), (false, "right")] {
         let (l, r) = if left { (&x, &silent) } else { (&silent, &x) };
@@ -408,7 +409,7 @@ fn autofix_one_ear_goes_to_both_ears_within_300_ms() {
 
 #[test]
 fn autofix_anti_phase_is_decoded_within_300_ms() {
-    let x = music(11, 3 * FS);
+    let x = tremolo_partials(11, 3 * FS);
     let neg: Vec<f32> = x.iter().map(|v| -v).collect();
     let out = run_auto(&x, &neg, 1);
     assert_eq!(out.changes.len(), 1, "{:?}", out.changes);
@@ -456,7 +457,7 @@ fn syllables(x: &[f32]) -> (Vec<f32>, Vec<bool>) {
 
 #[test]
 fn autofix_fixes_speech_within_300_ms_of_accumulated_signal() {
-    let x = music(12, 6 * FS);
+    let x = tremolo_partials(12, 6 * FS);
     let (speech, voiced) = syllables(&x);
     let silent = vec![0.0f32; x.len()];
     let neg: Vec<f32> = speech.iter().map(|v| -v).collect();
@@ -534,8 +535,8 @@ fn assert_never_changed(name: &str, l: &[f32], r: &[f32]) {
 #[test]
 fn autofix_leaves_healthy_stereo_alone() {
     let len = 10 * FS;
-    let a = music(20, len);
-    let b = music(21, len);
+    let a = tremolo_partials(20, len);
+    let b = tremolo_partials(21, len);
 
     let slightly_lower: Vec<f32> = a.iter().map(|v| v * 0.9).collect();
     assert_never_changed("correlated stereo (R −0.9 dB)", &a, &slightly_lower);
@@ -595,8 +596,8 @@ fn check_hold_rules(changes: &[(usize, AutoFixDecision)]) -> Vec<(f64, AutoFixDe
 #[test]
 fn autofix_does_not_flip_flop() {
     let len = 12 * FS;
-    let a = music(30, len);
-    let b = music(31, len);
+    let a = tremolo_partials(30, len);
+    let b = tremolo_partials(31, len);
     // One ear / stereo alternating every 1 s and every 3 s. The right channel's stereo
     // stretches prove it is alive: the live memory then keeps Auto fix from calling it dead
     // again, so after the first release the decision stays NoFault.
@@ -623,7 +624,7 @@ fn autofix_does_not_flip_flop() {
 #[test]
 fn autofix_holds_one_ear_through_pauses() {
     let len = 12 * FS;
-    let a = music(40, len);
+    let a = tremolo_partials(40, len);
     let silent = vec![0.0f32; len];
     // 1.5 s pauses (shorter than the hold) and a 4 s pause (longer): silence in both
     // channels is no evidence, so the decision is kept and every phrase after a pause
@@ -652,7 +653,7 @@ fn autofix_holds_one_ear_through_pauses() {
 
 #[test]
 fn autofix_starts_fresh_and_reports_balanced_decode() {
-    let x = music(80, 2 * FS);
+    let x = tremolo_partials(80, 2 * FS);
     let silent = vec![0.0f32; x.len()];
     let input = Input(vec![x.clone(), silent]);
     // 1 s of a left-only signal in Stereo mode, then Auto fix from 1 s, then Stereo at 1.6 s.
@@ -700,8 +701,8 @@ fn autofix_starts_fresh_and_reports_balanced_decode() {
 #[test]
 fn user_mode_change_crossfades_without_click() {
     let len = FS;
-    let a = music(50, len);
-    let b = music(51, len);
+    let a = tremolo_partials(50, len);
+    let b = tremolo_partials(51, len);
     let input = Input(vec![a.clone(), b.clone()]);
     let at = ms_to_samples(200.0);
     let back = at + ms_to_samples(3.0); // reverses in mid-fade
@@ -742,9 +743,9 @@ fn user_mode_change_crossfades_without_click() {
 
 fn block_test_input(layout: InputLayout) -> Input {
     let len = FS;
-    let a = music(60, len);
+    let a = tremolo_partials(60, len);
     // Right silent for the first 0.5 s so Auto fix switches to LeftOnly.
-    let b = gated(&music(61, len), |t| t >= 0.5);
+    let b = gated(&tremolo_partials(61, len), |t| t >= 0.5);
     match layout {
         InputLayout::Mono => Input(vec![a]),
         InputLayout::Stereo => Input(vec![a, b]),
@@ -959,7 +960,7 @@ fn run_checked(
 #[test]
 fn hostile_input_never_sticks() {
     let len = 6 * FS;
-    let a = music(70, len);
+    let a = tremolo_partials(70, len);
     let mut l: Vec<f32> = a.clone();
     let mut r: Vec<f32> = a.iter().map(|v| v * 0.8).collect();
     let nasty = [
