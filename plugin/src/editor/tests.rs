@@ -253,20 +253,16 @@ fn clicking_mute_dim_a_cues_on_talk_and_listen_changes_the_parameter() {
     let talk = ed.harness.get_by_label("TALK").rect().center();
     ed.harness.hover_at(talk);
     ed.harness.step();
-    ed.harness.event(egui::Event::PointerButton {
+    let primary = |pressed| egui::Event::PointerButton {
         pos: talk,
         button: egui::PointerButton::Primary,
-        pressed: true,
+        pressed,
         modifiers: Modifiers::NONE,
-    });
+    };
+    ed.harness.event(primary(true));
     ed.harness.run_steps(3);
     assert!(p.talk.on.value(), "held: talking");
-    ed.harness.event(egui::Event::PointerButton {
-        pos: talk,
-        button: egui::PointerButton::Primary,
-        pressed: false,
-        modifiers: Modifiers::NONE,
-    });
+    ed.harness.event(primary(false));
     ed.harness.run_steps(3);
     assert!(!p.talk.on.value(), "released: not talking");
     assert_eq!(
