@@ -18,17 +18,21 @@
 //! in (within 0.01 LU of the block it names). Every bin also belongs to a 1 LU group with its
 //! own totals, so a query reads at most two groups' bins and the group totals.
 //!
-//! Precision: the K-weighting runs in f64. The high-pass has a near-double pole at radius
-//! 0.995 near DC at 48 kHz (closer at higher rates): rounding its coefficients to f32 would
-//! move that pole by about 2e-4, a tenth of its distance from DC, and shift the response
-//! around 38 Hz by tenths of a dB. Channels sit side by side in f64 lanes ([`KWeighting`]),
-//! so the engine weighs all its outputs with one vector operation per step of the filter.
-//! Squares are summed per channel in f64 in sample order, so any block split gives the same
-//! step sums.
+//! Precision: the K-weighting runs in f32. The high-pass has a near-double pole at radius
+//! 0.995 near DC at 48 kHz (closer at higher rates): rounding its direct-form coefficients
+//! (−2p, p²) to f32 would move that pole by about 2e-4, a tenth of its distance from DC, and
+//! shift the response around 38 Hz by tenths of a dB. So the high-pass keeps its output and
+//! its first difference ([`KWeighting`]): its coefficients become p² and (1 − p)², the small
+//! one held to full relative precision, and a rounding of p² moves 2p and p² together, which
+//! shifts the pole by about 2e-5 only. Its readings match the f64 `ebur128` crate within
+//! 1e-4 LU. Channels sit side by side in f32 lanes, so the engine weighs all its
+//! outputs with one vector operation per step of the filter. Squares are summed per channel in
+//! sample order over each 10 ms step (f32, below 3e-5 relative) and then kept in f64, so any
+//! block split gives the same step sums.
 
 use super::lanes::{frames_of_lanes, SPAN_FRAMES};
 use crate::sanitise::sanitise_rate_hz;
-use crate::simd::{dispatch, mac_f64, Isa, Kernel};
+use crate::simd::{dispatch, mac, Isa, Kernel};
 use crate::units::SILENCE_DB;
 
 /// High-shelf prototype centre frequency (Hz) behind the BS.1770-4 48 kHz table (as
@@ -87,9 +91,10 @@ const GROUPS: usize = BINS / GROUP_BINS;
 const LANES: usize = 8;
 
 /// Filter state below this magnitude is flushed to zero at step ends: a decaying recursion
-/// would otherwise reach subnormal numbers (slow on x86) within seconds of silence. Values
-/// this small carry no measurable energy (their squares are below 1e-300).
-const FLUSH_BELOW: f64 = 1.0e-150;
+/// would otherwise reach subnormal f32 numbers (slow on x86) within a second of silence.
+/// Values this small carry no measurable energy (−300 dBFS; a step's decay keeps the state
+/// and its squares normal until the next flush).
+const FLUSH_BELOW: f32 = 1.0e-15;
 
 /// One second-order section `(b0 + b1·z⁻¹ + b2·z⁻²) / (a0 + a1·z⁻¹ + a2·z⁻²)`, `a0 = 1`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -194,36 +199,44 @@ pub fn plr_lu(max_true_peak_dbtp: f32, reading: &LoudnessReading) -> Option<f32>
         .then_some(max_true_peak_dbtp - reading.integrated_lufs)
 }
 
-/// BS.1770-4's K-weighting (see [`k_weighting`]) of `L` channels side by side, one per f64
-/// lane: each section is a direct-form-I biquad whose recursion is one multiply-add deep per
-/// frame on its previous output, so the CPU overlaps successive frames and sections.
+/// BS.1770-4's K-weighting (see [`k_weighting`]) of `L` channels side by side, one per f32
+/// lane: the shelf is a direct-form-I biquad; the high-pass keeps its output and its first
+/// difference, so its near-double pole at DC is held by coefficients of size (1 − p)² rather
+/// than rounded into −2p and p² (which f32 would move by a tenth of the pole's distance from DC).
+/// Each recursion is one multiply-add deep per frame on its previous output, so the CPU
+/// overlaps successive frames and sections.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct KWeighting<const L: usize> {
-    /// Shelf numerator b0, b1, b2 (the high-pass numerator is `[1, −2, 1]`).
-    shelf_b: [f64; 3],
-    /// Recursive coefficients, negated: shelf `[−a1, −a2]`, high-pass `[−a1, −a2]`.
-    neg_a: [[f64; 2]; 2],
+    /// Shelf numerator b0, b1, b2.
+    shelf_b: [f32; 3],
+    /// Shelf recursive coefficients, negated: `[−a1, −a2]`.
+    shelf_neg_a: [f32; 2],
+    /// High-pass difference form: `[1 − c2, c1 − c2]` with `c1 = a1 + 2`, `c2 = 1 − a2`
+    /// (for a double pole p: p² and (1 − p)²).
+    hp_d: [f32; 2],
     /// Input of frames n−1 and n−2.
-    x: [[f64; L]; 2],
+    x: [[f32; L]; 2],
     /// Shelf output of frames n−1 and n−2.
-    v: [[f64; L]; 2],
-    /// High-pass output (the K-weighted signal) of frames n−1 and n−2.
-    y: [[f64; L]; 2],
+    v: [[f32; L]; 2],
+    /// High-pass output (the K-weighted signal) of frame n−1.
+    y: [f32; L],
+    /// High-pass output of frame n−1 minus that of frame n−2.
+    d: [f32; L],
 }
 
 impl<const L: usize> KWeighting<L> {
     /// A silent filter at `sample_rate_hz` (Hz).
     pub(crate) fn new(sample_rate_hz: f32) -> Self {
         let [shelf, high_pass] = k_weighting(sample_rate_hz);
+        let (c1, c2) = (high_pass.a[1] + 2.0, 1.0 - high_pass.a[2]);
         Self {
-            shelf_b: shelf.b,
-            neg_a: [
-                [-shelf.a[1], -shelf.a[2]],
-                [-high_pass.a[1], -high_pass.a[2]],
-            ],
+            shelf_b: shelf.b.map(|b| b as f32),
+            shelf_neg_a: [-shelf.a[1] as f32, -shelf.a[2] as f32],
+            hp_d: [(1.0 - c2) as f32, (c1 - c2) as f32],
             x: [[0.0; L]; 2],
             v: [[0.0; L]; 2],
-            y: [[0.0; L]; 2],
+            y: [0.0; L],
+            d: [0.0; L],
         }
     }
 
@@ -233,34 +246,43 @@ impl<const L: usize> KWeighting<L> {
     pub(crate) fn accumulate_squares<const FMA: bool>(
         &mut self,
         frames: &[[f32; L]],
-        sums: &mut [f64; L],
+        sums: &mut [f32; L],
     ) {
         let [b0, b1, b2] = self.shelf_b;
-        let [[s1, s2], [h1, h2]] = self.neg_a;
+        let [s1, s2] = self.shelf_neg_a;
+        let [keep_d, pull_y] = self.hp_d;
         // Local copies keep the state in registers (no stores per frame).
-        let ([mut x1, mut x2], [mut v1, mut v2], [mut y1, mut y2]) = (self.x, self.v, self.y);
+        let ([mut x1, mut x2], [mut v1, mut v2], mut y1, mut d1) = (self.x, self.v, self.y, self.d);
         let mut acc = *sums;
-        for fr in frames {
-            let x0 = fr.map(f64::from);
-            let mut v0 = [0.0f64; L];
-            let mut y0 = [0.0f64; L];
+        for x0 in frames {
+            let mut v0 = [0.0f32; L];
+            let mut y0 = [0.0f32; L];
+            let mut d0 = [0.0f32; L];
             for j in 0..L {
-                let u = mac_f64::<FMA>(mac_f64::<FMA>(b0 * x0[j], b1, x1[j]), b2, x2[j]);
-                v0[j] = mac_f64::<FMA>(mac_f64::<FMA>(u, s2, v2[j]), s1, v1[j]);
+                let u = mac::<FMA>(mac::<FMA>(b0 * x0[j], b1, x1[j]), b2, x2[j]);
+                v0[j] = mac::<FMA>(mac::<FMA>(u, s2, v2[j]), s1, v1[j]);
                 // The high-pass numerator (1 − z⁻¹)², exact for DC.
                 let w = (v0[j] - 2.0 * v1[j]) + v2[j];
-                y0[j] = mac_f64::<FMA>(mac_f64::<FMA>(w, h2, y2[j]), h1, y1[j]);
-                acc[j] = mac_f64::<FMA>(acc[j], y0[j], y0[j]);
+                // y0 − y1 = w + (y1 − y2) − c1·y1 + c2·y2, with y2 = y1 − d1.
+                d0[j] = mac::<FMA>(mac::<FMA>(w, keep_d, d1[j]), -pull_y, y1[j]);
+                y0[j] = y1[j] + d0[j];
+                acc[j] = mac::<FMA>(acc[j], y0[j], y0[j]);
             }
-            (x2, x1, v2, v1, y2, y1) = (x1, x0, v1, v0, y1, y0);
+            (x2, x1, v2, v1, y1, d1) = (x1, *x0, v1, v0, y0, d0);
         }
-        (self.x, self.v, self.y) = ([x1, x2], [v1, v2], [y1, y2]);
+        (self.x, self.v, self.y, self.d) = ([x1, x2], [v1, v2], y1, d1);
         *sums = acc;
     }
 
     /// Zeroes recursion state too small to matter before it turns subnormal.
     fn flush_tiny(&mut self) {
-        for s in self.v.iter_mut().chain(&mut self.y).flatten() {
+        for s in self
+            .v
+            .iter_mut()
+            .flatten()
+            .chain(&mut self.y)
+            .chain(&mut self.d)
+        {
             if s.abs() < FLUSH_BELOW {
                 *s = 0.0;
             }
@@ -276,8 +298,9 @@ pub(crate) struct KWeightedSteps<const L: usize> {
     filter: KWeighting<L>,
     step_samples: usize,
     pos_in_step: usize,
-    /// Sums of squared K-weighted samples in the current step.
-    sums: [f64; L],
+    /// Sums of squared K-weighted samples in the current step, in sample order (f32: the
+    /// relative rounding over a step's 480 squares stays below 3e-5, a thousandth of a dB).
+    sums: [f32; L],
 }
 
 impl<const L: usize> KWeightedSteps<L> {
@@ -307,7 +330,7 @@ impl<const L: usize> KWeightedSteps<L> {
         (self.pos_in_step >= self.step_samples).then(|| {
             self.pos_in_step = 0;
             self.filter.flush_tiny();
-            std::mem::replace(&mut self.sums, [0.0; L])
+            std::mem::replace(&mut self.sums, [0.0; L]).map(f64::from)
         })
     }
 }
