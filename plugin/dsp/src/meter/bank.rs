@@ -305,7 +305,7 @@ impl MeterBank {
         self.meters
             .ear
             .get(output)
-            .map_or(0.0, |m| m.read().exposure_pa2h)
+            .map_or(0.0, EarLevelMeter::exposure_pa2h)
     }
 
     /// Clears the latched values of the meters selected by `mask` (see [`meter_bits`]).

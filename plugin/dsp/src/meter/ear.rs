@@ -591,6 +591,9 @@ pub struct EarLevelMeter {
     /// Exposure (Pa²s).
     exposure_pa2s: f64,
     allowance: WeeklyAllowance,
+    /// The last reading and the bits of the values it came from: readings come every few
+    /// milliseconds, the values change once a hop (100 ms), and a reading takes nine logarithms.
+    memo: Option<([u64; 10], EarReading)>,
 }
 
 impl EarLevelMeter {
@@ -612,6 +615,7 @@ impl EarLevelMeter {
             elapsed_s: 0.0,
             exposure_pa2s: 0.0,
             allowance: WeeklyAllowance::default(),
+            memo: None,
         };
         m.set_spl_at_0dbfs_db(spl_at_0dbfs_db);
         m
@@ -645,6 +649,11 @@ impl EarLevelMeter {
     /// Chooses the weekly allowance the dose and time left refer to.
     pub fn set_allowance(&mut self, allowance: WeeklyAllowance) {
         self.allowance = allowance;
+    }
+
+    /// Exposure since reset (Pa²h).
+    pub fn exposure_pa2h(&self) -> f64 {
+        self.exposure_pa2s / 3_600.0
     }
 
     /// Loads a saved exposure (Pa²h); non-finite or negative values load as 0, larger ones
@@ -718,7 +727,32 @@ impl EarLevelMeter {
     }
 
     /// Current readings.
-    pub fn read(&self) -> EarReading {
+    pub fn read(&mut self) -> EarReading {
+        let key = [
+            self.window_ms[0],
+            self.window_ms[1],
+            self.max_pa2[0],
+            self.max_pa2[1],
+            self.energy_pa2s[0],
+            self.energy_pa2s[1],
+            self.elapsed_s,
+            self.exposure_pa2s,
+            self.pa2_per_ms,
+            self.allowance.pa2h(),
+        ]
+        .map(f64::to_bits);
+        match self.memo {
+            Some((k, reading)) if k == key => reading,
+            _ => {
+                let reading = self.compute_reading();
+                self.memo = Some((key, reading));
+                reading
+            }
+        }
+    }
+
+    /// The readings of the current values.
+    fn compute_reading(&self) -> EarReading {
         let now_pa2 = self.window_ms.map(|ms| ms * self.pa2_per_ms);
         let since = self.energy_pa2s.map(|e| {
             if self.elapsed_s > 0.0 {
@@ -739,7 +773,7 @@ impl EarLevelMeter {
             louder_laeq_1s_db: louder_now_db,
             louder_max_laeq_1s_db: pa2_to_db_spl(louder(self.max_pa2)),
             louder_laeq_since_reset_db: pa2_to_db_spl(louder(since)),
-            exposure_pa2h: self.exposure_pa2s / 3_600.0,
+            exposure_pa2h: self.exposure_pa2h(),
             dose_percent: 100.0 * self.exposure_pa2s / allowance_pa2s,
             time_left_s,
         }

@@ -523,6 +523,9 @@ pub struct LoudnessMeter {
     /// Integrated loudness (LUFS) and loudness range (LU) as of the last read; `None` when
     /// blocks were added since (they change only every 100 ms, reads come more often).
     gated_memo: Option<(f32, f32)>,
+    /// The momentary, short-term and maximum energies of the last read with their readings
+    /// (LUFS): the energies change once a 10 ms step, reads come every few milliseconds.
+    level_memo: Option<([u64; 4], [f32; 4])>,
 }
 
 impl LoudnessMeter {
@@ -542,6 +545,7 @@ impl LoudnessMeter {
             blocks: BlockHistogram::new(),
             short_term_values: BlockHistogram::new(),
             gated_memo: None,
+            level_memo: None,
         };
         m.set_sample_rate(sample_rate_hz);
         m
@@ -671,13 +675,29 @@ impl LoudnessMeter {
                 memo
             }
         };
+        let energies = [
+            self.momentary_energy,
+            self.short_term_energy,
+            self.max_momentary_energy,
+            self.max_short_term_energy,
+        ];
+        let key = energies.map(f64::to_bits);
+        let [momentary_lufs, short_term_lufs, max_momentary_lufs, max_short_term_lufs] =
+            match self.level_memo {
+                Some((k, lufs)) if k == key => lufs,
+                _ => {
+                    let lufs = energies.map(|e| to_reading(energy_to_lufs(e)));
+                    self.level_memo = Some((key, lufs));
+                    lufs
+                }
+            };
         LoudnessReading {
-            momentary_lufs: to_reading(energy_to_lufs(self.momentary_energy)),
-            short_term_lufs: to_reading(energy_to_lufs(self.short_term_energy)),
+            momentary_lufs,
+            short_term_lufs,
             integrated_lufs,
             loudness_range_lu,
-            max_momentary_lufs: to_reading(energy_to_lufs(self.max_momentary_energy)),
-            max_short_term_lufs: to_reading(energy_to_lufs(self.max_short_term_energy)),
+            max_momentary_lufs,
+            max_short_term_lufs,
         }
     }
 }
