@@ -15,7 +15,11 @@ pub(crate) const SPAN_FRAMES: usize = 64;
 /// plays silence: it is zeroed in every frame of `frames`, unless `silent[j]` says it already
 /// is (writing silence costs as much as writing samples, the strided stores, so a lane that
 /// stays silent is written once). `silent` is kept up to date.
-#[inline(always)]
+///
+/// Never inlined, so it is compiled for the baseline instruction set even when called from an
+/// AVX-512 kernel: there the compiler turns the strided stores into scatters, which made this
+/// loop about 40 % of the whole weighting pass.
+#[inline(never)]
 pub(crate) fn frames_of_lanes<const L: usize>(
     x: &[Option<&[f32]>; L],
     n: usize,
