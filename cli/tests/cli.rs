@@ -1,7 +1,7 @@
 //! The `cuewire` command-line tool end to end: generated WAV files in every input mode, output
 //! checked numerically, and every error case's message and exit code.
 
-use cuewire_testkit::{lcg_noise, quantised, rms, sine};
+use cuewire_testkit::{amplitude, lcg_noise, quantised, rms, sine};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -751,17 +751,6 @@ fn level_at_the_ear_and_loudness_match_their_definitions() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// Amplitude of the `freq_hz` component of `x`, which spans a whole number of its periods.
-fn amplitude(x: &[f32], freq_hz: f64) -> f64 {
-    let (mut s, mut c) = (0.0f64, 0.0f64);
-    for (i, &v) in x.iter().enumerate() {
-        let w = std::f64::consts::TAU * freq_hz * i as f64 / f64::from(RATE);
-        s += f64::from(v) * w.sin();
-        c += f64::from(v) * w.cos();
-    }
-    2.0 * s.hypot(c) / x.len() as f64
-}
-
 #[test]
 fn aux_pair_and_talk_files_feed_their_inputs_and_end_in_silence() {
     let dir = scratch("side");
@@ -838,7 +827,8 @@ fn aux_pair_and_talk_files_feed_their_inputs_and_end_in_silence() {
     let (cue, _) = read_wav(&dir.join("cue1.wav"));
     // After the 15 ms fade in, over a whole number of periods (0.05 to 0.2 s).
     let from = RATE as usize / 20;
-    let level_db = 20.0 * (amplitude(&cue[0][from..4 * from], 1_000.0) / 0.5).log10();
+    let level_db =
+        20.0 * (amplitude(&cue[0][from..4 * from], 1_000.0, f64::from(RATE)) / 0.5).log10();
     assert!(level_db.abs() < 0.01, "talk in cue 1 at {level_db} dB");
     // Past the talk file's end the filter's ring-down has died away within 0.25 s.
     let tail = &cue[0][n / 2..];

@@ -29,6 +29,18 @@ pub fn max_step(x: &[f32]) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// Amplitude (linear) of the `freq_hz` component of `x` sampled at `rate_hz`, by a single-bin
+/// DFT; exact when `x` spans a whole number of the component's periods.
+pub fn amplitude(x: &[f32], freq_hz: f64, rate_hz: f64) -> f64 {
+    let (mut s, mut c) = (0.0f64, 0.0f64);
+    for (i, &v) in x.iter().enumerate() {
+        let w = std::f64::consts::TAU * freq_hz * i as f64 / rate_hz;
+        s += f64::from(v) * w.sin();
+        c += f64::from(v) * w.cos();
+    }
+    2.0 * s.hypot(c) / x.len() as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,5 +53,16 @@ mod tests {
         assert_eq!(db(0.0), -6000.0);
         assert_eq!(peak(&[0.2, -0.7, f32::NAN, 0.5]), 0.7);
         assert_eq!(max_step(&[0.0, 0.25, -0.5, -0.25]), 0.75);
+        // 0.3 at 1 kHz plus 0.1 at 3 kHz, 48 whole periods at 48 kHz: each bin reads its own
+        // component alone, and an absent one reads 0 (to f32 rounding of the samples).
+        let x: Vec<f32> = (0..48_000 / 1_000 * 48)
+            .map(|i| {
+                let t = std::f64::consts::TAU * i as f64 / 48_000.0;
+                (0.3 * (1_000.0 * t).sin() + 0.1 * (3_000.0 * t + 0.5).cos()) as f32
+            })
+            .collect();
+        assert!((amplitude(&x, 1_000.0, 48_000.0) - 0.3).abs() < 1e-7);
+        assert!((amplitude(&x, 3_000.0, 48_000.0) - 0.1).abs() < 1e-7);
+        assert!(amplitude(&x, 2_000.0, 48_000.0) < 1e-7);
     }
 }

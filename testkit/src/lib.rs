@@ -11,7 +11,7 @@ mod signal;
 
 pub use alloc::{allocations_during, CountingAlloc};
 pub use compare::{assert_bits_eq, first_bit_diff, spans};
-pub use level::{db, max_step, peak, rms};
+pub use level::{amplitude, db, max_step, peak, rms};
 pub use signal::{
     lcg_noise, music, noise, quantised, runs, sine, sine_f64, uniform, uniform_f64, uniform_from,
 };

@@ -13,7 +13,7 @@ use cuewire_dsp::input::InputLayout;
 use cuewire_dsp::listen::Listen;
 use cuewire_dsp::talkback::TalkbackSettings;
 use cuewire_dsp::units::db_to_lin;
-use cuewire_testkit::{lcg_noise, sine};
+use cuewire_testkit::{amplitude, lcg_noise, sine};
 use cuewire_tests::{
     AudioPort, Host, PluginInstance, ProcessBuffers, Vst3Instance, CUEWIRE_INSERT_CLAP_ID,
 };
@@ -36,17 +36,6 @@ fn legs(signal: &[f32], hum: &[f32]) -> [Vec<f32>; 2] {
     [add(hum, signal), add(hum, &neg(signal))]
 }
 
-/// Amplitude of the `freq_hz` component of `x`, which spans a whole number of its periods.
-fn amplitude(x: &[f32], freq_hz: f64) -> f64 {
-    let (mut s, mut c) = (0.0f64, 0.0f64);
-    for (i, &v) in x.iter().enumerate() {
-        let w = std::f64::consts::TAU * freq_hz * i as f64 / RATE;
-        s += f64::from(v) * w.sin();
-        c += f64::from(v) * w.cos();
-    }
-    2.0 * s.hypot(c) / x.len() as f64
-}
-
 /// One second of two balanced pairs: 1 kHz left and 1.5 kHz right, 50 Hz hum at 0.5 on every
 /// leg. Returns the four legs (Hot L, Cold L, Hot R, Cold R) and the two signals.
 fn two_pairs() -> ([Vec<f32>; 4], [Vec<f32>; 2]) {
@@ -65,7 +54,7 @@ fn two_pairs() -> ([Vec<f32>; 4], [Vec<f32>; 2]) {
 /// its 0.5 on the legs; returns the rejection (dB).
 fn assert_decoded(out: &[f32], signal: &[f32], what: &str) -> f64 {
     let err = max_abs_diff(out, signal);
-    let hum = amplitude(out, 50.0);
+    let hum = amplitude(out, 50.0, RATE);
     let rejection_db = 20.0 * (0.5 / hum.max(1e-30)).log10();
     assert!(err < 1e-6, "{what}: decoded signal off by {err}");
     assert!(

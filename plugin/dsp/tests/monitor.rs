@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{amplitude, reference_high_pass};
+use common::reference_high_pass;
 use cuewire_dsp::cue::{CueMode, CueSettings, CueSource, CUE_COUNT};
 use cuewire_dsp::engine::{CueOut, Engine, EngineSettings};
 use cuewire_dsp::input::{InputLayout, InputMode};
@@ -13,7 +13,7 @@ use cuewire_dsp::listen::{Listen, LISTEN_FADE_MS};
 use cuewire_dsp::output::OutputSettings;
 use cuewire_dsp::talkback::{TalkbackSettings, TALK_FADE_MS, TALK_HIGH_PASS_HZ};
 use cuewire_dsp::units::db_to_lin;
-use cuewire_testkit::{assert_bits_eq, lcg_noise, sine, spans};
+use cuewire_testkit::{amplitude, assert_bits_eq, lcg_noise, sine, spans};
 
 const FS: f32 = 48_000.0;
 

@@ -4,14 +4,14 @@
 
 mod common;
 
-use common::{amplitude, reference_high_pass};
+use common::reference_high_pass;
 use cuewire_dsp::cue::CUE_COUNT;
 use cuewire_dsp::meter::ChannelReading;
 use cuewire_dsp::talkback::{
     TalkbackSettings, TalkbackStage, TALK_CHUNK_FRAMES, TALK_FADE_MS, TALK_HIGH_PASS_HZ,
 };
 use cuewire_dsp::units::db_to_lin;
-use cuewire_testkit::{assert_bits_eq, lcg_noise, sine, spans};
+use cuewire_testkit::{amplitude, assert_bits_eq, lcg_noise, sine, spans};
 
 /// The magnitude of a bilinear-transform (prewarped) 2nd-order Butterworth high-pass with
 /// corner `fc` at `f`: |H|² = 1 / (1 + (tan(π·fc/fs) / tan(π·f/fs))⁴).

@@ -16,6 +16,7 @@ use super::widgets::HoverFmt;
 use cuewire_dsp::meter::{OutputLoudness, OutputReading, LOUDNESS_FLOOR_LUFS};
 use cuewire_dsp::units::lin_to_db;
 use egui::{Align, FontId, Layout, RichText, Ui, Vec2};
+use nice_plug::prelude::{Param, ParamSetter};
 
 use super::meter_math::{
     ear_band, ear_text, headroom_text, level_text, louder, loudness_text, tighter, time_left_text,
@@ -46,6 +47,22 @@ fn heading(title: &str) -> RichText {
         .font(FontId::proportional(HEADING_PT))
         .color(DIM_TEXT)
         .strong()
+}
+
+/// A row of a label `label_width` wide and a slider `slider_width` wide (points) for `param`.
+fn slider_row<P: Param>(
+    ui: &mut Ui,
+    setter: &ParamSetter,
+    label: &str,
+    label_width: f32,
+    param: &P,
+    slider_width: f32,
+    tooltip: &str,
+) {
+    ui.horizontal(|ui| {
+        row_label(ui, label, label_width);
+        widgets::slider(ui, setter, param, slider_width, tooltip);
+    });
 }
 
 /// A label of fixed width, so the sliders in a panel line up.

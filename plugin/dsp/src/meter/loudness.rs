@@ -19,12 +19,12 @@
 //! own totals, so a query reads at most two groups' bins and the group totals.
 //!
 //! Precision: the K-weighting runs in f32. The high-pass has a near-double pole at radius
-//! 0.995 near DC at 48 kHz (closer at higher rates): rounding its direct-form coefficients
-//! (−2p, p²) to f32 would move that pole by about 2e-4, a tenth of its distance from DC, and
+//! 0.995 near DC at 48 kHz (closer at higher rates): its direct-form coefficients (−2p, p²)
+//! stored as f32 would move that pole by about 2e-4, a tenth of its distance from DC, and
 //! shift the response around 38 Hz by tenths of a dB. So the high-pass keeps its output and
 //! its first difference ([`KWeighting`]): its coefficients become p² and (1 − p)², the small
-//! one held to full relative precision, and a rounding of p² moves 2p and p² together, which
-//! shifts the pole by about 2e-5 only. Its readings match the f64 `ebur128` crate within
+//! one held to full relative precision, and the f32 error of p² moves 2p and p² together,
+//! which shifts the pole by about 2e-5 only. Its readings match the f64 `ebur128` crate within
 //! 1e-4 LU. Channels sit side by side in f32 lanes, so the engine weighs all its
 //! outputs with one vector operation per step of the filter. Squares are summed per channel in
 //! sample order over each 10 ms step (f32, below 3e-5 relative) and then kept in f64, so any

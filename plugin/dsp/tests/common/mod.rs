@@ -2,17 +2,6 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
-/// Amplitude of the `freq_hz` component of `x`, which spans a whole number of its periods.
-pub fn amplitude(x: &[f32], freq_hz: f64, rate_hz: f64) -> f64 {
-    let (mut s, mut c) = (0.0f64, 0.0f64);
-    for (i, &v) in x.iter().enumerate() {
-        let w = std::f64::consts::TAU * freq_hz * i as f64 / rate_hz;
-        s += f64::from(v) * w.sin();
-        c += f64::from(v) * w.cos();
-    }
-    2.0 * s.hypot(c) / x.len() as f64
-}
-
 /// A reference high-pass in f64, direct form I, from the same analog prototype
 /// s² / (s² + √2·s + 1) as the talk filter, by the prewarped bilinear transform.
 pub fn reference_high_pass(x: &[f32], fc: f64, fs: f64) -> Vec<f64> {

@@ -11,7 +11,7 @@ use cuewire_dsp::meter::OutputReading;
 use egui::{RichText, Ui, Vec2};
 use nice_plug::prelude::ParamSetter;
 
-use super::{clip_led, column, ear_row, heading, panel, row_label};
+use super::{clip_led, column, ear_row, heading, panel, slider_row};
 use crate::editor::meter_math::{headroom_text, tighter};
 use crate::editor::theme::*;
 use crate::editor::{widgets, EditorApp};
@@ -82,16 +82,15 @@ impl EditorApp {
                 widgets::choice(ui, setter, &p.source, half, "Pre: the input before the main gain (a foldback mix unaffected by your volume). Post: after main gain, dim, mute and crossfeed.");
                 widgets::choice(ui, setter, &p.mode, half, "How this cue folds the stereo pair: stereo, mono, or one side to both ears.");
             });
-            ui.horizontal(|ui| {
-                row_label(ui, "Gain", CUE_LABEL_WIDTH);
-                widgets::slider(
-                    ui,
-                    setter,
-                    &p.gain_db,
-                    (w - CUE_LABEL_WIDTH - LABEL_GAP).max(MIN_CUE_CONTROL_WIDTH),
-                    "This cue's gain.",
-                );
-            });
+            slider_row(
+                ui,
+                setter,
+                "Gain",
+                CUE_LABEL_WIDTH,
+                &p.gain_db,
+                (w - CUE_LABEL_WIDTH - LABEL_GAP).max(MIN_CUE_CONTROL_WIDTH),
+                "This cue's gain.",
+            );
             if widgets::meter(
                 ui,
                 reading,

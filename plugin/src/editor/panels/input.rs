@@ -8,7 +8,7 @@ use cuewire_dsp::meter::OutputReading;
 use egui::{RichText, Ui, Vec2};
 use nice_plug::prelude::ParamSetter;
 
-use super::{panel, readout_rows, row_label};
+use super::{panel, readout_rows, row_label, slider_row};
 use crate::editor::meter_math::level_text;
 use crate::editor::theme::*;
 use crate::editor::{widgets, EditorApp};
@@ -65,16 +65,7 @@ impl EditorApp {
                 ("Cold trim L", &p.cold_trim_l_db),
                 ("Cold trim R", &p.cold_trim_r_db),
             ] {
-                ui.horizontal(|ui| {
-                    row_label(ui, name, label_w);
-                    widgets::slider(
-                        ui,
-                        setter,
-                        param,
-                        slider_w,
-                        "Trims the cold leg's level to null the common mode of a balanced pair (±3 dB).",
-                    );
-                });
+                slider_row(ui, setter, name, label_w, param, slider_w, "Trims the cold leg's level to null the common mode of a balanced pair (±3 dB).");
             }
             ui.horizontal(|ui| {
                 row_label(ui, "Polarity", label_w);

@@ -7,7 +7,7 @@ use cuewire_dsp::units::{dbfs_to_dbu, dbu_to_v_rms, lin_to_db};
 use egui::{Align, FontId, Layout, RichText, Ui, Vec2};
 use nice_plug::prelude::ParamSetter;
 
-use super::{clip_led, ear_row, loudness_rows, panel, row_label};
+use super::{clip_led, ear_row, loudness_rows, panel, row_label, slider_row};
 use crate::editor::meter_math::{self, headroom_text, level_text, louder, tighter};
 use crate::editor::theme::*;
 use crate::editor::{widgets, EditorApp};
@@ -27,20 +27,16 @@ impl EditorApp {
             let w = ui.available_width();
             let label_w = MAIN_LABEL_WIDTH;
             let slider_w = (w - label_w - LABEL_GAP).max(MIN_SLIDER_WIDTH);
-            ui.horizontal(|ui| {
-                row_label(ui, "Gain", label_w);
-                widgets::slider(
-                    ui,
-                    setter,
-                    &p.gain_db,
-                    slider_w,
-                    "Main output gain (−60..+24 dB).",
-                );
-            });
-            ui.horizontal(|ui| {
-                row_label(ui, "Ceiling", label_w);
-                widgets::slider(ui, setter, &p.ceiling_db, slider_w, "Ear guard ceiling: while the guard is on, no sample of the main output exceeds this level (samples above it are clamped; the true peak between samples can read slightly higher).");
-            });
+            slider_row(
+                ui,
+                setter,
+                "Gain",
+                label_w,
+                &p.gain_db,
+                slider_w,
+                "Main output gain (−60..+24 dB).",
+            );
+            slider_row(ui, setter, "Ceiling", label_w, &p.ceiling_db, slider_w, "Ear guard ceiling: while the guard is on, no sample of the main output exceeds this level (samples above it are clamped; the true peak between samples can read slightly higher).");
             ui.horizontal(|ui| {
                 row_label(ui, "", label_w);
                 widgets::toggle(

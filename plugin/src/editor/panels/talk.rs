@@ -6,7 +6,7 @@ use cuewire_dsp::meter::OutputReading;
 use egui::{FontId, RichText, Sense, Ui, Vec2};
 use nice_plug::prelude::{Param, ParamSetter};
 
-use super::{panel, row_label};
+use super::{panel, row_label, slider_row};
 use crate::editor::theme::*;
 use crate::editor::{widgets, EditorApp, TALK_BALLISTICS};
 
@@ -77,26 +77,24 @@ impl EditorApp {
             }
             let label_w = MAIN_LABEL_WIDTH;
             let slider_w = (w - label_w - LABEL_GAP).max(MIN_SLIDER_WIDTH);
-            ui.horizontal(|ui| {
-                row_label(ui, "Level", label_w);
-                widgets::slider(
-                    ui,
-                    setter,
-                    &p.level_db,
-                    slider_w,
-                    "Level of the talk signal in the outputs it reaches (−40..+12 dB).",
-                );
-            });
-            ui.horizontal(|ui| {
-                row_label(ui, "Dim", label_w);
-                widgets::slider(
-                    ui,
-                    setter,
-                    &p.dim_db,
-                    slider_w,
-                    "How far the programme drops in those outputs while you talk (−40..0 dB).",
-                );
-            });
+            slider_row(
+                ui,
+                setter,
+                "Level",
+                label_w,
+                &p.level_db,
+                slider_w,
+                "Level of the talk signal in the outputs it reaches (−40..+12 dB).",
+            );
+            slider_row(
+                ui,
+                setter,
+                "Dim",
+                label_w,
+                &p.dim_db,
+                slider_w,
+                "How far the programme drops in those outputs while you talk (−40..0 dB).",
+            );
             ui.horizontal(|ui| {
                 row_label(ui, "", label_w);
                 widgets::toggle(
