@@ -456,7 +456,7 @@ impl<const MONITOR: bool> Plugin for Cuewire<MONITOR> {
                     .push_with(2 * n, |i| if i % 2 == 0 { l[i / 2] } else { r[i / 2] });
             }
         }
-        // Every ~5 ms of audio (the GUI draws at most every ~16 ms): reading all meters
+        // Every ~10 ms of audio (the GUI draws at most every ~16 ms): reading all meters
         // per block would cost as much as metering a small block. Nothing is lost in between.
         if let Some(readings) = engine.take_meters_if_due() {
             self.shared.publish(&readings, engine.input().decision());

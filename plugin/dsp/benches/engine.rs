@@ -8,7 +8,7 @@
 //! costs); `full` is 2 in, main plus four cues, every meter on all ten output channels and
 //! the input, crossfeed on. `true_peak_10ch_ours` and `true_peak_10ch_ebur128` compare our
 //! true-peak meter with the ebur128 crate's on the same ten channels. Engine runs take the
-//! meter readings when due (every ~5 ms of audio), as the plugin does. For ratios measured inside one run, use the
+//! meter readings when due (every ~10 ms of audio), as the plugin does. For ratios measured inside one run, use the
 //! guard: `cargo bench -p cuewire-dsp --bench guard`.
 
 mod common;

@@ -27,10 +27,12 @@ use crate::talkback::{TalkIn, TalkbackSettings, TalkbackStage};
 pub const CHUNK_FRAMES: usize = 256;
 
 /// Audio time between two meter publications (s), rounded up to whole
-/// [`METER_BATCH_FRAMES`] batches (256 frames at 48 kHz): a GUI at 60 fps needs a reading
-/// every ~16 ms, and each read costs (it meters the frames waiting in the batch, then reads
-/// every meter), so the plugin publishes at most this often (see [`Engine::meters_due`]).
-pub const METER_PUBLISH_S: f32 = 0.005;
+/// [`METER_BATCH_FRAMES`] batches (512 frames, 10.7 ms, at 48 kHz). A GUI at 60 fps shows a
+/// frame every 16.7 ms, so one publication per 10 ms still gives every frame a fresh reading
+/// (peaks are merged between publications, nothing is lost). Each read costs (it meters the
+/// frames waiting in the batch, then reads every meter), so the plugin publishes at most this
+/// often (see [`Engine::meters_due`]).
+pub const METER_PUBLISH_S: f32 = 0.010;
 
 /// Frames of every metered signal the engine gathers before running the meters over them
 /// (a whole number of the meters' [`crate::meter::CHUNK`]s): each meter call has a fixed cost

@@ -1441,10 +1441,10 @@ fn reading_meters_when_due_loses_no_peak_or_clip() {
     let every = meter_summary(true);
     let due = meter_summary(false);
     println!("every block: {every:?}\nwhen due:    {due:?}");
-    // 48 000 frames in blocks of 32: 1500 reads against one per 5 ms (256 frames at 48 kHz:
-    // the publication interval is at least one chunk), 188 reads including the final one.
+    // 48 000 frames in blocks of 32: 1500 reads against one per 10 ms (two 256-frame meter
+    // batches, 512 frames at 48 kHz), 94 reads including the final one.
     assert_eq!(every.reads, 1500);
-    assert_eq!(due.reads, 48_000usize.div_ceil(256));
+    assert_eq!(due.reads, 48_000usize.div_ceil(512));
     // The signal must exercise what is compared: clips and overs on the input and some cues.
     assert!(every.clip_events.iter().sum::<u32>() > 0);
     assert!(every.tp_overs.iter().sum::<u32>() > 0);

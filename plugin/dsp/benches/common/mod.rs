@@ -3,7 +3,7 @@
 //!
 //! Every run does what a host plus the plugin do per block: copy the input into the in-place
 //! buffers, process, and (for engine runs) take the meter readings when they are due (every
-//! ~5 ms of audio, `Engine::take_meters_if_due`) as the plugin's `process()` does.
+//! ~10 ms of audio, `Engine::take_meters_if_due`) as the plugin's `process()` does.
 
 #![allow(dead_code)]
 

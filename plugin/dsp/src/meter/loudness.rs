@@ -90,6 +90,14 @@ const GROUPS: usize = BINS / GROUP_BINS;
 /// Independent partial sums for the window sums (not one long add chain).
 const LANES: usize = 8;
 
+/// Steps per group of the step ring: each group keeps the sum of its steps, so a step
+/// re-adds its own group and the group sums rather than the whole ring.
+const RING_GROUP_STEPS: usize = 10;
+/// Groups in the step ring.
+const RING_GROUPS: usize = SHORT_TERM_STEPS / RING_GROUP_STEPS;
+const _: () = assert!(SHORT_TERM_STEPS.is_multiple_of(RING_GROUP_STEPS));
+const _: () = assert!(MOMENTARY_STEPS.is_multiple_of(RING_GROUP_STEPS));
+
 /// Filter state below this magnitude is flushed to zero at step ends: a decaying recursion
 /// would otherwise reach subnormal f32 numbers (slow on x86) within a second of silence.
 /// Values this small carry no measurable energy (−300 dBFS; a step's decay keeps the state
@@ -262,7 +270,9 @@ impl<const L: usize> KWeighting<L> {
                 let u = mac::<FMA>(mac::<FMA>(b0 * x0[j], b1, x1[j]), b2, x2[j]);
                 v0[j] = mac::<FMA>(mac::<FMA>(u, s2, v2[j]), s1, v1[j]);
                 // The high-pass numerator (1 − z⁻¹)², exact for DC.
-                let w = (v0[j] - 2.0 * v1[j]) + v2[j];
+                // v1 + v1 is 2·v1 exactly, on an adder rather than a multiplier (the
+                // multipliers are what this loop waits on).
+                let w = (v0[j] - (v1[j] + v1[j])) + v2[j];
                 // y0 − y1 = w + (y1 − y2) − c1·y1 + c2·y2, with y2 = y1 − d1.
                 d0[j] = mac::<FMA>(mac::<FMA>(w, keep_d, d1[j]), -pull_y, y1[j]);
                 y0[j] = y1[j] + d0[j];
@@ -511,6 +521,8 @@ pub struct LoudnessMeter {
     steps: KWeightedSteps<2>,
     /// Energy sums of the last [`SHORT_TERM_STEPS`] steps; `next_slot` is the oldest.
     ring: [f64; SHORT_TERM_STEPS],
+    /// Sum of each group of [`RING_GROUP_STEPS`] ring slots, in slot order.
+    group_sums: [f64; RING_GROUPS],
     next_slot: usize,
     /// Steps completed since reset (or since the stream started).
     steps_since_reset: u64,
@@ -523,9 +535,10 @@ pub struct LoudnessMeter {
     /// Integrated loudness (LUFS) and loudness range (LU) as of the last read; `None` when
     /// blocks were added since (they change only every 100 ms, reads come more often).
     gated_memo: Option<(f32, f32)>,
-    /// The momentary, short-term and maximum energies of the last read with their readings
-    /// (LUFS): the energies change once a 10 ms step, reads come every few milliseconds.
-    level_memo: Option<([u64; 4], [f32; 4])>,
+    /// The momentary, short-term and maximum energies (bits) with their readings (LUFS), each
+    /// as of the last read that computed it: each is converted again only when it changed
+    /// (the windows move every 10 ms step, the maxima seldom).
+    level_memo: [Option<(u64, f32)>; 4],
 }
 
 impl LoudnessMeter {
@@ -536,6 +549,7 @@ impl LoudnessMeter {
             sample_rate_hz: 48_000.0,
             steps: KWeightedSteps::new(sample_rate_hz),
             ring: [0.0; SHORT_TERM_STEPS],
+            group_sums: [0.0; RING_GROUPS],
             next_slot: 0,
             steps_since_reset: 0,
             momentary_energy: 0.0,
@@ -545,7 +559,7 @@ impl LoudnessMeter {
             blocks: BlockHistogram::new(),
             short_term_values: BlockHistogram::new(),
             gated_memo: None,
-            level_memo: None,
+            level_memo: [None; 4],
         };
         m.set_sample_rate(sample_rate_hz);
         m
@@ -557,6 +571,7 @@ impl LoudnessMeter {
         self.sample_rate_hz = fs;
         self.steps = KWeightedSteps::new(fs);
         self.ring = [0.0; SHORT_TERM_STEPS];
+        self.group_sums = [0.0; RING_GROUPS];
         self.next_slot = 0;
         self.momentary_energy = 0.0;
         self.short_term_energy = 0.0;
@@ -619,23 +634,35 @@ impl LoudnessMeter {
     pub(crate) fn end_step(&mut self, [l, r]: [f64; 2]) {
         // Channel weights 1.0 (BS.1770-4 for left and right).
         let step_energy = l + r;
-        if let Some(slot) = self.ring.get_mut(self.next_slot) {
+        let newest = self.next_slot;
+        if let Some(slot) = self.ring.get_mut(newest) {
             *slot = step_energy;
         }
-        self.next_slot = (self.next_slot + 1) % SHORT_TERM_STEPS;
+        self.next_slot = (newest + 1) % SHORT_TERM_STEPS;
 
-        // Re-adding the ring (in a fixed order) rather than adding the new step and
+        // Re-adding stored step sums (in a fixed order) rather than adding the new step and
         // subtracting the oldest keeps the sums exact: no drift, no residue after a burst.
-        // The ring up to `next_slot` ends with the newest step; the rest holds older ones.
-        let (newest, older) = self.ring.split_at(self.next_slot);
-        let recent = match newest.len().checked_sub(MOMENTARY_STEPS) {
-            Some(from) => sum_f64(newest.get(from..).unwrap_or_default()),
-            None => {
-                let from = older.len() - (MOMENTARY_STEPS - newest.len());
-                sum_f64(older.get(from..).unwrap_or_default()) + sum_f64(newest)
-            }
+        // Only the newest step's group is re-added in full; the windows add group sums.
+        let (group, offset) = (newest / RING_GROUP_STEPS, newest % RING_GROUP_STEPS);
+        let slots = |g: usize| {
+            let g = g % RING_GROUPS;
+            self.ring
+                .get(g * RING_GROUP_STEPS..(g + 1) * RING_GROUP_STEPS)
+                .unwrap_or_default()
         };
-        let all = sum_f64(&self.ring);
+        if let Some(sum) = self.group_sums.get_mut(group) {
+            *sum = sum_f64(slots(group));
+        }
+        // The momentary window: the newest group up to the newest step, the whole groups
+        // before it, and the tail of the group that many groups back.
+        let whole = MOMENTARY_STEPS / RING_GROUP_STEPS - 1;
+        let back = group + RING_GROUPS - whole - 1;
+        let recent = sum_f64(slots(group).get(..=offset).unwrap_or_default())
+            + (1..=whole)
+                .map(|k| self.group_sums[(group + RING_GROUPS - k) % RING_GROUPS])
+                .sum::<f64>()
+            + sum_f64(slots(back).get(offset + 1..).unwrap_or_default());
+        let all = sum_f64(&self.group_sums);
         let step = self.steps.step_samples as f64;
         self.momentary_energy = recent / (step * MOMENTARY_STEPS as f64);
         self.short_term_energy = all / (step * SHORT_TERM_STEPS as f64);
@@ -681,16 +708,19 @@ impl LoudnessMeter {
             self.max_momentary_energy,
             self.max_short_term_energy,
         ];
-        let key = energies.map(f64::to_bits);
-        let [momentary_lufs, short_term_lufs, max_momentary_lufs, max_short_term_lufs] =
-            match self.level_memo {
-                Some((k, lufs)) if k == key => lufs,
+        let mut lufs = [0.0f32; 4];
+        for ((memo, e), lufs) in self.level_memo.iter_mut().zip(energies).zip(&mut lufs) {
+            let key = e.to_bits();
+            *lufs = match *memo {
+                Some((k, v)) if k == key => v,
                 _ => {
-                    let lufs = energies.map(|e| to_reading(energy_to_lufs(e)));
-                    self.level_memo = Some((key, lufs));
-                    lufs
+                    let v = to_reading(energy_to_lufs(e));
+                    *memo = Some((key, v));
+                    v
                 }
             };
+        }
+        let [momentary_lufs, short_term_lufs, max_momentary_lufs, max_short_term_lufs] = lufs;
         LoudnessReading {
             momentary_lufs,
             short_term_lufs,
@@ -719,6 +749,38 @@ fn sum_f64(x: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The windows' grouped sums equal plain sums of the last 40 and 300 step energies at
+    /// every position of the ring (to the last few bits: only the order of additions differs).
+    #[test]
+    fn window_sums_match_plain_sums_at_every_ring_position() {
+        let mut m = LoudnessMeter::new(48_000.0);
+        let step = m.step_samples() as f64;
+        let mut history = Vec::new();
+        let mut seed = 7u32;
+        for _ in 0..(2 * SHORT_TERM_STEPS + 17) {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            // Energies over twelve decades, so a window mixes loud and quiet steps.
+            let e = 10f64.powf(f64::from(seed >> 8) / f64::from(1u32 << 24) * 12.0 - 6.0);
+            history.push(e);
+            m.end_step([0.25 * e, 0.75 * e]);
+            let last = |k: usize| {
+                let from = history.len().saturating_sub(k);
+                history[from..].iter().sum::<f64>() / (step * k as f64)
+            };
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs();
+            assert!(
+                close(m.momentary_energy, last(MOMENTARY_STEPS)),
+                "momentary at step {}",
+                history.len()
+            );
+            assert!(
+                close(m.short_term_energy, last(SHORT_TERM_STEPS)),
+                "short-term at step {}",
+                history.len()
+            );
+        }
+    }
 
     /// Ranks walk bins, groups and the top bin consistently with the counts.
     #[test]
