@@ -10,11 +10,12 @@
 //! order, only wider registers), and so is the portable one without FMA; the FMA ones differ
 //! from the portable one by rounding only (≤ 1e-6 relative).
 //!
-//! Three loops also have a hand-written kernel (explicit intrinsics), kept because each
+//! Four loops also have a hand-written kernel (explicit intrinsics), kept because each
 //! measured at least 15 % faster than its plain loop compiled for the same instruction set
 //! (BENCHMARKS.md, "Kernel decisions"): the true-peak tiles (AVX2, and AVX-512F in the
 //! AVX-512 instantiation), the crossfeed's four recursions and the entrance scan (AVX2, also
-//! used by the AVX-512 instantiation). Each is tested bit for bit against its plain loop,
+//! used by the AVX-512 instantiation), and the narrow weighting's K- and A-weighting of eight
+//! lanes in one pass (AVX-512 only). Each is tested bit for bit against its plain loop,
 //! which stays in the production code as the reference and as the path for CPUs without the
 //! instruction set.
 
@@ -26,7 +27,8 @@ pub(crate) enum Isa {
     /// AVX2 with fused multiply-add (x86-64 CPUs that report both).
     #[cfg(target_arch = "x86_64")]
     Avx2Fma,
-    /// AVX-512F with AVX2 and fused multiply-add (x86-64 CPUs that report all three).
+    /// AVX-512F and AVX-512VL with AVX2 and fused multiply-add (x86-64 CPUs that report all
+    /// four; VL gives eight-lane vectors the 32 registers too).
     #[cfg(target_arch = "x86_64")]
     Avx512,
 }
@@ -51,7 +53,9 @@ impl Isa {
             }
             #[cfg(target_arch = "x86_64")]
             Self::Avx512 => {
-                Self::Avx2Fma.supported() && std::arch::is_x86_feature_detected!("avx512f")
+                Self::Avx2Fma.supported()
+                    && std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
             }
         }
     }

@@ -8,7 +8,7 @@
 
 use super::{
     lin_to_db, plr_lu, CommonModeMeter, EarLevelMeter, GroupMember, LoudnessMeter, LoudnessReading,
-    OutputMeter, OutputReading, StereoMeter, WeightedLanes,
+    OutputMeter, OutputReading, SharedLanes, StereoMeter,
 };
 use crate::cue::CUE_COUNT;
 use crate::engine::{
@@ -110,7 +110,7 @@ struct Meters {
     /// Ear level of the main output and each cue (see [`EAR_OUTPUTS`]).
     ear: [EarLevelMeter; EAR_OUTPUTS],
     /// The K- and A-weighting of every loudness output, feeding both meter families.
-    weighting: WeightedLanes<WEIGHTED_LANES>,
+    weighting: SharedLanes<WEIGHTED_LANES>,
 }
 
 impl Meters {
@@ -215,7 +215,7 @@ impl MeterBank {
                 ear: ear
                     .spl_at_0dbfs_db
                     .map(|spl| EarLevelMeter::new(sample_rate_hz, spl)),
-                weighting: WeightedLanes::new(sample_rate_hz),
+                weighting: SharedLanes::new(sample_rate_hz),
             },
             batch: MeterBatch::new(),
             route: MeterRoute::Off,

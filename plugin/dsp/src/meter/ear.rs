@@ -236,19 +236,19 @@ fn lp_numerator(p: f64, f4: f64, fs: f64) -> [f64; 3] {
 pub struct AWeighting<const L: usize = 2> {
     c: AWeightingCoefs,
     /// High-pass poles in f32.
-    hp_pole: [f32; 4],
+    pub(super) hp_pole: [f32; 4],
     /// Low-pass numerator in f32.
-    lp_b: [f32; 3],
+    pub(super) lp_b: [f32; 3],
     /// Low-pass double pole in f32.
-    lp_pole: f32,
+    pub(super) lp_pole: f32,
     /// Each step's last output: four high-passes, the low-pass numerator, its two recursions.
-    y: [[f32; L]; 7],
+    pub(super) y: [[f32; L]; 7],
     /// Each high-pass's previous input.
-    hp_x1: [[f32; L]; 4],
+    pub(super) hp_x1: [[f32; L]; 4],
     /// The low-pass numerator's inputs one and two samples back.
-    lp_x: [[f32; L]; 2],
+    pub(super) lp_x: [[f32; L]; 2],
     /// The [`DENORMAL_GUARD`] offset for the next sample (its sign alternates).
-    guard: f32,
+    pub(super) guard: f32,
 }
 
 /// Samples by which [`AWeighting`]'s output lags its input (one per pipelined step after
@@ -367,13 +367,13 @@ const PARTIAL_FRAMES: usize = SPAN_FRAMES;
 /// them at the same positions with bit-identical sums.
 #[derive(Clone, Debug)]
 pub(crate) struct WeightedHops<const L: usize = 2> {
-    filter: AWeighting<L>,
+    pub(super) filter: AWeighting<L>,
     hop_samples: usize,
-    pos_in_hop: usize,
+    pub(super) pos_in_hop: usize,
     /// Sums of squared weighted samples since the last move into `sums`.
-    partial: [f32; L],
+    pub(super) partial: [f32; L],
     /// Sums of squared weighted samples in the current hop (digital, full scale = 1).
-    sums: [f64; L],
+    pub(super) sums: [f64; L],
 }
 
 impl<const L: usize> WeightedHops<L> {
@@ -428,7 +428,13 @@ impl<const L: usize> WeightedHops<L> {
             self.filter
                 .accumulate_squares::<FMA>(frames, &mut self.partial);
         }
-        self.pos_in_hop += frames.len();
+        self.advance(frames.len())
+    }
+
+    /// Moves the hop on by `n` frames whose squares are already in `partial` (at most
+    /// [`Self::partial_span_of`] of them); returns the hop's sums when they complete it.
+    pub(super) fn advance(&mut self, n: usize) -> Option<[f64; L]> {
+        self.pos_in_hop += n;
         if self.pos_in_hop.is_multiple_of(PARTIAL_FRAMES) || self.pos_in_hop >= self.hop_samples {
             for (s, p) in self.sums.iter_mut().zip(&mut self.partial) {
                 *s += f64::from(std::mem::take(p));

@@ -36,7 +36,7 @@ pub use ear::{
     EXPOSURE_PA2H_MAX, IEC_61672_A_WEIGHTING_DB, IEC_61672_CLASS_1_LIMITS_DB, IEC_61672_NOMINAL_HZ,
     P_REF_PA,
 };
-pub(crate) use lanes::WeightedLanes;
+pub(crate) use lanes::SharedLanes;
 pub use level::{
     ClipCounter, HeldPeak, RmsMeter, SamplePeakMeter, DEFAULT_CLIP_RUN_SAMPLES, DEFAULT_HOLD_MS,
     HOLD_MS_MAX, HOLD_MS_MIN, RELEASE_DB_PER_S,
