@@ -3,6 +3,7 @@
 
 use crate::output::{OutputSettings, OutputStage};
 use crate::ramp::Ramp;
+use crate::sanitise::{ceiling_bits, outside};
 use crate::simd::{dispatch, Isa, Kernel};
 
 /// Number of cue outputs.
@@ -109,6 +110,9 @@ pub struct CueStage {
     /// The fade's weight of `from`: 1 at a change, ramping to 0 over [`CUE_ROUTE_FADE_MS`].
     fade: Ramp,
     stage: OutputStage,
+    /// The last render found every sample one the ear guard passes unchanged (see
+    /// [`CueStage::apply_guard`]).
+    guard_passes: bool,
 }
 
 impl CueStage {
@@ -121,6 +125,7 @@ impl CueStage {
             from: matrix,
             fade: Ramp::for_ms(sample_rate_hz, CUE_ROUTE_FADE_MS, 0.0),
             stage: OutputStage::new(sample_rate_hz, &settings.stage_settings()),
+            guard_passes: false,
         }
     }
 
@@ -222,7 +227,7 @@ impl CueStage {
             // With no fade in this block and a steady gain, the gain joins the routing pass
             // (same arithmetic as two passes).
             gain_done = start == 0 && !self.stage.is_ramping();
-            mix_into(
+            let within = mix_into(
                 self.stage.isa(),
                 (&a[start..n], &b[start..n]),
                 rows,
@@ -232,7 +237,13 @@ impl CueStage {
                     1.0
                 },
                 [&mut out_l[start..n], &mut out_r[start..n]],
+                ceiling_bits(self.stage.guard().pass_limit_lin()),
             );
+            // The mix pass saw every final sample when it also applied the gain over the whole
+            // chunk and the level limit will not touch them.
+            self.guard_passes = gain_done && within && self.stage.limit_is_idle();
+        } else {
+            self.guard_passes = false;
         }
         if !gain_done {
             self.stage.apply_gain(out_l, out_r);
@@ -241,48 +252,60 @@ impl CueStage {
     }
 
     /// Applies the cue's ear guard to its finished signal `l`, `r` (the guard usually finds
-    /// nothing to change).
-    pub fn apply_guard(&mut self, l: &mut [f32], r: &mut [f32]) {
-        self.stage.apply_guard(l, r);
+    /// nothing to change); `changed`: something (talkback) changed the signal since
+    /// [`CueStage::process_pre_guard`] rendered it.
+    pub fn apply_guard(&mut self, l: &mut [f32], r: &mut [f32], changed: bool) {
+        // The render already checked every sample against the guard: no second pass.
+        if !std::mem::take(&mut self.guard_passes) || changed {
+            self.stage.apply_guard(l, r);
+        }
     }
 }
 
 /// Writes `out[k] = (rows[k][0]·a + rows[k][1]·b)·gain_lin` (the product skipped at unity, as
 /// the gain stage does) through the instruction set `isa`: the routing and the gain of a cue
-/// in one pass, bit-identical to doing them one after the other.
+/// in one pass, bit-identical to doing them one after the other. Returns whether every written
+/// sample would pass an ear guard with ceiling bits `ceiling_bits` unchanged (see
+/// [`crate::sanitise::outside`]), found in the same pass.
 fn mix_into(
     isa: Isa,
     (a, b): (&[f32], &[f32]),
     rows: [[f32; 2]; 2],
     gain_lin: f32,
     outs: [&mut [f32]; 2],
-) {
+    ceiling_bits: u32,
+) -> bool {
     /// The loop through one instruction-set instantiation (identical results).
     struct Mix<'a>(
         (&'a [f32], &'a [f32]),
         [[f32; 2]; 2],
         f32,
         [&'a mut [f32]; 2],
+        u32,
     );
     impl Kernel for Mix<'_> {
-        type Out = ();
+        type Out = bool;
         #[inline(always)]
-        fn run<const FMA: bool>(self) {
-            let Mix((a, b), rows, gain_lin, outs) = self;
+        fn run<const FMA: bool>(self) -> bool {
+            let Mix((a, b), rows, gain_lin, outs, ceiling_bits) = self;
+            let mut touched = false;
             for (out, [wa, wb]) in outs.into_iter().zip(rows) {
                 let n = out.len().min(a.len()).min(b.len());
                 let (out, a, b) = (&mut out[..n], &a[..n], &b[..n]);
                 if gain_lin == 1.0 {
                     for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
                         *o = wa * x + wb * y;
+                        touched |= outside(*o, ceiling_bits);
                     }
                 } else {
                     for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
                         *o = (wa * x + wb * y) * gain_lin;
+                        touched |= outside(*o, ceiling_bits);
                     }
                 }
             }
+            !touched
         }
     }
-    dispatch(isa, Mix((a, b), rows, gain_lin, outs));
+    dispatch(isa, Mix((a, b), rows, gain_lin, outs, ceiling_bits))
 }

@@ -610,6 +610,8 @@ impl Engine {
             self.crossfeed.process(l, r);
         }
 
+        // Which cues talkback changed after their render (their guard then checks again).
+        let mut talked = [false; CUE_COUNT];
         if cues_rendered {
             self.post[0][..n].copy_from_slice(l);
             self.post[1][..n].copy_from_slice(r);
@@ -627,7 +629,7 @@ impl Engine {
                     None => (&mut sl[..n], &mut sr[..n]),
                 };
                 cue.process_pre_guard(taps, a, b);
-                self.talkback.mix_into_cue(i, a, b);
+                talked[i] = self.talkback.mix_into_cue(i, a, b);
             }
         }
 
@@ -650,7 +652,7 @@ impl Engine {
         for (i, (cue, out)) in self.cues.iter_mut().zip(cue_outs.iter_mut()).enumerate() {
             if let (true, Some((a, b))) = (cue_active[i], out) {
                 let (a, b) = (&mut a[range.clone()], &mut b[range.clone()]);
-                cue.apply_guard(a, b);
+                cue.apply_guard(a, b, talked[i]);
                 self.meters.take_cue(i, a, b);
             }
         }

@@ -282,6 +282,11 @@ impl OutputStage {
         self.limit.process(l, r);
     }
 
+    /// True while the level limit leaves the audio alone (off and fully recovered).
+    pub fn limit_is_idle(&self) -> bool {
+        self.limit.is_idle()
+    }
+
     /// Applies the ear guard alone.
     pub fn apply_guard(&mut self, l: &mut [f32], r: &mut [f32]) {
         // Almost every block has nothing to change: a read-only scan then saves the writing

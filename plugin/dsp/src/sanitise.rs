@@ -127,27 +127,41 @@ pub(crate) fn all_within_isa(isa: Isa, l: &[f32], r: &[f32], ceiling_lin: f32) -
             scan_plain(l, r, ceiling_bits)
         }
     }
-    // An infinite ceiling still lets no infinity through (the guard silences it).
-    dispatch(isa, Scan(l, r, ceiling_lin.min(f32::MAX).to_bits()))
+    dispatch(isa, Scan(l, r, ceiling_bits(ceiling_lin)))
 }
 
 /// [`all_within_isa`]'s plain loop (`ceiling_bits`: the ceiling's bits, at most
 /// `f32::MAX`'s): the portable scan and the reference the AVX2 kernel is tested against.
 #[inline(always)]
 fn scan_plain(l: &[f32], r: &[f32], ceiling_bits: u32) -> bool {
+    let mut touched = false;
+    for x in [l, r] {
+        for &s in x {
+            touched |= outside(s, ceiling_bits);
+        }
+    }
+    !touched
+}
+
+/// True when `s` is subnormal, non-finite or above the ceiling whose bits are `ceiling_bits`
+/// (at most `f32::MAX`'s) in magnitude: what [`all_within_isa`] looks for, one sample at a
+/// time, branch-free (loops that OR it over samples vectorise, on the baseline too).
+#[inline(always)]
+pub(crate) fn outside(s: f32, ceiling_bits: u32) -> bool {
     // The baseline (SSE2) has no 32-bit unsigned min or max but a signed compare: test each
     // sample against both limits and OR the flags. Magnitudes are non-negative as i32, and so
     // is magnitude − 1 once its wrapped sign bit is cleared.
     let (ceiling, limit) = (ceiling_bits as i32, SUBNORMAL_LIMIT_BITS as i32);
-    let mut touched = false;
-    for x in [l, r] {
-        for &s in x {
-            let magnitude = (s.to_bits() & 0x7fff_ffff) as i32;
-            let below_normal = magnitude.wrapping_sub(1) & 0x7fff_ffff;
-            touched |= (magnitude > ceiling) | (below_normal < limit);
-        }
-    }
-    !touched
+    let magnitude = (s.to_bits() & 0x7fff_ffff) as i32;
+    let below_normal = magnitude.wrapping_sub(1) & 0x7fff_ffff;
+    (magnitude > ceiling) | (below_normal < limit)
+}
+
+/// The bits of the ceiling [`all_within_isa`] and [`outside`] compare with for a guard at
+/// `ceiling_lin` (an infinite ceiling still lets no infinity through).
+#[inline]
+pub(crate) fn ceiling_bits(ceiling_lin: f32) -> u32 {
+    ceiling_lin.min(f32::MAX).to_bits()
 }
 
 /// [`scan_plain`] with explicit AVX2: eight lanes of running max of the magnitude bits and

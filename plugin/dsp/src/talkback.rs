@@ -397,10 +397,8 @@ impl TalkbackStage {
 
     /// Mixes the last chunk's talk into cue `cue`'s signal `l`, `r` (the chunk's length) and
     /// dims its programme; a cue that hears no talk is left bit for bit.
-    pub fn mix_into_cue(&self, cue: usize, l: &mut [f32], r: &mut [f32]) {
-        if cue < CUE_COUNT {
-            self.mix_into(cue, l, r);
-        }
+    pub fn mix_into_cue(&self, cue: usize, l: &mut [f32], r: &mut [f32]) -> bool {
+        cue < CUE_COUNT && self.mix_into(cue, l, r)
     }
 
     /// Mixes the last chunk's talk into the main signal `l`, `r` when talk-to-main is on (or
@@ -409,9 +407,10 @@ impl TalkbackStage {
         self.mix_into(MAIN, l, r);
     }
 
-    fn mix_into(&self, destination: usize, l: &mut [f32], r: &mut [f32]) {
+    /// Mixes into `destination`; false when it hears no talk (the signal is left as it is).
+    fn mix_into(&self, destination: usize, l: &mut [f32], r: &mut [f32]) -> bool {
         if self.silent[destination] {
-            return;
+            return false;
         }
         let n = self.frames.min(l.len()).min(r.len());
         let talk = &self.talk[..n];
@@ -424,6 +423,7 @@ impl TalkbackStage {
                 x[i] = x[i] * (dim[i] * e + (1.0 - e)) + talk[i] * e;
             }
         }
+        true
     }
 
     /// The talk meter's readings (after the filter, before the talk level; silence while
