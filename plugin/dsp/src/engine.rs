@@ -600,7 +600,9 @@ impl Engine {
         });
 
         let cues_rendered = rendered.contains(&true);
-        if cues_rendered {
+        // The pre tap: the meter batch already holds this chunk's decoded input.
+        let pre_in_batch = self.meters.chunk_input(n).is_some();
+        if cues_rendered && !pre_in_batch {
             self.pre[0][..n].copy_from_slice(l);
             self.pre[1][..n].copy_from_slice(r);
         }
@@ -616,7 +618,10 @@ impl Engine {
             self.post[0][..n].copy_from_slice(l);
             self.post[1][..n].copy_from_slice(r);
             let taps = CueTaps {
-                pre: (&self.pre[0][..n], &self.pre[1][..n]),
+                pre: self
+                    .meters
+                    .chunk_input(n)
+                    .unwrap_or((&self.pre[0][..n], &self.pre[1][..n])),
                 post: (&self.post[0][..n], &self.post[1][..n]),
             };
             for (i, (cue, out)) in self.cues.iter_mut().zip(cue_outs.iter_mut()).enumerate() {

@@ -381,6 +381,19 @@ impl MeterBank {
         };
     }
 
+    /// The decoded input of the `n`-frame chunk [`Self::start_chunk`] took, as kept in the
+    /// batch (the cues' pre tap can read it there instead of copying it again); `None` while
+    /// metering is off.
+    pub fn chunk_input(&self, n: usize) -> Option<Pair<'_>> {
+        let at = match self.route {
+            MeterRoute::Off => return None,
+            MeterRoute::Direct => 0,
+            MeterRoute::Batch(at) => at,
+        };
+        let [l, r] = &self.batch.input;
+        Some((l.get(at..at + n)?, r.get(at..at + n)?))
+    }
+
     /// Takes cue `cue`'s final output of the chunk (only called for active cues).
     pub fn take_cue(&mut self, cue: usize, a: &[f32], b: &[f32]) {
         if let (MeterRoute::Batch(at), Some(pair)) = (self.route, self.batch.cues.get_mut(cue)) {

@@ -163,10 +163,17 @@ fn lufs_to_energy(lufs: f64) -> f64 {
     10f64.powf((lufs - LOUDNESS_OFFSET_DB) / 10.0)
 }
 
-/// A loudness (LUFS, f64) as a reading: f32, never below [`LOUDNESS_FLOOR_LUFS`].
+/// The loudness (LUFS) of a channel-weighted mean square as a reading: f32, never below
+/// [`LOUDNESS_FLOOR_LUFS`]. Worked in f32, whose logarithm is several times cheaper than
+/// f64's and is exact to about 1e-6 LU here (reads convert up to a dozen values each).
 #[inline]
-fn to_reading(lufs: f64) -> f32 {
-    (lufs as f32).max(LOUDNESS_FLOOR_LUFS)
+fn reading_lufs(energy: f64) -> f32 {
+    let e = energy as f32;
+    if e > 0.0 {
+        (LOUDNESS_OFFSET_DB as f32 + 10.0 * e.log10()).max(LOUDNESS_FLOOR_LUFS)
+    } else {
+        LOUDNESS_FLOOR_LUFS
+    }
 }
 
 /// Readings of one loudness meter.
@@ -688,7 +695,7 @@ impl LoudnessMeter {
                 let integrated = self
                     .blocks
                     .gated_mean(INTEGRATED_RELATIVE_GATE_LU)
-                    .map_or(LOUDNESS_FLOOR_LUFS, |e| to_reading(energy_to_lufs(e)));
+                    .map_or(LOUDNESS_FLOOR_LUFS, reading_lufs);
                 let range = self.short_term_values.loudness_range_lu() as f32;
                 let memo = (integrated, range.max(0.0));
                 self.gated_memo = Some(memo);
@@ -707,7 +714,7 @@ impl LoudnessMeter {
             *lufs = match *memo {
                 Some((k, v)) if k == key => v,
                 _ => {
-                    let v = to_reading(energy_to_lufs(e));
+                    let v = reading_lufs(e);
                     *memo = Some((key, v));
                     v
                 }
