@@ -74,6 +74,23 @@ pub(crate) fn fmax(a: f32, b: f32) -> f32 {
 /// Lanes for max reductions: independent maxima the compiler can keep in one or two vectors.
 const MAX_LANES: usize = 8;
 
+/// The largest of `init` and `lanes` (magnitudes: never NaN, never −0; `N` a power of two),
+/// halving the lanes each step so the compiler keeps them in vectors (a left fold is one long
+/// chain of scalar maxima). Any order gives the same maximum of such values.
+#[inline(always)]
+pub(crate) fn max_of_lanes<const N: usize>(init: f32, lanes: [f32; N]) -> f32 {
+    const { assert!(N.is_power_of_two()) };
+    let mut v = lanes;
+    let mut width = N / 2;
+    while width > 0 {
+        for j in 0..width {
+            v[j] = fmax(v[j], v[j + width]);
+        }
+        width /= 2;
+    }
+    fmax(init, v[0])
+}
+
 /// Largest sanitised magnitude in raw input `x` (0 for an empty slice).
 #[inline]
 pub(crate) fn max_abs(x: &[f32]) -> f32 {
@@ -95,7 +112,7 @@ pub(crate) fn max_abs(x: &[f32]) -> f32 {
         .remainder()
         .iter()
         .fold(0.0f32, |m, &v| fmax(m, sanitise_sample(v).abs()));
-    lanes.iter().fold(m, |acc, &v| fmax(acc, v))
+    max_of_lanes(m, lanes)
 }
 
 /// Largest magnitude in already sanitised `x` (0 for an empty slice).
@@ -115,7 +132,7 @@ pub(crate) fn max_abs_clean(x: &[f32]) -> f32 {
         .remainder()
         .iter()
         .fold(0.0f32, |m, &v| fmax(m, v.abs()));
-    lanes.iter().fold(m, |acc, &v| fmax(acc, v))
+    max_of_lanes(m, lanes)
 }
 
 /// One channel's readings (see [`ChannelMeter::read`]).

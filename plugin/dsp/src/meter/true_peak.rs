@@ -18,7 +18,7 @@
 //! compiler vectorises. Inside the AVX2 instantiation hand-written tiles (AVX2, or AVX-512F
 //! where the CPU has it) replace the plain tile loop, which stays as their reference.
 
-use super::{fmax, max_abs_clean, CHUNK};
+use super::{fmax, max_abs_clean, max_of_lanes, CHUNK};
 use crate::sanitise::{sanitise_into, sanitise_rate_hz};
 use crate::simd::{dispatch, mac, Isa, Kernel};
 
@@ -615,9 +615,8 @@ fn interpolate<const H: usize, const MIRROR: bool, const FMA: bool, const STORE:
         }
     }
     if plain_tiles > 0 {
-        let fold = |init: f32, lanes: [f32; TILE]| lanes.iter().fold(init, |m, &v| fmax(m, v));
-        sample_max = fold(sample_max, sample_lanes);
-        interp_max = fold(interp_max, interp_lanes);
+        sample_max = max_of_lanes(sample_max, sample_lanes);
+        interp_max = max_of_lanes(interp_max, interp_lanes);
     }
     for i in tiles * TILE..n {
         let (Some(w), Some(&c)) = (win.get(i..i + t), cur.get(i)) else {
