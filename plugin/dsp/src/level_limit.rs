@@ -3,8 +3,9 @@
 //! listener cannot turn a feed up past a safe level. Off by default; it sits before the ear
 //! guard, which remains the instant protection against peaks.
 //!
-//! Feed-forward with zero latency: the stage A-weights its own input ([`AWeighting`]), sums
-//! the squares per 1 ms control hop and averages them with a one-pole of
+//! Feed-forward with zero latency: the stage A-weights its own input
+//! ([`AWeighting`](crate::meter::AWeighting)), sums the squares per 1 ms control hop and
+//! averages them with a one-pole of
 //! [`DETECTOR_TIME_S`]; the louder ear's level sets the target gain (limit − level, never
 //! above 0 dB). Gain reduction follows the detector at once (the detector's time constant is
 //! the attack), and recovers with a time constant of [`RELEASE_TIME_S`] in dB. The gain moves
