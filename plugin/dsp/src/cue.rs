@@ -173,6 +173,13 @@ impl CueStage {
         !self.settings.on && !self.stage.is_ramping()
     }
 
+    /// Frames after which [`CueStage::is_idle`] turns true without a new setting (the end of
+    /// an off cue's fade-out); `None` when it will not.
+    pub fn frames_to_idle(&self) -> Option<usize> {
+        let left = self.stage.ramp_frames_left();
+        (!self.settings.on && left > 0).then_some(left)
+    }
+
     /// The gain stage and ear guard.
     pub fn stage(&self) -> &OutputStage {
         &self.stage

@@ -539,7 +539,17 @@ impl Engine {
         self.frames_since_read = self.frames_since_read.saturating_add(n);
         let mut start = 0;
         while start < n {
-            let end = (start + CHUNK_FRAMES).min(n);
+            // A chunk also ends where the decode or a cue's activity changes by itself (a
+            // crossfade or fade-out ends, Auto fix decides): the meters take those per chunk,
+            // and at these positions, fixed in samples, no host block size can move them.
+            let change = self
+                .cues
+                .iter()
+                .filter_map(CueStage::frames_to_idle)
+                .chain(self.input.frames_to_decode_change())
+                .min()
+                .unwrap_or(CHUNK_FRAMES);
+            let end = (start + CHUNK_FRAMES.min(change)).min(n);
             let chunk_aux = aux.map(|(a, b)| (&a[start..end], &b[start..end]));
             let chunk_talk =
                 talk.map(|(a, b)| (part(a, start, end), b.map(|b| part(b, start, end))));

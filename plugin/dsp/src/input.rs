@@ -333,6 +333,15 @@ impl InputStage {
         self.fade.is_ramping()
     }
 
+    /// Frames after which whether a balanced decode is active can change without a new
+    /// setting (a crossfade's end, Auto fix's next decision); `None` when it cannot.
+    pub fn frames_to_decode_change(&self) -> Option<usize> {
+        let fade = self.fade.is_ramping().then(|| self.fade.remaining());
+        let decision = (self.settings.mode == InputMode::AutoFix)
+            .then(|| self.detector.samples_to_hop_end());
+        fade.into_iter().chain(decision).filter(|&f| f > 0).min()
+    }
+
     /// True when the last [`InputStage::process`] only copied, negated or zeroed samples (no
     /// decode, sum or crossfade arithmetic): input free of subnormals then stayed free of them.
     pub fn last_block_copied_only(&self) -> bool {

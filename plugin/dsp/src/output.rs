@@ -230,6 +230,15 @@ impl OutputStage {
         self.gain.is_ramping()
     }
 
+    /// Frames left in the gain ramp (0 when it rests).
+    pub fn ramp_frames_left(&self) -> usize {
+        if self.gain.is_ramping() {
+            self.gain.remaining()
+        } else {
+            0
+        }
+    }
+
     /// The gain (dim and mute included) at the last processed sample, linear.
     pub fn gain_lin(&self) -> f32 {
         self.gain.current()

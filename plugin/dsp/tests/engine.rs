@@ -1829,12 +1829,17 @@ fn metered_session(mut next_block: impl FnMut() -> usize) -> Vec<EngineReadings>
 
 #[test]
 fn meter_readings_do_not_depend_on_the_host_block_size() {
-    let mut rng = SmallRng::seed_from_u64(77);
-    let small = metered_session(|| rng.gen_range(1..=300));
     let large = metered_session(fixed(4096));
-    assert_eq!(small.len(), large.len());
-    for (k, (a, b)) in small.iter().zip(&large).enumerate() {
-        assert_eq!(a, b, "reading {k}");
+    // Several random splits: a decode crossfade, a cue's fade-out or an Auto fix decision may
+    // end anywhere inside a host block.
+    let mut small = Vec::new();
+    for seed in 77..85 {
+        let mut rng = SmallRng::seed_from_u64(seed);
+        small = metered_session(|| rng.gen_range(1..=300));
+        assert_eq!(small.len(), large.len());
+        for (k, (a, b)) in small.iter().zip(&large).enumerate() {
+            assert_eq!(a, b, "seed {seed}, reading {k}");
+        }
     }
     // The session must exercise what it claims: Balanced pair decoding with common mode
     // present, cue 2 both metered and silent, clips on the input and overs on a cue.
