@@ -337,8 +337,8 @@ impl InputStage {
     /// setting (a crossfade's end, Auto fix's next decision); `None` when it cannot.
     pub fn frames_to_decode_change(&self) -> Option<usize> {
         let fade = self.fade.is_ramping().then(|| self.fade.remaining());
-        let decision = (self.settings.mode == InputMode::AutoFix)
-            .then(|| self.detector.samples_to_hop_end());
+        let decision =
+            (self.settings.mode == InputMode::AutoFix).then(|| self.detector.samples_to_hop_end());
         fade.into_iter().chain(decision).filter(|&f| f > 0).min()
     }
 
