@@ -611,8 +611,8 @@ impl Engine {
 
         let cues_rendered = rendered.contains(&true);
         // The pre tap: the meter batch already holds this chunk's decoded input.
-        let pre_in_batch = self.meters.chunk_input(n).is_some();
-        if cues_rendered && !pre_in_batch {
+        let batch_pre = self.meters.chunk_input(n);
+        if cues_rendered && batch_pre.is_none() {
             self.pre[0][..n].copy_from_slice(l);
             self.pre[1][..n].copy_from_slice(r);
         }
@@ -628,10 +628,7 @@ impl Engine {
             self.post[0][..n].copy_from_slice(l);
             self.post[1][..n].copy_from_slice(r);
             let taps = CueTaps {
-                pre: self
-                    .meters
-                    .chunk_input(n)
-                    .unwrap_or((&self.pre[0][..n], &self.pre[1][..n])),
+                pre: batch_pre.unwrap_or((&self.pre[0][..n], &self.pre[1][..n])),
                 post: (&self.post[0][..n], &self.post[1][..n]),
             };
             for (i, (cue, out)) in self.cues.iter_mut().zip(cue_outs.iter_mut()).enumerate() {

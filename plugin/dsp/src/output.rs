@@ -232,11 +232,7 @@ impl OutputStage {
 
     /// Frames left in the gain ramp (0 when it rests).
     pub fn ramp_frames_left(&self) -> usize {
-        if self.gain.is_ramping() {
-            self.gain.remaining()
-        } else {
-            0
-        }
+        self.gain.remaining()
     }
 
     /// The gain (dim and mute included) at the last processed sample, linear.

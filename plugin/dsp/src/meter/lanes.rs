@@ -440,13 +440,14 @@ impl<const L: usize> SharedLanes<L> {
                 .map(|c| [0, n / 2, n.saturating_sub(1)].map(|k| c.get(k).map(|v| v.to_bits())))
         };
         let probes = x.map(probe);
-        let mut by_samples = 0;
+        // The first channel with the same samples as each (bit-for-bit equality is transitive).
+        let mut same_as = [0usize; L];
         for j in 0..L {
-            let earlier =
-                (0..j).any(|f| probes[f] == probes[j] && same_samples(isa, x[f], x[j], n));
-            by_samples += usize::from(!earlier);
+            same_as[j] = (0..j)
+                .find(|&f| probes[f] == probes[j] && same_samples(isa, x[f], x[j], n))
+                .unwrap_or(j);
         }
-        if by_samples > NARROW_LANES {
+        if (0..L).filter(|&j| same_as[j] == j).count() > NARROW_LANES {
             return None;
         }
         let states: [LaneState; L] = std::array::from_fn(|j| self.wide.lane_state(j));
@@ -454,9 +455,9 @@ impl<const L: usize> SharedLanes<L> {
         let mut firsts = [0usize; NARROW_LANES];
         let mut lanes = 0;
         for j in 0..L {
-            let shared = firsts[..lanes].iter().position(|&f| {
-                probes[f] == probes[j] && states[f] == states[j] && same_samples(isa, x[f], x[j], n)
-            });
+            let shared = firsts[..lanes]
+                .iter()
+                .position(|&f| same_as[f] == same_as[j] && states[f] == states[j]);
             match shared {
                 Some(i) => map[j] = i,
                 None if lanes < NARROW_LANES => {
@@ -612,16 +613,9 @@ mod tests {
         let (mut got_steps, mut got_hops, mut want_steps, mut want_hops) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let (mut used_narrow, mut used_wide) = (0, 0);
-        let mut pos = 0;
-        for (b, len) in [1usize, 63, 64, 65, 256, 480, 1000, 7, 300]
-            .iter()
-            .cycle()
-            .enumerate()
-        {
-            if pos >= n {
-                break;
-            }
-            let len = (*len).min(n - pos);
+        let blocks = cuewire_testkit::spans(n, &[1, 63, 64, 65, 256, 480, 1000, 7, 300], n, &[]);
+        for (b, &(pos, end)) in blocks.iter().enumerate() {
+            let len = end - pos;
             // Cue 3 plays the other signal now and then, else it is off (silent).
             let cue3 = b % 5 < 2;
             let lanes: [Option<&[f32]>; 16] = std::array::from_fn(|j| {
@@ -646,7 +640,6 @@ mod tests {
             } else {
                 used_wide += 1;
             }
-            pos += len;
         }
         for (what, got, want) in [
             ("step", &got_steps, &want_steps),
@@ -712,16 +705,9 @@ mod tests {
         let mut loud_alone = loud_grouped.clone();
         let mut ear_alone = ear_grouped.clone();
         let silent_zeros = vec![0.0f32; n];
-        let mut pos = 0;
-        for (b, len) in [1usize, 63, 64, 65, 256, 480, 1000, 7]
-            .iter()
-            .cycle()
-            .enumerate()
-        {
-            if pos >= n {
-                break;
-            }
-            let len = (*len).min(n - pos);
+        let blocks = cuewire_testkit::spans(n, &[1, 63, 64, 65, 256, 480, 1000, 7], n, &[]);
+        for (b, &(pos, end)) in blocks.iter().enumerate() {
+            let len = end - pos;
             // Output 3 goes silent now and then (a cue switched off).
             let playing = |k: usize| k != 3 || b % 4 < 2;
             let lanes: [Option<&[f32]>; 16] = std::array::from_fn(|j| {
@@ -752,7 +738,6 @@ mod tests {
                 loud_alone[k].process(l, r);
                 ear_alone[k].process(l, r);
             }
-            pos += len;
         }
         for k in 0..OUTPUTS {
             let (a, b) = (loud_grouped[k].read(), loud_alone[k].read());

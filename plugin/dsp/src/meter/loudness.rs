@@ -21,7 +21,7 @@
 //! Precision: the K-weighting runs in f32. The high-pass has a near-double pole at radius
 //! 0.995 near DC at 48 kHz (closer at higher rates): its direct-form coefficients (−2p, p²)
 //! stored as f32 would move that pole by about 2e-4, a tenth of its distance from DC, and
-//! shift the response around 38 Hz by tenths of a dB. So the high-pass runs as two one-pole
+//! shift the response near 38 Hz by tenths of a dB. So the high-pass runs as two one-pole
 //! sections (1 − z⁻¹)/(1 − p·z⁻¹) ([`KWeighting`]), whose one coefficient p = √a2 f32 holds to
 //! 6e-8. The published poles are a pair only 2e-4 off the real axis (Q = 0.5003); one double
 //! pole at their radius (Q = 0.5) is within 0.011 dB of the published response at 5 Hz,
@@ -304,7 +304,7 @@ pub(crate) struct KWeightedSteps<const L: usize> {
     pub(super) step_samples: usize,
     pub(super) pos_in_step: usize,
     /// Sums of squared K-weighted samples in the current step, in sample order (f32: the
-    /// relative rounding over a step's 480 squares stays below 3e-5, a thousandth of a dB).
+    /// relative error over a step's 480 squares stays below 3e-5, a thousandth of a dB).
     pub(super) sums: [f32; L],
 }
 
